@@ -1,0 +1,262 @@
+//! In-memory fakes of every Chameleon port.
+//!
+//! [`MemoryStore`] implements the tenant directory, the provisioner and the menu and order
+//! repositories over one mutex-guarded state, with the semantics the port contract fixes and
+//! PostgreSQL shows: a taken domain is a duplicate, an item of another tenant is unknown, an
+//! operation on a tenant that was never provisioned fails. Handler and service tests use it to run
+//! without a database; `tests/contract.rs` holds it to the same suite as the PostgreSQL adapter.
+//!
+//! # Layout
+//! Everything is in this file: the state, and one `impl` block per port.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use anyhow::anyhow;
+use chameleon_core::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
+use chameleon_core::order::{Order, OrderId, OrderRequest, OrderStatus, price_order};
+use chameleon_core::ports::{
+    ConfirmOrderError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
+    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
+    MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
+};
+use chameleon_core::service::Chameleon;
+use chameleon_core::tenant::{Domain, NewTenant, SchemaName, Tenant, TenantId};
+use uuid::Uuid;
+
+/// One tenant's data, the in-memory counterpart of a tenant schema.
+#[derive(Debug, Default)]
+struct TenantData {
+    menu: BTreeMap<MenuItemId, MenuItem>,
+    /// Oldest first; listings reverse it.
+    orders: Vec<Order>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    tenants: HashMap<TenantId, Arc<Tenant>>,
+    by_domain: HashMap<Domain, TenantId>,
+    data: HashMap<TenantId, TenantData>,
+}
+
+/// All ports in memory. Clones share the same state.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+/// The [`Ports`] bundle in which every port is a [`MemoryStore`].
+#[derive(Debug)]
+pub struct MemoryPorts;
+
+impl Ports for MemoryPorts {
+    type Directory = MemoryStore;
+    type Provisioner = MemoryStore;
+    type Menu = MemoryStore;
+    type Orders = MemoryStore;
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A service whose every port is (a clone of) this store.
+    pub fn into_service(self) -> Chameleon<MemoryPorts> {
+        Chameleon::new(self.clone(), self.clone(), self.clone(), self)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-updated (every mutation
+        // below completes before it could panic), so a poisoned lock is safe to reuse.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the tenant's data, failing like PostgreSQL would (a missing schema) when the
+    /// tenant was never provisioned.
+    fn with_tenant<T>(
+        &self,
+        tenant: &Tenant,
+        f: impl FnOnce(&mut TenantData) -> T,
+    ) -> Result<T, anyhow::Error> {
+        let mut state = self.lock();
+        let data = state
+            .data
+            .get_mut(&tenant.id)
+            .ok_or_else(|| anyhow!("tenant {} has no storage", tenant.id))?;
+        Ok(f(data))
+    }
+}
+
+impl TenantDirectory for MemoryStore {
+    async fn register(&self, _tenant: &Tenant) {
+        // `provision` already made the tenant visible: this directory has no cache to warm.
+    }
+
+    async fn resolve_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
+        let state = self.lock();
+        Ok(state
+            .by_domain
+            .get(domain)
+            .and_then(|id| state.tenants.get(id))
+            .cloned())
+    }
+
+    async fn get(&self, id: TenantId) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
+        Ok(self.lock().tenants.get(&id).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Tenant>, ListTenantsError> {
+        let mut tenants: Vec<Tenant> = self
+            .lock()
+            .tenants
+            .values()
+            .map(|t| (**t).clone())
+            .collect();
+        tenants.sort_by(|a, b| a.domain.cmp(&b.domain));
+        Ok(tenants)
+    }
+}
+
+impl TenantProvisioner for MemoryStore {
+    async fn provision(&self, new: NewTenant) -> Result<Tenant, ProvisionTenantError> {
+        let mut state = self.lock();
+        if state.by_domain.contains_key(&new.domain) {
+            return Err(ProvisionTenantError::DuplicateDomain(new.domain));
+        }
+        let id = TenantId::from_uuid(Uuid::new_v4());
+        let tenant = Tenant {
+            id,
+            schema: SchemaName::for_tenant(id),
+            domain: new.domain,
+            name: new.name,
+            theme: new.theme,
+            manager_key_hash: new.manager_key_hash,
+        };
+        state.by_domain.insert(tenant.domain.clone(), id);
+        state.tenants.insert(id, Arc::new(tenant.clone()));
+        state.data.insert(id, TenantData::default());
+        Ok(tenant)
+    }
+
+    async fn migrate_all(&self) -> Result<MigrationReport, MigrateAllError> {
+        // Memory has no schema to migrate: every tenant is always at the latest version.
+        Ok(MigrationReport {
+            tenants: self.lock().tenants.len(),
+            migrated: 0,
+        })
+    }
+}
+
+impl MenuRepository for MemoryStore {
+    async fn create(
+        &self,
+        tenant: &Tenant,
+        item: NewMenuItem,
+    ) -> Result<MenuItem, CreateMenuItemError> {
+        let item = MenuItem {
+            id: MenuItemId::from_uuid(Uuid::now_v7()),
+            name: item.name,
+            price: item.price,
+            is_available: item.is_available,
+        };
+        self.with_tenant(tenant, |data| {
+            data.menu.insert(item.id, item.clone());
+        })?;
+        Ok(item)
+    }
+
+    async fn list(
+        &self,
+        tenant: &Tenant,
+        filter: MenuFilter,
+    ) -> Result<Vec<MenuItem>, ListMenuItemsError> {
+        let mut items = self.with_tenant(tenant, |data| {
+            data.menu
+                .values()
+                .filter(|item| filter.admits(item))
+                .cloned()
+                .collect::<Vec<_>>()
+        })?;
+        items.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
+        Ok(items)
+    }
+
+    async fn get(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<Option<MenuItem>, GetMenuItemError> {
+        Ok(self.with_tenant(tenant, |data| data.menu.get(&id).cloned())?)
+    }
+
+    async fn update(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+        patch: MenuItemPatch,
+    ) -> Result<MenuItem, UpdateMenuItemError> {
+        self.with_tenant(tenant, |data| {
+            data.menu.get_mut(&id).map(|item| {
+                patch.apply(item);
+                item.clone()
+            })
+        })?
+        .ok_or(UpdateMenuItemError::NotFound(id))
+    }
+
+    async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
+        self.with_tenant(tenant, |data| data.menu.remove(&id))?
+            .map(drop)
+            .ok_or(DeleteMenuItemError::NotFound(id))
+    }
+}
+
+impl OrderRepository for MemoryStore {
+    async fn place(
+        &self,
+        tenant: &Tenant,
+        request: OrderRequest,
+    ) -> Result<Order, PlaceOrderError> {
+        // Pricing and storing happen under one lock: the memory counterpart of one transaction.
+        self.with_tenant(tenant, |data| {
+            let priced = price_order(&request.lines, |id| data.menu.get(&id))?;
+            let order = Order {
+                id: OrderId::from_uuid(Uuid::now_v7()),
+                customer: request.customer,
+                status: OrderStatus::Pending,
+                total_cents: priced.total_cents(),
+                items: priced.into_items(),
+                created_at: SystemTime::now(),
+            };
+            data.orders.push(order.clone());
+            Ok(order)
+        })?
+    }
+
+    async fn list(&self, tenant: &Tenant) -> Result<Vec<Order>, ListOrdersError> {
+        Ok(self.with_tenant(tenant, |data| data.orders.iter().rev().cloned().collect())?)
+    }
+
+    async fn confirm(&self, tenant: &Tenant, id: OrderId) -> Result<Order, ConfirmOrderError> {
+        self.with_tenant(tenant, |data| {
+            let order = data
+                .orders
+                .iter_mut()
+                .find(|o| o.id == id)
+                .ok_or(ConfirmOrderError::NotFound(id))?;
+            order.status = order
+                .status
+                .confirm()
+                .map_err(|status| ConfirmOrderError::NotPending { id, status })?;
+            Ok(order.clone())
+        })?
+    }
+}

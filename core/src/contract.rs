@@ -1,0 +1,440 @@
+//! The port contract: one suite of behaviour that every set of adapters must show, run against
+//! the in-memory fakes and against PostgreSQL so the two cannot drift apart.
+//!
+//! Each case takes a fresh, empty [`Chameleon`] over the adapters under test. An adapter crate
+//! instantiates the whole suite with [`port_contract_tests!`](crate::port_contract_tests), giving
+//! it an expression that builds such a service (and anything that must outlive the test).
+
+use std::collections::HashSet;
+
+use futures_util::future::join_all;
+use uuid::Uuid;
+
+use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
+use crate::order::{CustomerName, OrderId, OrderLines, OrderRequest, OrderStatus, Quantity};
+use crate::ports::{
+    ConfirmOrderError, DeleteMenuItemError, PlaceOrderError, Ports, ProvisionTenantError,
+    UpdateMenuItemError,
+};
+use crate::service::Chameleon;
+use crate::tenant::{Domain, ManagerApiKey, NewTenant, SchemaName, Tenant, TenantId, TenantName};
+use crate::theme::{Font, Theme, ThemeColor};
+
+/// Instantiates every case of the contract as a `#[tokio::test]`. `$fixture` is an expression
+/// of type `impl Future<Output = (Chameleon<_>, Guard)>`, evaluated once per test; the guard is
+/// dropped when the test ends.
+#[macro_export]
+macro_rules! port_contract_tests {
+    ($fixture:expr) => {
+        $crate::port_contract_tests!(@cases $fixture;
+            provisioned_tenants_resolve_by_domain_and_id,
+            a_taken_domain_is_a_duplicate,
+            concurrent_provisioning_of_one_domain_has_one_winner,
+            menu_items_round_trip,
+            menus_are_isolated_between_tenants,
+            the_store_menu_lists_only_available_items,
+            a_partial_update_changes_only_what_it_names,
+            deleting_an_item_removes_it_once,
+            orders_are_priced_from_stored_prices,
+            orders_naming_unknown_unavailable_or_foreign_items_store_nothing,
+            orders_are_listed_newest_first,
+            only_pending_orders_are_confirmed,
+            an_order_keeps_its_snapshot_when_the_menu_changes,
+            orders_are_isolated_between_tenants,
+            migrating_up_to_date_tenants_changes_nothing,
+        );
+    };
+    (@cases $fixture:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let (app, guard) = $fixture.await;
+                $crate::contract::$case(&app).await;
+                drop(guard);
+            }
+        )*
+    };
+}
+
+fn new_tenant(domain: &str, name: &str) -> NewTenant {
+    NewTenant {
+        domain: Domain::parse(domain).expect("test domain"),
+        name: TenantName::parse(name).expect("test name"),
+        theme: Theme {
+            primary_color: ThemeColor::parse("#ff0000").expect("test colour"),
+            font: Font::SansSerif,
+        },
+        manager_key_hash: ManagerApiKey::from_random_bytes([1; 32]).hash(),
+    }
+}
+
+async fn provision<P: Ports>(app: &Chameleon<P>, domain: &str) -> Tenant {
+    app.provision_tenant(new_tenant(domain, domain))
+        .await
+        .expect("provisioning a fresh domain")
+}
+
+async fn add_item<P: Ports>(
+    app: &Chameleon<P>,
+    tenant: &Tenant,
+    name: &str,
+    cents: i64,
+) -> MenuItem {
+    app.create_menu_item(
+        tenant,
+        NewMenuItem {
+            name: MenuItemName::parse(name).expect("test item name"),
+            price: PriceCents::try_from(cents).expect("test price"),
+            is_available: true,
+        },
+    )
+    .await
+    .expect("creating a menu item")
+}
+
+fn order(lines: &[(MenuItemId, i64)]) -> OrderRequest {
+    OrderRequest {
+        customer: CustomerName::parse("John Doe").expect("test customer"),
+        lines: OrderLines::parse(
+            lines
+                .iter()
+                .map(|(id, qty)| (*id, Quantity::try_from(*qty).expect("test quantity"))),
+        )
+        .expect("test lines"),
+    }
+}
+
+fn names(items: &[MenuItem]) -> Vec<&str> {
+    items.iter().map(|i| i.name.as_str()).collect()
+}
+
+pub async fn provisioned_tenants_resolve_by_domain_and_id<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "pizza.localhost").await;
+    assert_eq!(tenant.schema, SchemaName::for_tenant(tenant.id));
+    assert_eq!(tenant.domain.as_str(), "pizza.localhost");
+
+    let by_host = app
+        .tenant_for_domain(&Domain::parse("PIZZA.localhost.:8080").unwrap())
+        .await
+        .unwrap()
+        .expect("resolved by domain");
+    assert_eq!(*by_host, tenant);
+    let by_id = app
+        .tenant_by_id(tenant.id)
+        .await
+        .unwrap()
+        .expect("resolved by id");
+    assert_eq!(*by_id, tenant);
+
+    let unknown = Domain::parse("burger.localhost").unwrap();
+    assert!(app.tenant_for_domain(&unknown).await.unwrap().is_none());
+    let stranger = TenantId::from_uuid(Uuid::from_u128(42));
+    assert!(app.tenant_by_id(stranger).await.unwrap().is_none());
+
+    let listed = app.list_tenants().await.unwrap();
+    assert_eq!(listed, vec![tenant]);
+}
+
+pub async fn a_taken_domain_is_a_duplicate<P: Ports>(app: &Chameleon<P>) {
+    let first = provision(app, "a.com").await;
+    let again = app.provision_tenant(new_tenant("A.com:80", "Other")).await;
+    assert!(
+        matches!(&again, Err(ProvisionTenantError::DuplicateDomain(d)) if d.as_str() == "a.com"),
+        "{again:?}"
+    );
+    let resolved = app
+        .tenant_for_domain(&first.domain)
+        .await
+        .unwrap()
+        .expect("the first tenant keeps its domain");
+    assert_eq!(resolved.id, first.id);
+    assert_eq!(app.list_tenants().await.unwrap().len(), 1);
+}
+
+pub async fn concurrent_provisioning_of_one_domain_has_one_winner<P: Ports>(app: &Chameleon<P>) {
+    let attempts =
+        join_all((0..6).map(|_| app.provision_tenant(new_tenant("race.localhost", "Race")))).await;
+    let winners = attempts.iter().filter(|a| a.is_ok()).count();
+    let duplicates = attempts
+        .iter()
+        .filter(|a| matches!(a, Err(ProvisionTenantError::DuplicateDomain(_))))
+        .count();
+    assert_eq!((winners, duplicates), (1, 5), "{attempts:?}");
+    assert_eq!(app.list_tenants().await.unwrap().len(), 1);
+}
+
+pub async fn menu_items_round_trip<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let pizza = add_item(app, &tenant, "Margherita Pizza", 1200).await;
+    let pasta = add_item(app, &tenant, "Carbonara", 1100).await;
+    assert_eq!(pizza.price.cents(), 1200);
+    assert!(pizza.is_available);
+
+    let got = app.get_menu_item(&tenant, pizza.id).await.unwrap();
+    assert_eq!(got, Some(pizza.clone()));
+    let all = app.list_menu_items(&tenant).await.unwrap();
+    assert_eq!(all, vec![pasta, pizza], "ordered by name");
+}
+
+pub async fn menus_are_isolated_between_tenants<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    let salad = add_item(app, &b, "Salad", 700).await;
+
+    assert_eq!(names(&app.list_menu_items(&a).await.unwrap()), ["Burger"]);
+    assert_eq!(names(&app.store_menu(&a).await.unwrap()), ["Burger"]);
+    assert_eq!(names(&app.list_menu_items(&b).await.unwrap()), ["Salad"]);
+
+    assert_eq!(app.get_menu_item(&a, salad.id).await.unwrap(), None);
+    let patch = MenuItemPatch {
+        price: Some(PriceCents::try_from(1).unwrap()),
+        ..MenuItemPatch::default()
+    };
+    assert!(matches!(
+        app.update_menu_item(&a, salad.id, patch).await,
+        Err(UpdateMenuItemError::NotFound(id)) if id == salad.id
+    ));
+    assert!(matches!(
+        app.delete_menu_item(&a, salad.id).await,
+        Err(DeleteMenuItemError::NotFound(_))
+    ));
+    let salad_now = app.get_menu_item(&b, salad.id).await.unwrap();
+    assert_eq!(salad_now, Some(salad), "B's item is untouched");
+    assert_eq!(
+        app.get_menu_item(&a, burger.id).await.unwrap(),
+        Some(burger)
+    );
+}
+
+pub async fn the_store_menu_lists_only_available_items<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let fries = add_item(app, &tenant, "Fries", 300).await;
+    assert_eq!(
+        names(&app.store_menu(&tenant).await.unwrap()),
+        ["Burger", "Fries"]
+    );
+
+    let off = MenuItemPatch {
+        is_available: Some(false),
+        ..MenuItemPatch::default()
+    };
+    app.update_menu_item(&tenant, fries.id, off).await.unwrap();
+    assert_eq!(app.store_menu(&tenant).await.unwrap(), vec![burger]);
+    assert_eq!(app.list_menu_items(&tenant).await.unwrap().len(), 2);
+}
+
+pub async fn a_partial_update_changes_only_what_it_names<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let renamed = app
+        .update_menu_item(
+            &tenant,
+            burger.id,
+            MenuItemPatch {
+                name: Some(MenuItemName::parse("Cheeseburger").unwrap()),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name.as_str(), "Cheeseburger");
+    assert_eq!(renamed.price, burger.price);
+    assert!(renamed.is_available);
+    let unchanged = app
+        .update_menu_item(&tenant, burger.id, MenuItemPatch::default())
+        .await
+        .unwrap();
+    assert_eq!(unchanged, renamed);
+    assert_eq!(
+        app.get_menu_item(&tenant, burger.id).await.unwrap(),
+        Some(renamed)
+    );
+
+    let ghost = MenuItemId::from_uuid(Uuid::from_u128(7));
+    assert!(matches!(
+        app.update_menu_item(&tenant, ghost, MenuItemPatch::default()).await,
+        Err(UpdateMenuItemError::NotFound(id)) if id == ghost
+    ));
+}
+
+pub async fn deleting_an_item_removes_it_once<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    app.delete_menu_item(&tenant, burger.id).await.unwrap();
+    assert_eq!(app.get_menu_item(&tenant, burger.id).await.unwrap(), None);
+    assert!(app.list_menu_items(&tenant).await.unwrap().is_empty());
+    assert!(matches!(
+        app.delete_menu_item(&tenant, burger.id).await,
+        Err(DeleteMenuItemError::NotFound(id)) if id == burger.id
+    ));
+}
+
+pub async fn orders_are_priced_from_stored_prices<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let fries = add_item(app, &tenant, "Fries", 350).await;
+    let placed = app
+        .place_order(&tenant, order(&[(burger.id, 2), (fries.id, 1)]))
+        .await
+        .unwrap();
+    assert_eq!(placed.status, OrderStatus::Pending);
+    assert_eq!(placed.total_cents, 2 * 900 + 350);
+    assert_eq!(placed.customer.as_str(), "John Doe");
+    let lines: Vec<_> = placed
+        .items
+        .iter()
+        .map(|i| (i.id, i.name.as_str(), i.price.cents(), i.qty.get()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(burger.id, "Burger", 900, 2), (fries.id, "Fries", 350, 1)]
+    );
+    assert_eq!(app.list_orders(&tenant).await.unwrap(), vec![placed]);
+}
+
+pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    let off = add_item(app, &a, "Sold out", 100).await;
+    app.update_menu_item(
+        &a,
+        off.id,
+        MenuItemPatch {
+            is_available: Some(false),
+            ..MenuItemPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    let salad = add_item(app, &b, "Salad", 700).await;
+    let ghost = MenuItemId::from_uuid(Uuid::from_u128(99));
+
+    let foreign = app
+        .place_order(&a, order(&[(burger.id, 1), (salad.id, 1)]))
+        .await;
+    assert!(
+        matches!(foreign, Err(PlaceOrderError::UnknownItem(id)) if id == salad.id),
+        "{foreign:?}"
+    );
+    let unknown = app.place_order(&a, order(&[(ghost, 1)])).await;
+    assert!(matches!(unknown, Err(PlaceOrderError::UnknownItem(id)) if id == ghost));
+    let unavailable = app
+        .place_order(&a, order(&[(burger.id, 1), (off.id, 1)]))
+        .await;
+    assert!(matches!(unavailable, Err(PlaceOrderError::UnavailableItem(id)) if id == off.id));
+
+    assert!(app.list_orders(&a).await.unwrap().is_empty());
+    assert!(app.list_orders(&b).await.unwrap().is_empty());
+}
+
+pub async fn orders_are_listed_newest_first<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let mut placed = Vec::new();
+    for qty in 1..=4 {
+        placed.push(
+            app.place_order(&tenant, order(&[(burger.id, qty)]))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    placed.reverse();
+    let listed: Vec<OrderId> = app
+        .list_orders(&tenant)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(listed, placed);
+}
+
+pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    let placed = app.place_order(&a, order(&[(burger.id, 1)])).await.unwrap();
+
+    assert!(matches!(
+        app.confirm_order(&b, placed.id).await,
+        Err(ConfirmOrderError::NotFound(id)) if id == placed.id
+    ));
+    let confirmed = app.confirm_order(&a, placed.id).await.unwrap();
+    assert_eq!(confirmed.status, OrderStatus::Confirmed);
+    assert_eq!(confirmed.id, placed.id);
+    assert_eq!(confirmed.total_cents, placed.total_cents);
+    assert!(matches!(
+        app.confirm_order(&a, placed.id).await,
+        Err(ConfirmOrderError::NotPending {
+            status: OrderStatus::Confirmed,
+            ..
+        })
+    ));
+    let ghost = OrderId::from_uuid(Uuid::from_u128(5));
+    assert!(matches!(
+        app.confirm_order(&a, ghost).await,
+        Err(ConfirmOrderError::NotFound(_))
+    ));
+    assert_eq!(
+        app.list_orders(&a).await.unwrap()[0].status,
+        OrderStatus::Confirmed
+    );
+}
+
+pub async fn an_order_keeps_its_snapshot_when_the_menu_changes<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let placed = app
+        .place_order(&tenant, order(&[(burger.id, 1)]))
+        .await
+        .unwrap();
+    app.update_menu_item(
+        &tenant,
+        burger.id,
+        MenuItemPatch {
+            name: Some(MenuItemName::parse("Big Burger").unwrap()),
+            price: Some(PriceCents::try_from(1500).unwrap()),
+            ..MenuItemPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.delete_menu_item(&tenant, burger.id).await.unwrap();
+    let stored = app.list_orders(&tenant).await.unwrap();
+    assert_eq!(stored, vec![placed]);
+    assert_eq!(stored[0].items[0].name.as_str(), "Burger");
+    assert_eq!(stored[0].total_cents, 900);
+}
+
+pub async fn orders_are_isolated_between_tenants<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    add_item(app, &b, "Salad", 700).await;
+    let placed = app.place_order(&a, order(&[(burger.id, 1)])).await.unwrap();
+    assert_eq!(app.list_orders(&a).await.unwrap(), vec![placed]);
+    assert!(app.list_orders(&b).await.unwrap().is_empty());
+}
+
+pub async fn migrating_up_to_date_tenants_changes_nothing<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "a.com").await;
+    provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    let report = app.migrate_all_tenants().await.unwrap();
+    assert_eq!((report.tenants, report.migrated), (2, 0));
+    assert_eq!(app.list_menu_items(&a).await.unwrap(), vec![burger]);
+    let ids: HashSet<TenantId> = app
+        .list_tenants()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+}

@@ -1,0 +1,32 @@
+//! Chameleon's core: the domain of a multi-tenant restaurant ordering platform, the ports its
+//! adapters implement, and the services that run its use cases.
+//!
+//! This crate is pure. It performs no I/O, reads no clock and draws no randomness: identifiers,
+//! timestamps and secrets come in from the adapters. That keeps every rule here testable without a
+//! database and lets the in-memory fakes and the PostgreSQL adapter share one definition of the
+//! behaviour (see the `contract` module, behind the `contract` feature).
+//!
+//! Domain values are built only by parsing, each with a typed error, so a value of type
+//! [`Domain`](tenant::Domain) or [`PriceCents`](menu::PriceCents) is valid by construction.
+//!
+//! # Layout
+//! - [`tenant`]: tenant identity and routing: [`TenantId`](tenant::TenantId),
+//!   [`SchemaName`](tenant::SchemaName), [`Domain`](tenant::Domain), the manager API key.
+//! - [`theme`]: the "Chameleon" theme: colour, font and the CSS block generated from them.
+//! - [`menu`]: menu items and their validated fields.
+//! - [`order`]: orders, their lines, pricing with checked arithmetic and the status lifecycle.
+//! - [`ports`]: the traits adapters implement, one error enum per operation.
+//! - [`service`]: the use cases, generic over the ports.
+//! - `contract` (feature `contract`): the port-contract suite every adapter runs.
+
+pub mod menu;
+pub mod order;
+pub mod ports;
+pub mod service;
+pub mod tenant;
+pub mod theme;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+mod text;

@@ -1,0 +1,385 @@
+//! Guest orders: what a customer asks for, how it is priced, and its status lifecycle.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
+use crate::ports::PlaceOrderError;
+use crate::text::{TextError, parse_line};
+
+/// An order's identifier, unique within its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderId(Uuid);
+
+impl OrderId {
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How many of one item a line asks for: 1 to 99.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity(u8);
+
+impl Quantity {
+    pub const MAX: u8 = 99;
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Quantity {
+    type Error = QuantityError;
+
+    fn try_from(qty: i64) -> Result<Self, QuantityError> {
+        u8::try_from(qty)
+            .ok()
+            .filter(|q| (1..=Self::MAX).contains(q))
+            .map(Self)
+            .ok_or(QuantityError(qty))
+    }
+}
+
+/// The quantity is outside 1 to 99.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("qty must be a whole number from 1 to 99, got {0}")]
+pub struct QuantityError(pub i64);
+
+/// The name a guest gives for an order: trimmed, 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerName(String);
+
+impl CustomerName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, CustomerNameError> {
+        parse_line(raw, Self::MAX_CHARS)
+            .map(Self)
+            .map_err(CustomerNameError)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a text is not a usable customer name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("customer {0}")]
+pub struct CustomerNameError(#[source] pub TextError);
+
+/// Where an order is in its lifecycle. The only transition is PENDING to CONFIRMED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    Pending,
+    Confirmed,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Confirmed => "CONFIRMED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, OrderStatusError> {
+        match raw {
+            "PENDING" => Ok(OrderStatus::Pending),
+            "CONFIRMED" => Ok(OrderStatus::Confirmed),
+            _ => Err(OrderStatusError),
+        }
+    }
+
+    /// The status after confirming: only a PENDING order can be confirmed.
+    pub fn confirm(self) -> Result<OrderStatus, OrderStatus> {
+        match self {
+            OrderStatus::Pending => Ok(OrderStatus::Confirmed),
+            other => Err(other),
+        }
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not PENDING or CONFIRMED.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("status must be PENDING or CONFIRMED")]
+pub struct OrderStatusError;
+
+/// The lines of an order as the customer asked: at least one, at most
+/// [`OrderLines::MAX_LINES`] distinct items, each item once. Lines naming the same item are
+/// merged, and the merged quantity must still be at most 99.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLines(Vec<(MenuItemId, Quantity)>);
+
+impl OrderLines {
+    pub const MAX_LINES: usize = 100;
+
+    pub fn parse(
+        lines: impl IntoIterator<Item = (MenuItemId, Quantity)>,
+    ) -> Result<Self, OrderLinesError> {
+        let mut merged: Vec<(MenuItemId, Quantity)> = Vec::new();
+        let mut position: HashMap<MenuItemId, usize> = HashMap::new();
+        for (id, qty) in lines {
+            match position.get(&id) {
+                Some(&at) => {
+                    let total = i64::from(merged[at].1.get()) + i64::from(qty.get());
+                    merged[at].1 = Quantity::try_from(total)
+                        .map_err(|_| OrderLinesError::MergedQuantityTooLarge(id))?;
+                }
+                None => {
+                    if merged.len() == Self::MAX_LINES {
+                        return Err(OrderLinesError::TooMany);
+                    }
+                    position.insert(id, merged.len());
+                    merged.push((id, qty));
+                }
+            }
+        }
+        if merged.is_empty() {
+            return Err(OrderLinesError::Empty);
+        }
+        Ok(Self(merged))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (MenuItemId, Quantity)> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn item_ids(&self) -> impl Iterator<Item = MenuItemId> + '_ {
+        self.0.iter().map(|(id, _)| *id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Why the lines of an order were rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OrderLinesError {
+    #[error("an order needs at least one item")]
+    Empty,
+    #[error("an order may list at most 100 different items")]
+    TooMany,
+    #[error("item {0} is listed more than once and its quantities add up to more than 99")]
+    MergedQuantityTooLarge(MenuItemId),
+}
+
+/// A guest's order as received: who, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRequest {
+    pub customer: CustomerName,
+    pub lines: OrderLines,
+}
+
+/// One line of a placed order: a snapshot of the item's name and price at order time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    pub id: MenuItemId,
+    pub name: MenuItemName,
+    pub price: PriceCents,
+    pub qty: Quantity,
+}
+
+/// An order priced from stored menu items. Built only by [`price_order`], so its total always
+/// matches its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedOrder {
+    items: Vec<OrderItem>,
+    total_cents: i64,
+}
+
+impl PricedOrder {
+    pub fn items(&self) -> &[OrderItem] {
+        &self.items
+    }
+
+    pub fn total_cents(&self) -> i64 {
+        self.total_cents
+    }
+
+    pub fn into_items(self) -> Vec<OrderItem> {
+        self.items
+    }
+}
+
+/// Prices `lines` against the tenant's stored items, looked up by `stored`.
+///
+/// Every line must name an existing, available item; the total is the sum of stored price times
+/// quantity, computed with checked arithmetic. Prices sent by a client play no part.
+pub fn price_order<'a>(
+    lines: &OrderLines,
+    stored: impl Fn(MenuItemId) -> Option<&'a MenuItem>,
+) -> Result<PricedOrder, PlaceOrderError> {
+    let mut items = Vec::with_capacity(lines.len());
+    let mut total: i64 = 0;
+    for (id, qty) in lines.iter() {
+        let item = stored(id).ok_or(PlaceOrderError::UnknownItem(id))?;
+        if !item.is_available {
+            return Err(PlaceOrderError::UnavailableItem(id));
+        }
+        total = i64::from(item.price.cents())
+            .checked_mul(i64::from(qty.get()))
+            .and_then(|line| total.checked_add(line))
+            .ok_or(PlaceOrderError::TotalOverflow)?;
+        items.push(OrderItem {
+            id,
+            name: item.name.clone(),
+            price: item.price,
+            qty,
+        });
+    }
+    Ok(PricedOrder {
+        items,
+        total_cents: total,
+    })
+}
+
+/// A placed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub customer: CustomerName,
+    pub status: OrderStatus,
+    pub total_cents: i64,
+    pub items: Vec<OrderItem>,
+    pub created_at: SystemTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> MenuItemId {
+        MenuItemId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn qty(n: i64) -> Quantity {
+        Quantity::try_from(n).unwrap()
+    }
+
+    fn item(n: u128, price: i64, available: bool) -> MenuItem {
+        MenuItem {
+            id: id(n),
+            name: MenuItemName::parse(&format!("item {n}")).unwrap(),
+            price: PriceCents::try_from(price).unwrap(),
+            is_available: available,
+        }
+    }
+
+    fn lookup<'a>(items: &'a [MenuItem]) -> impl Fn(MenuItemId) -> Option<&'a MenuItem> {
+        move |wanted| items.iter().find(|i| i.id == wanted)
+    }
+
+    #[test]
+    fn quantities_span_one_to_ninety_nine() {
+        assert!(Quantity::try_from(0).is_err());
+        assert!(Quantity::try_from(-1).is_err());
+        assert!(Quantity::try_from(100).is_err());
+        assert!(Quantity::try_from(256).is_err());
+        assert_eq!(Quantity::try_from(1).unwrap().get(), 1);
+        assert_eq!(Quantity::try_from(99).unwrap().get(), 99);
+    }
+
+    #[test]
+    fn an_order_needs_at_least_one_line() {
+        assert_eq!(OrderLines::parse([]), Err(OrderLinesError::Empty));
+    }
+
+    #[test]
+    fn lines_for_the_same_item_are_merged_in_first_seen_order() {
+        let lines = OrderLines::parse([(id(2), qty(1)), (id(1), qty(2)), (id(2), qty(3))]).unwrap();
+        assert_eq!(
+            lines.iter().collect::<Vec<_>>(),
+            vec![(id(2), qty(4)), (id(1), qty(2))]
+        );
+    }
+
+    #[test]
+    fn merged_quantities_are_still_capped_at_ninety_nine() {
+        assert_eq!(
+            OrderLines::parse([(id(1), qty(50)), (id(1), qty(50))]),
+            Err(OrderLinesError::MergedQuantityTooLarge(id(1)))
+        );
+    }
+
+    #[test]
+    fn at_most_a_hundred_distinct_items() {
+        assert!(OrderLines::parse((0..100).map(|n| (id(n), qty(1)))).is_ok());
+        assert_eq!(
+            OrderLines::parse((0..101).map(|n| (id(n), qty(1)))),
+            Err(OrderLinesError::TooMany)
+        );
+    }
+
+    #[test]
+    fn the_total_comes_from_stored_prices() {
+        let menu = [item(1, 1200, true), item(2, 350, true)];
+        let lines = OrderLines::parse([(id(1), qty(2)), (id(2), qty(3))]).unwrap();
+        let priced = price_order(&lines, lookup(&menu)).unwrap();
+        assert_eq!(priced.total_cents(), 2 * 1200 + 3 * 350);
+        assert_eq!(priced.items()[0].name.as_str(), "item 1");
+        assert_eq!(priced.items()[1].price.cents(), 350);
+    }
+
+    #[test]
+    fn unknown_and_unavailable_items_are_refused() {
+        let menu = [item(1, 100, true), item(2, 100, false)];
+        let unknown = OrderLines::parse([(id(1), qty(1)), (id(3), qty(1))]).unwrap();
+        assert!(matches!(
+            price_order(&unknown, lookup(&menu)),
+            Err(PlaceOrderError::UnknownItem(missing)) if missing == id(3)
+        ));
+        let unavailable = OrderLines::parse([(id(2), qty(1))]).unwrap();
+        assert!(matches!(
+            price_order(&unavailable, lookup(&menu)),
+            Err(PlaceOrderError::UnavailableItem(off)) if off == id(2)
+        ));
+    }
+
+    #[test]
+    fn the_largest_possible_order_still_fits() {
+        let menu: Vec<_> = (0..100)
+            .map(|n| item(n, PriceCents::MAX.into(), true))
+            .collect();
+        let lines = OrderLines::parse((0..100).map(|n| (id(n), qty(99)))).unwrap();
+        let priced = price_order(&lines, lookup(&menu)).unwrap();
+        assert_eq!(priced.total_cents(), 100 * 99 * i64::from(PriceCents::MAX));
+    }
+
+    #[test]
+    fn only_pending_orders_can_be_confirmed() {
+        assert_eq!(OrderStatus::Pending.confirm(), Ok(OrderStatus::Confirmed));
+        assert_eq!(
+            OrderStatus::Confirmed.confirm(),
+            Err(OrderStatus::Confirmed)
+        );
+        assert_eq!(OrderStatus::parse("PENDING"), Ok(OrderStatus::Pending));
+        assert!(OrderStatus::parse("pending").is_err());
+    }
+}

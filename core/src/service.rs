@@ -1,0 +1,168 @@
+//! The use cases, generic over the ports: what the HTTP adapter (or any other driver) calls.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
+use crate::order::{Order, OrderId, OrderRequest};
+use crate::ports::{
+    ConfirmOrderError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
+    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
+    MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
+};
+use crate::tenant::{Domain, NewTenant, Tenant, TenantId, TenantName};
+use crate::theme::Theme;
+
+/// What a storefront needs to brand itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    pub tenant_id: TenantId,
+    pub name: TenantName,
+    pub theme: Theme,
+    /// The Chameleon block generated from `theme`.
+    pub css: String,
+}
+
+/// Chameleon's use cases over one set of adapters.
+pub struct Chameleon<P: Ports> {
+    directory: P::Directory,
+    provisioner: P::Provisioner,
+    menu: P::Menu,
+    orders: P::Orders,
+}
+
+impl<P: Ports> fmt::Debug for Chameleon<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chameleon").finish_non_exhaustive()
+    }
+}
+
+impl<P: Ports> Chameleon<P> {
+    pub fn new(
+        directory: P::Directory,
+        provisioner: P::Provisioner,
+        menu: P::Menu,
+        orders: P::Orders,
+    ) -> Self {
+        Self {
+            directory,
+            provisioner,
+            menu,
+            orders,
+        }
+    }
+
+    // --- system -------------------------------------------------------------------------------
+
+    /// Provisions a tenant and makes it resolvable at once.
+    pub async fn provision_tenant(&self, new: NewTenant) -> Result<Tenant, ProvisionTenantError> {
+        let tenant = self.provisioner.provision(new).await?;
+        self.directory.register(&tenant).await;
+        Ok(tenant)
+    }
+
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ListTenantsError> {
+        self.directory.list().await
+    }
+
+    pub async fn migrate_all_tenants(&self) -> Result<MigrationReport, MigrateAllError> {
+        self.provisioner.migrate_all().await
+    }
+
+    // --- tenant resolution --------------------------------------------------------------------
+
+    /// The tenant a storefront request on `domain` belongs to, if any.
+    pub async fn tenant_for_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
+        self.directory.resolve_domain(domain).await
+    }
+
+    pub async fn tenant_by_id(
+        &self,
+        id: TenantId,
+    ) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
+        self.directory.get(id).await
+    }
+
+    // --- storefront ---------------------------------------------------------------------------
+
+    /// The tenant's branding; pure, from the resolved tenant.
+    pub fn store_config(&self, tenant: &Tenant) -> StoreConfig {
+        StoreConfig {
+            tenant_id: tenant.id,
+            name: tenant.name.clone(),
+            theme: tenant.theme.clone(),
+            css: tenant.theme.css(),
+        }
+    }
+
+    /// What a customer can order now.
+    pub async fn store_menu(&self, tenant: &Tenant) -> Result<Vec<MenuItem>, ListMenuItemsError> {
+        self.menu.list(tenant, MenuFilter::AvailableOnly).await
+    }
+
+    pub async fn place_order(
+        &self,
+        tenant: &Tenant,
+        request: OrderRequest,
+    ) -> Result<Order, PlaceOrderError> {
+        self.orders.place(tenant, request).await
+    }
+
+    // --- manager ------------------------------------------------------------------------------
+
+    pub async fn create_menu_item(
+        &self,
+        tenant: &Tenant,
+        item: NewMenuItem,
+    ) -> Result<MenuItem, CreateMenuItemError> {
+        self.menu.create(tenant, item).await
+    }
+
+    pub async fn list_menu_items(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<MenuItem>, ListMenuItemsError> {
+        self.menu.list(tenant, MenuFilter::All).await
+    }
+
+    pub async fn get_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<Option<MenuItem>, GetMenuItemError> {
+        self.menu.get(tenant, id).await
+    }
+
+    pub async fn update_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+        patch: MenuItemPatch,
+    ) -> Result<MenuItem, UpdateMenuItemError> {
+        self.menu.update(tenant, id, patch).await
+    }
+
+    pub async fn delete_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<(), DeleteMenuItemError> {
+        self.menu.delete(tenant, id).await
+    }
+
+    pub async fn list_orders(&self, tenant: &Tenant) -> Result<Vec<Order>, ListOrdersError> {
+        self.orders.list(tenant).await
+    }
+
+    pub async fn confirm_order(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+    ) -> Result<Order, ConfirmOrderError> {
+        self.orders.confirm(tenant, id).await
+    }
+}

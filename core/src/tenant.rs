@@ -1,0 +1,423 @@
+//! Tenant identity and routing: who a tenant is, where its data lives and how requests find it.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::text::{TextError, parse_line};
+use crate::theme::Theme;
+
+/// A tenant's identifier. Adapters draw it; the core only carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(Uuid);
+
+impl TenantId {
+    /// Wraps an identifier drawn by an adapter (or read back from storage).
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    /// Parses the textual form a client sends (`X-Tenant-ID`).
+    pub fn parse(raw: &str) -> Result<Self, TenantIdError> {
+        Uuid::try_parse(raw.trim())
+            .map(Self)
+            .map_err(|_| TenantIdError)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The text given is not a UUID.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a tenant id must be a UUID")]
+pub struct TenantIdError;
+
+/// The name of a tenant's PostgreSQL schema, which is also the name of the tenant's database role:
+/// `tenant_` followed by the 32 lowercase hex digits of the tenant id.
+///
+/// Because it is derived from the id and checked on parse, it only ever holds `[a-z0-9_]`, so an
+/// adapter may splice it into DDL (which cannot take bind parameters) without quoting surprises.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SchemaName(String);
+
+impl SchemaName {
+    const PREFIX: &'static str = "tenant_";
+
+    /// The schema (and role) name of tenant `id`.
+    pub fn for_tenant(id: TenantId) -> Self {
+        Self(format!("{}{}", Self::PREFIX, id.0.simple()))
+    }
+
+    /// Accepts exactly `tenant_<32 lowercase hex digits>`.
+    pub fn parse(raw: &str) -> Result<Self, SchemaNameError> {
+        let hex = raw.strip_prefix(Self::PREFIX).ok_or(SchemaNameError)?;
+        let well_formed = hex.len() == 32
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(SchemaNameError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The text is not `tenant_<32 lowercase hex digits>`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a schema name must be `tenant_` followed by 32 lowercase hex digits")]
+pub struct SchemaNameError;
+
+/// A tenant's domain, in the canonical form used for routing: ASCII (internationalised names in
+/// punycode), lowercase, without a port or a trailing dot.
+///
+/// The same parser serves the provisioning body and the `Host` header, so `Pizza.Localhost.:8080`
+/// finds the tenant registered as `pizza.localhost`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Domain(String);
+
+impl Domain {
+    /// Longest input considered at all; anything longer cannot be a hostname even after mapping.
+    const MAX_INPUT: usize = 1024;
+    /// RFC 1035: 253 characters for the presentation form without the trailing dot.
+    const MAX_LEN: usize = 253;
+    const MAX_LABEL: usize = 63;
+
+    /// Parses a hostname, optionally followed by `:port` and/or a trailing dot.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(DomainError::Empty);
+        }
+        if raw.len() > Self::MAX_INPUT {
+            return Err(DomainError::TooLong);
+        }
+        if raw.starts_with('[') {
+            return Err(DomainError::IpLiteral);
+        }
+        let host = match raw.rsplit_once(':') {
+            Some((host, port)) => {
+                if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+                    return Err(DomainError::BadPort);
+                }
+                host
+            }
+            None => raw,
+        };
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() {
+            return Err(DomainError::Empty);
+        }
+        let ascii = if host.is_ascii() {
+            host.to_ascii_lowercase()
+        } else {
+            idna::domain_to_ascii(host).map_err(|_| DomainError::Idna)?
+        };
+        Self::check_hostname(&ascii)?;
+        Ok(Self(ascii))
+    }
+
+    fn check_hostname(host: &str) -> Result<(), DomainError> {
+        if host.is_empty() {
+            return Err(DomainError::Empty);
+        }
+        if host.len() > Self::MAX_LEN {
+            return Err(DomainError::TooLong);
+        }
+        let mut last = "";
+        for label in host.split('.') {
+            if label.is_empty() || label.len() > Self::MAX_LABEL {
+                return Err(DomainError::BadLabel);
+            }
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(DomainError::BadCharacter);
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return Err(DomainError::BadLabel);
+            }
+            last = label;
+        }
+        // RFC 3696 §2: a top-level label is never all-numeric; this also rules out IPv4 literals.
+        if last.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DomainError::IpLiteral);
+        }
+        Ok(())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a text is not a usable tenant domain.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("a domain must not be empty")]
+    Empty,
+    #[error("a domain must be at most 253 characters")]
+    TooLong,
+    #[error("a domain's port must be 1 to 5 digits")]
+    BadPort,
+    #[error("an IP address is not a domain")]
+    IpLiteral,
+    #[error("each label of a domain must be 1 to 63 characters and not start or end with '-'")]
+    BadLabel,
+    #[error("a domain may only contain letters, digits, '-' and '.'")]
+    BadCharacter,
+    #[error("a domain's international characters cannot be mapped to punycode")]
+    Idna,
+}
+
+/// A restaurant's display name: trimmed, 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, TenantNameError> {
+        parse_line(raw, Self::MAX_CHARS)
+            .map(Self)
+            .map_err(TenantNameError)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a text is not a usable display name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a tenant name {0}")]
+pub struct TenantNameError(#[source] pub TextError);
+
+/// A tenant manager's API key, as shown once at provisioning: `chm_` and 64 hex digits encoding
+/// 32 random bytes. Its `Debug` form is redacted so it cannot leak through a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ManagerApiKey(String);
+
+impl ManagerApiKey {
+    const PREFIX: &'static str = "chm_";
+
+    /// Builds a key from 32 bytes the caller drew from a cryptographically secure source.
+    pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
+        let mut text = String::with_capacity(Self::PREFIX.len() + 64);
+        text.push_str(Self::PREFIX);
+        for byte in bytes {
+            text.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+            text.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
+        }
+        Self(text)
+    }
+
+    /// The key itself, to be shown to its owner exactly once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> ManagerKeyHash {
+        ManagerKeyHash::of(&self.0)
+    }
+}
+
+impl fmt::Debug for ManagerApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ManagerApiKey(<redacted>)")
+    }
+}
+
+/// What is stored of a manager API key: its SHA-256.
+///
+/// A plain (unsalted, fast) hash is enough here because the key carries 256 bits of randomness:
+/// there is no dictionary to attack. Comparison is constant-time so a timing side channel
+/// reveals nothing about how much of a guess matched.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ManagerKeyHash([u8; 32]);
+
+impl ManagerKeyHash {
+    fn of(key: &str) -> Self {
+        Self(Sha256::digest(key.as_bytes()).into())
+    }
+
+    /// Restores a stored hash; `None` when `bytes` is not 32 bytes long.
+    pub fn from_stored(bytes: &[u8]) -> Option<Self> {
+        <[u8; 32]>::try_from(bytes).ok().map(Self)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `presented` is the key this hash was made from, in time independent of where a
+    /// wrong guess differs.
+    pub fn verifies(&self, presented: &str) -> bool {
+        Self::of(presented).0.ct_eq(&self.0).into()
+    }
+}
+
+impl fmt::Debug for ManagerKeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ManagerKeyHash(..)")
+    }
+}
+
+/// A registered tenant: identity, routing, branding and the hash of its manager key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub schema: SchemaName,
+    pub domain: Domain,
+    pub name: TenantName,
+    pub theme: Theme,
+    pub manager_key_hash: ManagerKeyHash,
+}
+
+/// What provisioning needs to register a tenant. The id, and so the schema, are drawn by the
+/// provisioner.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub domain: Domain,
+    pub name: TenantName,
+    pub theme: Theme,
+    pub manager_key_hash: ManagerKeyHash,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(raw: &str) -> Result<String, DomainError> {
+        Domain::parse(raw).map(|d| d.as_str().to_owned())
+    }
+
+    #[test]
+    fn domains_are_lowercased_and_lose_port_and_trailing_dot() {
+        assert_eq!(domain("Pizza.Localhost").unwrap(), "pizza.localhost");
+        assert_eq!(domain("pizza.localhost:8080").unwrap(), "pizza.localhost");
+        assert_eq!(domain("pizza.localhost.").unwrap(), "pizza.localhost");
+        assert_eq!(domain("PIZZA.localhost.:80").unwrap(), "pizza.localhost");
+        assert_eq!(domain("a.com").unwrap(), "a.com");
+    }
+
+    #[test]
+    fn international_domains_become_punycode() {
+        assert_eq!(domain("Bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            domain("bücher.example:443").unwrap(),
+            "xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn things_that_are_not_hostnames_are_rejected() {
+        for bad in [
+            "",
+            "   ",
+            ".",
+            "a..com",
+            ".a.com",
+            "-a.com",
+            "a-.com",
+            "a_b.com",
+            "a b.com",
+            "a.com/path",
+            "a.com:",
+            "a.com:http",
+            "a.com:123456",
+            "user@a.com",
+            "127.0.0.1",
+            "[::1]:8080",
+            "a.com;drop table tenants",
+            "<script>.com",
+        ] {
+            assert!(Domain::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(
+            Domain::parse(&"a".repeat(64)).unwrap_err(),
+            DomainError::BadLabel
+        );
+        let long = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(63),
+        ]
+        .join(".");
+        assert_eq!(Domain::parse(&long).unwrap_err(), DomainError::TooLong);
+    }
+
+    #[test]
+    fn schema_names_are_tenant_and_the_hex_of_the_id() {
+        let id = TenantId::parse("6f9619ff-8b86-d011-b42d-00c04fc964ff").unwrap();
+        let schema = SchemaName::for_tenant(id);
+        assert_eq!(schema.as_str(), "tenant_6f9619ff8b86d011b42d00c04fc964ff");
+        assert_eq!(SchemaName::parse(schema.as_str()).unwrap(), schema);
+    }
+
+    #[test]
+    fn schema_names_outside_the_pattern_are_rejected() {
+        for bad in [
+            "public",
+            "tenant_",
+            "tenant_6F9619FF8B86D011B42D00C04FC964FF",
+            "tenant_6f9619ff8b86d011b42d00c04fc964f",
+            "tenant_6f9619ff8b86d011b42d00c04fc964ff0",
+            "tenant_6f9619ff8b86d011b42d00c04fc964f\"",
+        ] {
+            assert!(SchemaName::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn manager_keys_verify_only_against_their_own_hash() {
+        let key = ManagerApiKey::from_random_bytes([7; 32]);
+        let other = ManagerApiKey::from_random_bytes([8; 32]);
+        assert!(key.expose().starts_with("chm_"));
+        assert_eq!(key.expose().len(), 68);
+        assert!(key.hash().verifies(key.expose()));
+        assert!(!key.hash().verifies(other.expose()));
+        assert!(!key.hash().verifies(""));
+    }
+
+    #[test]
+    fn manager_keys_never_print() {
+        let key = ManagerApiKey::from_random_bytes([7; 32]);
+        assert!(!format!("{key:?}").contains(&key.expose()[4..]));
+    }
+
+    #[test]
+    fn stored_hashes_must_be_32_bytes() {
+        assert!(ManagerKeyHash::from_stored(&[0; 31]).is_none());
+        assert!(ManagerKeyHash::from_stored(&[0; 32]).is_some());
+    }
+}
