@@ -1,0 +1,32 @@
+//! Chameleon's PostgreSQL adapter: the tenant directory and the menu and order repositories,
+//! over a deadpool connection pool.
+//!
+//! Isolation is a mechanism here, not a habit: the repositories reach tenant data only through a
+//! [`TenantTx`], a transaction that runs under the tenant's own database role with the tenant's
+//! schema as its only search path, both set with `SET LOCAL` in the message that opens it. The
+//! role can use its own schema and nothing else, so a query aimed at the wrong schema fails with
+//! "permission denied" instead of returning another tenant's rows. Schemas, roles and grants are
+//! created by `chameleon-provisioning`.
+//!
+//! # Layout
+//! - [`pool`]: the connection pool and the per-connection statement cache.
+//! - [`tenant_tx`]: [`TenantTx`], the tenant-bound transaction.
+//! - [`directory`]: [`PgDirectory`], tenants by domain or id, cached.
+//! - [`menu`]: [`PgMenu`], a tenant's menu, the storefront's view cached.
+//! - [`orders`]: [`PgOrders`], a tenant's orders.
+//! - [`cache`]: the time-bounded cache behind the directory and the menu.
+//! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
+
+pub mod cache;
+pub mod directory;
+pub mod menu;
+pub mod orders;
+pub mod pool;
+pub mod sqlstate;
+pub mod tenant_tx;
+
+pub use directory::{DirectoryCacheSettings, PgDirectory};
+pub use menu::{MenuCacheSettings, PgMenu};
+pub use orders::PgOrders;
+pub use pool::{PgPool, PgSettings};
+pub use tenant_tx::TenantTx;

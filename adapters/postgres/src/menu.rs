@@ -1,0 +1,220 @@
+//! The menu repository over a tenant's `menu_items`, with the storefront's menu cached.
+//!
+//! The storefront menu (available items) is read on every page view and changes only when a
+//! manager edits it. It is cached per tenant: a write through this process invalidates the
+//! tenant's entry after its commit, and [`MenuCacheSettings::ttl`] bounds how long a change made
+//! elsewhere (another instance, manual SQL) can go unseen. Order placement never uses the cache:
+//! it prices from the rows it reads in its own transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use chameleon_core::menu::{
+    MenuFilter, MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents,
+};
+use chameleon_core::ports::{
+    CreateMenuItemError, DeleteMenuItemError, GetMenuItemError, ListMenuItemsError, MenuRepository,
+    UpdateMenuItemError,
+};
+use chameleon_core::tenant::{Tenant, TenantId};
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use crate::cache::TtlCache;
+use crate::pool::PgPool;
+
+/// How long the storefront menu is reused.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuCacheSettings {
+    pub ttl: Duration,
+    /// Tenants whose menu is kept at most.
+    pub capacity: usize,
+}
+
+impl Default for MenuCacheSettings {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(5),
+            capacity: 100_000,
+        }
+    }
+}
+
+macro_rules! item_columns {
+    () => {
+        "id, name, price, is_available"
+    };
+}
+const INSERT: &str =
+    "INSERT INTO menu_items (id, name, price, is_available) VALUES ($1, $2, $3, $4)";
+const LIST_ALL: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM menu_items ORDER BY name COLLATE \"C\", id"
+);
+const LIST_AVAILABLE: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM menu_items WHERE is_available ORDER BY name COLLATE \"C\", id"
+);
+const GET: &str = concat!("SELECT ", item_columns!(), " FROM menu_items WHERE id = $1");
+pub(crate) const GET_MANY: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM menu_items WHERE id = ANY($1)"
+);
+const UPDATE: &str = concat!(
+    "UPDATE menu_items SET name = COALESCE($2, name), price = COALESCE($3, price), ",
+    "is_available = COALESCE($4, is_available) WHERE id = $1 RETURNING ",
+    item_columns!()
+);
+const DELETE: &str = "DELETE FROM menu_items WHERE id = $1 RETURNING id";
+
+/// [`MenuRepository`] over each tenant's `menu_items`.
+#[derive(Debug, Clone)]
+pub struct PgMenu {
+    pool: PgPool,
+    settings: MenuCacheSettings,
+    storefront: Arc<TtlCache<TenantId, Arc<Vec<MenuItem>>>>,
+}
+
+impl PgMenu {
+    pub fn new(pool: PgPool, settings: MenuCacheSettings) -> Self {
+        Self {
+            pool,
+            settings,
+            storefront: Arc::new(TtlCache::new(settings.capacity)),
+        }
+    }
+
+    async fn read(&self, tenant: &Tenant, filter: MenuFilter) -> anyhow::Result<Vec<MenuItem>> {
+        let sql = match filter {
+            MenuFilter::All => LIST_ALL,
+            MenuFilter::AvailableOnly => LIST_AVAILABLE,
+        };
+        let rows = self
+            .pool
+            .begin_tenant(tenant)
+            .await?
+            .query_and_commit(sql, &[])
+            .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+}
+
+impl MenuRepository for PgMenu {
+    async fn create(
+        &self,
+        tenant: &Tenant,
+        item: NewMenuItem,
+    ) -> Result<MenuItem, CreateMenuItemError> {
+        let id = Uuid::now_v7();
+        let price = i32::try_from(item.price.cents()).context("price out of range")?;
+        self.pool
+            .begin_tenant(tenant)
+            .await?
+            .query_and_commit(
+                INSERT,
+                &[&id, &item.name.as_str(), &price, &item.is_available],
+            )
+            .await
+            .context("inserting a menu item")?;
+        self.storefront.invalidate(&tenant.id);
+        Ok(MenuItem {
+            id: MenuItemId::from_uuid(id),
+            name: item.name,
+            price: item.price,
+            is_available: item.is_available,
+        })
+    }
+
+    async fn list(
+        &self,
+        tenant: &Tenant,
+        filter: MenuFilter,
+    ) -> Result<Vec<MenuItem>, ListMenuItemsError> {
+        if filter == MenuFilter::All {
+            return Ok(self.read(tenant, filter).await?);
+        }
+        if let Some(items) = self.storefront.get(&tenant.id) {
+            return Ok(items.as_ref().clone());
+        }
+        let ticket = self.storefront.ticket();
+        let items = self.read(tenant, filter).await?;
+        self.storefront.fill(
+            ticket,
+            tenant.id,
+            Arc::new(items.clone()),
+            self.settings.ttl,
+        );
+        Ok(items)
+    }
+
+    async fn get(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<Option<MenuItem>, GetMenuItemError> {
+        let rows = self
+            .pool
+            .begin_tenant(tenant)
+            .await?
+            .query_and_commit(GET, &[&id.as_uuid()])
+            .await
+            .context("reading a menu item")?;
+        Ok(rows.first().map(item_from_row).transpose()?)
+    }
+
+    async fn update(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+        patch: MenuItemPatch,
+    ) -> Result<MenuItem, UpdateMenuItemError> {
+        let name = patch.name.as_ref().map(MenuItemName::as_str);
+        let price = patch
+            .price
+            .map(|p| i32::try_from(p.cents()))
+            .transpose()
+            .context("price out of range")?;
+        let rows = self
+            .pool
+            .begin_tenant(tenant)
+            .await?
+            .query_and_commit(UPDATE, &[&id.as_uuid(), &name, &price, &patch.is_available])
+            .await
+            .context("updating a menu item")?;
+        self.storefront.invalidate(&tenant.id);
+        let row = rows.first().ok_or(UpdateMenuItemError::NotFound(id))?;
+        Ok(item_from_row(row)?)
+    }
+
+    async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
+        let rows = self
+            .pool
+            .begin_tenant(tenant)
+            .await?
+            .query_and_commit(DELETE, &[&id.as_uuid()])
+            .await
+            .context("deleting a menu item")?;
+        self.storefront.invalidate(&tenant.id);
+        if rows.is_empty() {
+            return Err(DeleteMenuItemError::NotFound(id));
+        }
+        Ok(())
+    }
+}
+
+/// Rebuilds a menu item from a `menu_items` row, re-validating its fields.
+pub(crate) fn item_from_row(row: &Row) -> anyhow::Result<MenuItem> {
+    let id: Uuid = row.try_get("id")?;
+    let price: i32 = row.try_get("price")?;
+    Ok(MenuItem {
+        id: MenuItemId::from_uuid(id),
+        name: MenuItemName::parse(row.try_get("name")?)
+            .map_err(|e| anyhow!("menu item {id}: {e}"))?,
+        price: PriceCents::try_from(i64::from(price))?,
+        is_available: row.try_get("is_available")?,
+    })
+}

@@ -1,0 +1,73 @@
+//! The read paths every storefront request takes need no database once warm, and writes made
+//! through the service are seen at once.
+
+use chameleon_core::menu::MenuItemPatch;
+use chameleon_core::tenant::Domain;
+use chameleon_testkit::TestDb;
+
+use super::support::{add_item, provision, service};
+
+#[tokio::test]
+async fn warm_tenant_and_menu_reads_need_no_database() {
+    let db = TestDb::new().await;
+    let app = service(&db);
+    let pizza = provision(&app, "pizza.localhost").await;
+    add_item(&app, &pizza, "Margherita", 1200).await;
+    let host = Domain::parse("pizza.localhost:8080").unwrap();
+    let resolved = app.tenant_for_domain(&host).await.unwrap().unwrap();
+    app.store_menu(&resolved).await.unwrap();
+
+    db.pool().close();
+
+    let again = app
+        .tenant_for_domain(&host)
+        .await
+        .unwrap()
+        .expect("answered from the cache");
+    assert_eq!(again.id, pizza.id);
+    assert_eq!(
+        app.tenant_by_id(pizza.id).await.unwrap().unwrap().id,
+        pizza.id
+    );
+    let menu = app.store_menu(&again).await.unwrap();
+    assert_eq!(menu[0].name.as_str(), "Margherita");
+    // What is not cached does need the database, which is gone: proof the above was the cache.
+    assert!(app.list_menu_items(&pizza).await.is_err());
+    let unknown = Domain::parse("never.seen.localhost").unwrap();
+    assert!(app.tenant_for_domain(&unknown).await.is_err());
+}
+
+#[tokio::test]
+async fn a_domain_found_missing_resolves_as_soon_as_it_is_provisioned() {
+    let db = TestDb::new().await;
+    let app = service(&db);
+    let domain = Domain::parse("late.localhost").unwrap();
+    assert!(app.tenant_for_domain(&domain).await.unwrap().is_none());
+    let tenant = provision(&app, "late.localhost").await;
+    let found = app.tenant_for_domain(&domain).await.unwrap();
+    assert_eq!(found.map(|t| t.id), Some(tenant.id));
+}
+
+#[tokio::test]
+async fn manager_changes_reach_the_storefront_menu_at_once() {
+    let db = TestDb::new().await;
+    let app = service(&db);
+    let tenant = provision(&app, "a.com").await;
+    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+    let burger = add_item(&app, &tenant, "Burger", 900).await;
+    assert_eq!(app.store_menu(&tenant).await.unwrap(), vec![burger.clone()]);
+    let off = MenuItemPatch {
+        is_available: Some(false),
+        ..MenuItemPatch::default()
+    };
+    app.update_menu_item(&tenant, burger.id, off).await.unwrap();
+    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+    let on = MenuItemPatch {
+        is_available: Some(true),
+        ..MenuItemPatch::default()
+    };
+    app.update_menu_item(&tenant, burger.id, on).await.unwrap();
+    assert_eq!(app.store_menu(&tenant).await.unwrap().len(), 1);
+    app.delete_menu_item(&tenant, burger.id).await.unwrap();
+    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+}

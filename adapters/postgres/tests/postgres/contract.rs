@@ -1,0 +1,8 @@
+//! The port contract, run against PostgreSQL (the same suite the in-memory fakes pass).
+
+use chameleon_testkit::TestDb;
+
+chameleon_core::port_contract_tests!(async {
+    let db = TestDb::new().await;
+    (super::support::service(&db), db)
+});

@@ -1,0 +1,7 @@
+//! The PostgreSQL adapter against a real PostgreSQL: each test in a database of its own.
+
+mod caching;
+mod contract;
+mod isolation;
+mod support;
+mod tenant_tx;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing. Idempotent: a second run installs nothing.
+#
+#   setup.sh test   what `make test` needs
+#   setup.sh run    what `make run` needs
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/scripts/lib.sh
+
+what="${1:-test}"
+require_cargo
+
+# PostgreSQL server binaries: the private cluster of `make run`, and of the tests when no
+# server is given or running.
+apt_ensure postgresql
+
+case "$what" in
+    test | run) ;;
+    *) echo "usage: $0 test|run" >&2; exit 2 ;;
+esac
