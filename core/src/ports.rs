@@ -213,6 +213,20 @@ pub enum ConfirmOrderError {
     Unknown(#[from] anyhow::Error),
 }
 
+/// Put by an adapter into the chain of an `Unknown` error when its backend could not be reached
+/// at all (as opposed to a bug or a refused statement), so a driver can answer "try again later"
+/// (HTTP 503) instead of "internal error". It carries the adapter's own error as its source.
+#[derive(Debug, Error)]
+#[error("the storage backend is unavailable")]
+pub struct BackendUnavailable(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl BackendUnavailable {
+    /// Whether `err` was caused by an unreachable backend.
+    pub fn caused(err: &anyhow::Error) -> bool {
+        err.chain().any(|cause| cause.is::<BackendUnavailable>())
+    }
+}
+
 /// One set of adapters, named together so services and the HTTP adapter take a single type
 /// parameter.
 pub trait Ports: Send + Sync + 'static {

@@ -10,6 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use chameleon_core::ports::BackendUnavailable;
 use chameleon_core::tenant::Tenant;
 use deadpool::Runtime;
 use deadpool::managed::{self, Metrics, RecycleResult};
@@ -172,7 +173,7 @@ impl PgPool {
         self.pool
             .get()
             .await
-            .map_err(|e| anyhow::anyhow!("no database connection available: {e}"))
+            .map_err(|e| BackendUnavailable(Box::new(e)).into())
     }
 
     /// A transaction bound to `tenant`: its role, its schema, nothing else. See [`TenantTx`].

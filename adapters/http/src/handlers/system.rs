@@ -1,0 +1,106 @@
+//! System (admin) endpoints: provisioning and the tenant list.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use anyhow::anyhow;
+use chameleon_core::ports::{Ports, ProvisionTenantError};
+use chameleon_core::tenant::{ManagerApiKey, NewTenant};
+use chameleon_wire::{ProvisionRequest, ProvisionedTenant, TenantSummary};
+
+use crate::convert;
+use crate::error::ApiError;
+use crate::problems::{
+    BadRequest, Conflict, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType,
+};
+use crate::state::AppState;
+
+/// Provisions a tenant: its routing row, schema, database role and tables, in one transaction.
+///
+/// The manager API key in the response is shown this once; only its hash is stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sys/provision",
+    operation_id = "provision_tenant",
+    tag = "system",
+    request_body = ProvisionRequest,
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Provisioned", body = ProvisionedTenant),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    ),
+)]
+pub async fn provision_tenant<P: Ports>(
+    state: web::Data<AppState<P>>,
+    body: web::Json<ProvisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (domain, name, theme) = convert::new_tenant(&body)?;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| ApiError::Internal(anyhow!("no randomness for the manager key: {e}")))?;
+    let key = ManagerApiKey::from_random_bytes(secret);
+    let new = NewTenant {
+        domain,
+        name,
+        theme,
+        manager_key_hash: key.hash(),
+    };
+    let tenant = state
+        .app
+        .provision_tenant(new)
+        .await
+        .map_err(|err| match err {
+            ProvisionTenantError::DuplicateDomain(domain) => ApiError::conflict(
+                "domain_taken",
+                format!("the domain {domain} is already registered"),
+            ),
+            ProvisionTenantError::Unknown(err) => ApiError::from_port(err),
+        })?;
+    tracing::info!(tenant = %tenant.id, schema = %tenant.schema, domain = %tenant.domain, "tenant provisioned");
+    let summary = convert::tenant_summary(&tenant);
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ProvisionedTenant {
+            tenant_id: summary.tenant_id,
+            schema_name: summary.schema_name,
+            domain: summary.domain,
+            name: summary.name,
+            theme: summary.theme,
+            manager_api_key: key.expose().to_owned(),
+        }))
+}
+
+/// Lists every tenant, ordered by domain.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sys/tenants",
+    operation_id = "list_tenants",
+    tag = "system",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "All tenants", body = [TenantSummary]),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    ),
+)]
+pub async fn list_tenants<P: Ports>(
+    state: web::Data<AppState<P>>,
+) -> Result<HttpResponse, ApiError> {
+    let tenants = state
+        .app
+        .list_tenants()
+        .await
+        .map_err(|e| ApiError::from_port(e.0))?;
+    Ok(HttpResponse::Ok().json(
+        tenants
+            .iter()
+            .map(convert::tenant_summary)
+            .collect::<Vec<_>>(),
+    ))
+}

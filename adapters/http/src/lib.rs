@@ -1,0 +1,33 @@
+//! Chameleon's HTTP adapter: actix-web handlers over the core's ports.
+//!
+//! Three audiences, three scopes, each behind its own piece of tenant middleware:
+//! `/api/v1/sys` (admin token), `/api/v1/manager` (`X-Tenant-ID` and that tenant's manager key),
+//! `/api/v1/store` (the tenant registered for `Host`). Every error is `application/problem+json`.
+//! The OpenAPI document is at `/api-docs/openapi.json`, Swagger UI at `/docs/`.
+//!
+//! Handlers are generic over the core's [`Ports`](chameleon_core::ports::Ports), so tests run
+//! them over the in-memory fakes and the binary over PostgreSQL.
+//!
+//! # Layout
+//! - [`server`]: the application ([`server::app`]) and the bound server ([`Application`]).
+//! - [`handlers`]: one module per API area.
+//! - [`tenancy`]: the tenant middleware and [`tenancy::CurrentTenant`].
+//! - [`telemetry`]: one span and one log line per request.
+//! - [`convert`]: wire bodies to domain values and back.
+//! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
+//! - [`problems`]: the error responses as OpenAPI components.
+//! - [`openapi`]: the OpenAPI document.
+//! - [`state`]: what handlers share.
+
+pub mod convert;
+pub mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod problems;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod tenancy;
+
+pub use server::{Application, DEFAULT_BODY_LIMIT, ServerSettings, app};
+pub use state::{AppState, ReadinessCheck, always_ready};

@@ -1,0 +1,88 @@
+//! The OpenAPI document, served at `/api-docs/openapi.json` and rendered by Swagger UI at `/docs/`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::handlers::{health, manager, store, system};
+use crate::problems;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Chameleon",
+        description = "Multi-tenant, white-label restaurant ordering. System endpoints take the \
+                       admin token; manager endpoints take `X-Tenant-ID` and that tenant's manager \
+                       API key; storefront endpoints pick the restaurant from the `Host` header. \
+                       Every error is `application/problem+json`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        system::provision_tenant,
+        system::list_tenants,
+        manager::create_menu_item,
+        manager::list_menu_items,
+        manager::get_menu_item,
+        manager::update_menu_item,
+        manager::delete_menu_item,
+        manager::list_orders,
+        manager::confirm_order,
+        store::get_store_config,
+        store::list_store_menu,
+        store::place_order,
+        health::get_health,
+        health::get_readiness,
+    ),
+    components(schemas(chameleon_wire::Problem), responses(
+        problems::BadRequest,
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Conflict,
+        problems::PayloadTooLarge,
+        problems::UnsupportedMediaType,
+        problems::Unprocessable,
+        problems::Unavailable,
+    )),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "system", description = "Provisioning and the tenant list (admin token)"),
+        (name = "manager", description = "A tenant's menu and orders (X-Tenant-ID + manager API key)"),
+        (name = "storefront", description = "What a customer's browser calls; the tenant comes from Host"),
+        (name = "health", description = "Liveness and readiness"),
+    ),
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The ADMIN_TOKEN the service was started with"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "manager_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The manager_api_key returned when the tenant was provisioned; send the \
+                         tenant's id as X-Tenant-ID too",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,203 @@
+//! Assembling the actix application and running the server.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use chameleon_core::ports::Ports;
+use chameleon_core::service::Chameleon;
+use chameleon_wire::PROBLEM_JSON;
+use secrecy::SecretString;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, json_error, path_error};
+use crate::handlers::{health, manager, store, system};
+use crate::openapi;
+use crate::state::{AppState, ReadinessCheck};
+use crate::telemetry::request_span;
+use crate::tenancy::{admin_only, manager_tenant, store_tenant};
+
+/// Request bodies above this are refused with 413 (nginx enforces the same limit in front).
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Address to bind, e.g. `127.0.0.1` (behind nginx) or `0.0.0.0`.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (see [`Application::port`]).
+    pub port: u16,
+    pub admin_token: SecretString,
+    /// Worker threads; `None` for one per physical core.
+    pub workers: Option<usize>,
+    pub body_limit: usize,
+}
+
+/// The actix application over `state`: routes, extractor limits, tenant middleware, problem
+/// responses, request spans. Tests build it directly; [`Application`] serves it.
+pub fn app<P: Ports>(
+    state: web::Data<AppState<P>>,
+    body_limit: usize,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(body_limit)
+                .error_handler(json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .wrap(ErrorHandlers::new().default_handler(bare_error_as_problem))
+        .wrap(from_fn(request_span))
+        .service(web::resource("/healthz").route(web::get().to(health::get_health)))
+        .service(web::resource("/readyz").route(web::get().to(health::get_readiness::<P>)))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
+        .service(
+            web::scope("/api/v1/sys")
+                .wrap(from_fn(admin_only::<P, _>))
+                .service(
+                    web::resource("/provision")
+                        .route(web::post().to(system::provision_tenant::<P>)),
+                )
+                .service(web::resource("/tenants").route(web::get().to(system::list_tenants::<P>))),
+        )
+        .service(
+            web::scope("/api/v1/manager")
+                .wrap(from_fn(manager_tenant::<P, _>))
+                .service(
+                    web::resource("/menu")
+                        .route(web::post().to(manager::create_menu_item::<P>))
+                        .route(web::get().to(manager::list_menu_items::<P>)),
+                )
+                .service(
+                    web::resource("/menu/{id}")
+                        .route(web::get().to(manager::get_menu_item::<P>))
+                        .route(web::patch().to(manager::update_menu_item::<P>))
+                        .route(web::delete().to(manager::delete_menu_item::<P>)),
+                )
+                .service(web::resource("/orders").route(web::get().to(manager::list_orders::<P>)))
+                .service(
+                    web::resource("/orders/{id}/confirm")
+                        .route(web::post().to(manager::confirm_order::<P>)),
+                ),
+        )
+        .service(
+            web::scope("/api/v1/store")
+                .wrap(from_fn(store_tenant::<P, _>))
+                .service(
+                    web::resource("/config").route(web::get().to(store::get_store_config::<P>)),
+                )
+                .service(web::resource("/menu").route(web::get().to(store::list_store_menu::<P>)))
+                .service(web::resource("/orders").route(web::post().to(store::place_order::<P>))),
+        )
+        .default_service(web::to(no_route))
+}
+
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "no_route",
+        format!("there is nothing at {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Error responses made by actix itself (405 for a known path with another method, 413 from a
+/// payload limit, ...) have no body: give them a problem body like every other error.
+fn bare_error_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, res) = res.into_parts();
+    let status = res.status();
+    let error = match status.as_u16() {
+        404 => ApiError::not_found(
+            "no_route",
+            format!("there is nothing at {} {}", req.method(), req.path()),
+        ),
+        405 => {
+            ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
+        }
+        413 => ApiError::PayloadTooLarge {
+            limit: DEFAULT_BODY_LIMIT,
+        },
+        code if code >= 500 => ApiError::Internal(anyhow::anyhow!("{status} without a body")),
+        _ => ApiError::BadRequest(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_lowercase(),
+        ),
+    };
+    let mut response: HttpResponse = error.error_response();
+    // Keep actix's own status (and its Allow header for a 405).
+    *response.status_mut() = status;
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        response.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+/// A bound, ready-to-run HTTP server.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Binds `settings.host:settings.port` and prepares the server; nothing is served until
+    /// [`Application::run_until_stopped`]. SIGINT and SIGTERM stop it gracefully.
+    pub fn build<P: Ports>(
+        app_service: Chameleon<P>,
+        readiness: ReadinessCheck,
+        settings: &ServerSettings,
+    ) -> std::io::Result<Application> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(app_service, &settings.admin_token, readiness));
+        let body_limit = settings.body_limit;
+        let mut server = HttpServer::new(move || app(state.clone(), body_limit))
+            .listen(listener)?
+            .shutdown_timeout(10);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            server: server.run(),
+            port,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until a shutdown signal, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,179 @@
+//! The tenant middleware: who is asking, and for which tenant.
+//!
+//! - Storefront routes: the tenant is the one registered for the request's `Host` (port, case
+//!   and a trailing dot ignored). `X-Forwarded-Host` is never looked at: nginx forwards `Host`
+//!   exactly, and a header a client can set must not pick the tenant. An unknown host is a 404,
+//!   never a default tenant.
+//! - Manager routes: `X-Tenant-ID` names the tenant and `Authorization: Bearer` must carry that
+//!   tenant's manager key.
+//! - System routes: `Authorization: Bearer` must carry the admin token.
+//!
+//! The resolved tenant is recorded on the request's tracing span (id and schema) and handed to
+//! handlers as [`CurrentTenant`].
+
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
+use anyhow::anyhow;
+use chameleon_core::ports::Ports;
+use chameleon_core::tenant::{Domain, Tenant, TenantId};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The tenant a request was resolved to by the tenant middleware.
+#[derive(Debug, Clone)]
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl FromRequest for CurrentTenant {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<CurrentTenant>()
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow!(
+                        "{} is served without tenant middleware",
+                        req.path()
+                    ))
+                }),
+        )
+    }
+}
+
+fn state<P: Ports>(req: &ServiceRequest) -> Result<web::Data<AppState<P>>, ApiError> {
+    req.app_data::<web::Data<AppState<P>>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow!("application state is missing")))
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+fn bearer(req: &ServiceRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn record(tenant: &Tenant) {
+    let span = tracing::Span::current();
+    span.record("tenant", tracing::field::display(tenant.id));
+    span.record("schema", tenant.schema.as_str());
+}
+
+fn unknown_host(host: &str) -> ApiError {
+    ApiError::not_found(
+        "unknown_tenant",
+        format!("no restaurant is registered for the host {host:?}"),
+    )
+}
+
+/// Runs `next` with the tenant `resolved` found, or answers with its refusal. Refusals are
+/// turned into responses here, with the request they belong to, so they pass through the outer
+/// middleware (request id, logging) like any other response.
+async fn proceed<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+    resolved: Result<Option<Arc<Tenant>>, ApiError>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    match resolved {
+        Ok(tenant) => {
+            if let Some(tenant) = tenant {
+                record(&tenant);
+                req.extensions_mut().insert(CurrentTenant(tenant));
+            }
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
+}
+
+/// Storefront routes: resolves the tenant from `Host`.
+pub async fn store_tenant<P: Ports, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let resolved = resolve_host::<P>(&req).await.map(Some);
+    proceed(req, next, resolved).await
+}
+
+async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
+    let state = state::<P>(req)?;
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .ok_or_else(|| ApiError::BadRequest("the request has no Host header".into()))?;
+    let domain = Domain::parse(&host).map_err(|_| unknown_host(&host))?;
+    state
+        .app
+        .tenant_for_domain(&domain)
+        .await
+        .map_err(|e| ApiError::from_port(e.0))?
+        .ok_or_else(|| unknown_host(&host))
+}
+
+/// Manager routes: `X-Tenant-ID` and that tenant's manager key.
+pub async fn manager_tenant<P: Ports, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let resolved = authenticate_manager::<P>(&req).await.map(Some);
+    proceed(req, next, resolved).await
+}
+
+async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
+    let state = state::<P>(req)?;
+    let key = bearer(req).ok_or_else(|| {
+        ApiError::Unauthorized(
+            "send the tenant's manager API key as `Authorization: Bearer <key>`".into(),
+        )
+    })?;
+    let id = req
+        .headers()
+        .get("x-tenant-id")
+        .ok_or_else(|| ApiError::BadRequest("the X-Tenant-ID header is required".into()))?
+        .to_str()
+        .ok()
+        .and_then(|raw| TenantId::parse(raw).ok())
+        .ok_or_else(|| ApiError::BadRequest("X-Tenant-ID must be a UUID".into()))?;
+    let tenant = state
+        .app
+        .tenant_by_id(id)
+        .await
+        .map_err(|e| ApiError::from_port(e.0))?
+        .ok_or_else(|| ApiError::not_found("unknown_tenant", format!("there is no tenant {id}")))?;
+    if !tenant.manager_key_hash.verifies(key) {
+        return Err(ApiError::Forbidden(format!(
+            "this API key is not a manager key of tenant {id}"
+        )));
+    }
+    Ok(tenant)
+}
+
+/// System routes: the admin token.
+pub async fn admin_only<P: Ports, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let allowed = state::<P>(&req).and_then(|state| match bearer(&req) {
+        Some(token) if state.is_admin_token(token) => Ok(None),
+        Some(_) => Err(ApiError::Unauthorized(
+            "the admin token is not valid".into(),
+        )),
+        None => Err(ApiError::Unauthorized(
+            "send the admin token as `Authorization: Bearer <token>`".into(),
+        )),
+    });
+    proceed(req, next, allowed).await
+}

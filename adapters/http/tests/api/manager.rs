@@ -1,0 +1,242 @@
+//! Manager endpoints: X-Tenant-ID and that tenant's key; menu CRUD and orders.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use chameleon_wire::{MenuItem, Order};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::helpers::{add_item, call, manager, provision, spawn, store};
+
+#[actix_web::test]
+async fn manager_requests_need_the_tenants_own_key() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let menu = || TestRequest::get().uri("/api/v1/manager/menu");
+
+    let no_key = call(
+        &app,
+        menu().insert_header(("X-Tenant-ID", a.tenant_id.to_string())),
+    )
+    .await;
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+    no_key.problem();
+
+    let bearer_a = ("Authorization", format!("Bearer {}", a.manager_api_key));
+    let no_tenant = call(&app, menu().insert_header(bearer_a.clone())).await;
+    assert_eq!(no_tenant.status, StatusCode::BAD_REQUEST);
+    let bad_tenant = call(
+        &app,
+        menu()
+            .insert_header(bearer_a.clone())
+            .insert_header(("X-Tenant-ID", "nope")),
+    )
+    .await;
+    assert_eq!(bad_tenant.status, StatusCode::BAD_REQUEST);
+    bad_tenant.problem();
+    let unknown = call(
+        &app,
+        menu()
+            .insert_header(bearer_a.clone())
+            .insert_header(("X-Tenant-ID", Uuid::new_v4().to_string())),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // A's key on B's tenant: authenticated, but not B's manager.
+    let foreign = call(
+        &app,
+        menu()
+            .insert_header(bearer_a.clone())
+            .insert_header(("X-Tenant-ID", b.tenant_id.to_string())),
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    foreign.problem();
+    let create_foreign = call(
+        &app,
+        TestRequest::post()
+            .uri("/api/v1/manager/menu")
+            .insert_header(bearer_a)
+            .insert_header(("X-Tenant-ID", b.tenant_id.to_string()))
+            .set_json(json!({"name": "Sneaky", "price": 1})),
+    )
+    .await;
+    assert_eq!(create_foreign.status, StatusCode::FORBIDDEN);
+    let b_menu = call(&app, manager(menu(), &b)).await;
+    assert_eq!(
+        b_menu.json::<Vec<MenuItem>>(),
+        vec![],
+        "nothing was written to B"
+    );
+
+    let own = call(&app, manager(menu(), &a)).await;
+    assert_eq!(own.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_menu_can_be_created_read_patched_and_deleted() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let created = call(
+        &app,
+        manager(TestRequest::post().uri("/api/v1/manager/menu"), &a)
+            .set_json(json!({"name": "Margherita Pizza", "price": 1200})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let item: MenuItem = created.json();
+    assert_eq!(
+        (item.name.as_str(), item.price, item.is_available),
+        ("Margherita Pizza", 1200, true)
+    );
+    assert_eq!(
+        created.headers.get("location").unwrap().to_str().unwrap(),
+        format!("/api/v1/manager/menu/{}", item.id)
+    );
+    let path = format!("/api/v1/manager/menu/{}", item.id);
+
+    let got = call(&app, manager(TestRequest::get().uri(&path), &a)).await;
+    assert_eq!(got.json::<MenuItem>(), item);
+
+    let patched = call(
+        &app,
+        manager(TestRequest::patch().uri(&path), &a)
+            .set_json(json!({"price": 1350, "is_available": false})),
+    )
+    .await;
+    assert_eq!(patched.status, StatusCode::OK);
+    let patched: MenuItem = patched.json();
+    assert_eq!(
+        (patched.name.as_str(), patched.price, patched.is_available),
+        ("Margherita Pizza", 1350, false)
+    );
+
+    let listed = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/menu"), &a),
+    )
+    .await;
+    assert_eq!(listed.json::<Vec<MenuItem>>(), vec![patched]);
+
+    let deleted = call(&app, manager(TestRequest::delete().uri(&path), &a)).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    for req in [TestRequest::get(), TestRequest::delete()] {
+        let gone = call(&app, manager(req.uri(&path), &a)).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+        assert_eq!(gone.problem().code, "menu_item_not_found");
+    }
+    let not_an_id = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/menu/42"), &a),
+    )
+    .await;
+    assert_eq!(not_an_id.status, StatusCode::NOT_FOUND);
+    not_an_id.problem();
+}
+
+#[actix_web::test]
+async fn invalid_menu_items_are_refused_and_nothing_is_written() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    for body in [
+        json!({"name": "Free money", "price": -1}),
+        json!({"name": "Gold", "price": 10_000_001}),
+        json!({"name": "Fraction", "price": 12.5}),
+        json!({"name": "Text", "price": "1200"}),
+        json!({"name": "", "price": 100}),
+        json!({"name": "x".repeat(121), "price": 100}),
+        json!({"price": 100}),
+        json!({"name": "Typo", "price": 100, "is_availble": true}),
+    ] {
+        let reply = call(
+            &app,
+            manager(TestRequest::post().uri("/api/v1/manager/menu"), &a).set_json(&body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        reply.problem();
+    }
+    let path = format!("/api/v1/manager/menu/{}", burger.id);
+    for body in [
+        json!({"price": -5}),
+        json!({"name": " "}),
+        json!({"price": null, "colour": "red"}),
+    ] {
+        let reply = call(
+            &app,
+            manager(TestRequest::patch().uri(&path), &a).set_json(&body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let listed = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/menu"), &a),
+    )
+    .await;
+    assert_eq!(listed.json::<Vec<MenuItem>>(), vec![burger]);
+}
+
+#[actix_web::test]
+async fn orders_are_listed_newest_first_and_confirmed_once() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    let mut placed = Vec::new();
+    for qty in 1..=3 {
+        let reply = call(
+            &app,
+            store(TestRequest::post().uri("/api/v1/store/orders"), "a.com")
+                .set_json(json!({"items": [{"id": burger.id, "qty": qty}], "customer": "Ann"})),
+        )
+        .await;
+        placed.push(reply.json::<Order>().order_id);
+    }
+    placed.reverse();
+    let listed: Vec<Order> = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/orders"), &a),
+    )
+    .await
+    .json();
+    assert_eq!(
+        listed.iter().map(|o| o.order_id).collect::<Vec<_>>(),
+        placed
+    );
+    assert_eq!(listed[0].total_amount, 2700);
+
+    let confirm = |tenant| {
+        manager(
+            TestRequest::post().uri(&format!("/api/v1/manager/orders/{}/confirm", placed[0])),
+            tenant,
+        )
+    };
+    let foreign = call(&app, confirm(&b)).await;
+    assert_eq!(
+        foreign.status,
+        StatusCode::NOT_FOUND,
+        "B cannot see A's order"
+    );
+    let confirmed = call(&app, confirm(&a)).await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert_eq!(confirmed.json::<Order>().status, "CONFIRMED");
+    let again = call(&app, confirm(&a)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.problem().code, "order_not_pending");
+    let ghost = call(
+        &app,
+        manager(
+            TestRequest::post().uri(&format!(
+                "/api/v1/manager/orders/{}/confirm",
+                Uuid::new_v4()
+            )),
+            &a,
+        ),
+    )
+    .await;
+    assert_eq!(ghost.status, StatusCode::NOT_FOUND);
+}

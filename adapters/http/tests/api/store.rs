@@ -1,0 +1,228 @@
+//! Storefront endpoints: the tenant comes from Host, guest orders are priced by the server.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use chameleon_wire::{MenuItem, Order, StoreConfig};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::helpers::{add_item, call, manager, provision, spawn, store};
+
+#[actix_web::test]
+async fn the_host_picks_the_tenant_whatever_its_case_port_or_trailing_dot() {
+    let app = spawn().await;
+    let pizza = provision(&app, "pizza.localhost", "#ff0000").await;
+    for host in [
+        "pizza.localhost",
+        "PIZZA.localhost",
+        "pizza.localhost:8080",
+        "pizza.localhost.",
+        "Pizza.Localhost.:80",
+    ] {
+        let reply = call(
+            &app,
+            store(TestRequest::get().uri("/api/v1/store/config"), host),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{host}");
+        let config: StoreConfig = reply.json();
+        assert_eq!(config.tenant_id, pizza.tenant_id);
+        assert_eq!(config.name, "pizza.localhost kitchen");
+        assert_eq!(
+            config.css,
+            ":root { --primary: #ff0000; --font: sans-serif; }"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_unknown_host_is_not_found_never_a_default_tenant() {
+    let app = spawn().await;
+    provision(&app, "pizza.localhost", "#ff0000").await;
+    for host in [
+        "burger.localhost",
+        "localhost",
+        "127.0.0.1:8080",
+        "[::1]:8080",
+        "pizza.localhost.evil.com",
+        "bad host",
+    ] {
+        for path in ["/api/v1/store/config", "/api/v1/store/menu"] {
+            let reply = call(&app, store(TestRequest::get().uri(path), host)).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{host} {path}");
+            assert_eq!(reply.problem().code, "unknown_tenant");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn x_forwarded_host_is_ignored() {
+    let app = spawn().await;
+    let pizza = provision(&app, "pizza.localhost", "#ff0000").await;
+    provision(&app, "burger.localhost", "#00ff00").await;
+    let spoofed = call(
+        &app,
+        store(
+            TestRequest::get().uri("/api/v1/store/config"),
+            "unknown.localhost",
+        )
+        .insert_header(("X-Forwarded-Host", "pizza.localhost")),
+    )
+    .await;
+    assert_eq!(spoofed.status, StatusCode::NOT_FOUND);
+    let own = call(
+        &app,
+        store(
+            TestRequest::get().uri("/api/v1/store/config"),
+            "pizza.localhost",
+        )
+        .insert_header(("X-Forwarded-Host", "burger.localhost")),
+    )
+    .await;
+    assert_eq!(own.json::<StoreConfig>().tenant_id, pizza.tenant_id);
+}
+
+#[actix_web::test]
+async fn the_leakage_test() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    add_item(&app, &b, "Salad", 700).await;
+
+    let a_menu: Vec<MenuItem> = call(
+        &app,
+        store(TestRequest::get().uri("/api/v1/store/menu"), "a.com"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        a_menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        ["Burger"]
+    );
+
+    let placed = call(
+        &app,
+        store(TestRequest::post().uri("/api/v1/store/orders"), "a.com")
+            .set_json(json!({"items": [{"id": burger.id, "qty": 1}], "customer": "John Doe"})),
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::CREATED);
+    let b_orders: Vec<Order> = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/orders"), &b),
+    )
+    .await
+    .json();
+    assert!(b_orders.is_empty());
+}
+
+#[actix_web::test]
+async fn an_order_is_priced_from_the_menu() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    let fries = add_item(&app, &a, "Fries", 350).await;
+    let reply = call(
+        &app,
+        store(TestRequest::post().uri("/api/v1/store/orders"), "a.com").set_json(json!({
+            "items": [{"id": burger.id, "qty": 2}, {"id": fries.id, "qty": 1}, {"id": burger.id, "qty": 1}],
+            "customer": "  John Doe  "
+        })),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let order: Value = reply.value();
+    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["total_amount"], 3 * 900 + 350);
+    assert_eq!(order["customer"], "John Doe");
+    assert_eq!(
+        order["items"],
+        json!([
+            {"id": burger.id, "name": "Burger", "price": 900, "qty": 3},
+            {"id": fries.id, "name": "Fries", "price": 350, "qty": 1}
+        ])
+    );
+    assert!(Uuid::parse_str(order["order_id"].as_str().unwrap()).is_ok());
+}
+
+#[actix_web::test]
+async fn bad_orders_are_refused_and_nothing_is_written() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    let sold_out = add_item(&app, &a, "Sold out", 100).await;
+    call(
+        &app,
+        manager(
+            TestRequest::patch().uri(&format!("/api/v1/manager/menu/{}", sold_out.id)),
+            &a,
+        )
+        .set_json(json!({"is_available": false})),
+    )
+    .await;
+    let salad = add_item(&app, &b, "Salad", 700).await;
+    let line = |id: Uuid, qty: Value| json!({"items": [{"id": id, "qty": qty}], "customer": "Ann"});
+    for body in [
+        line(burger.id, json!(0)),
+        line(burger.id, json!(100)),
+        line(burger.id, json!(-1)),
+        line(burger.id, json!(1.5)),
+        line(burger.id, json!("2")),
+        line(salad.id, json!(1)),
+        line(sold_out.id, json!(1)),
+        line(Uuid::new_v4(), json!(1)),
+        json!({"items": [], "customer": "Ann"}),
+        json!({"items": [{"id": burger.id, "qty": 1}], "customer": "   "}),
+        json!({"items": [{"id": burger.id, "qty": 1}], "customer": ""}),
+        json!({"items": [{"id": burger.id, "qty": 1}]}),
+        json!({"items": [{"id": burger.id, "qty": 1, "price": 1}], "customer": "Ann"}),
+        json!({"items": [{"id": "not-a-uuid", "qty": 1}], "customer": "Ann"}),
+        json!({"items": [{"id": burger.id, "qty": 60}, {"id": burger.id, "qty": 60}], "customer": "Ann"}),
+    ] {
+        let reply = call(
+            &app,
+            store(TestRequest::post().uri("/api/v1/store/orders"), "a.com").set_json(&body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        reply.problem();
+    }
+    for tenant in [&a, &b] {
+        let orders: Vec<Order> = call(
+            &app,
+            manager(TestRequest::get().uri("/api/v1/manager/orders"), tenant),
+        )
+        .await
+        .json();
+        assert!(orders.is_empty());
+    }
+}
+
+#[actix_web::test]
+async fn the_store_menu_shows_only_available_items() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    add_item(&app, &a, "Burger", 900).await;
+    let off = add_item(&app, &a, "Off", 100).await;
+    call(
+        &app,
+        manager(
+            TestRequest::patch().uri(&format!("/api/v1/manager/menu/{}", off.id)),
+            &a,
+        )
+        .set_json(json!({"is_available": false})),
+    )
+    .await;
+    let menu: Vec<MenuItem> = call(
+        &app,
+        store(TestRequest::get().uri("/api/v1/store/menu"), "a.com"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        ["Burger"]
+    );
+}
