@@ -14,3 +14,6 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+run:
+	@deploy/scripts/run.sh

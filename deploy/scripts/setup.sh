@@ -8,13 +8,12 @@ cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
 
 what="${1:-test}"
-require_cargo
-
-# PostgreSQL server binaries: the private cluster of `make run`, and of the tests when no
-# server is given or running.
-apt_ensure postgresql
-
 case "$what" in
     test | run) ;;
     *) echo "usage: $0 test|run" >&2; exit 2 ;;
 esac
+require_cargo
+
+# postgresql: the server binaries for the private clusters (make run without DATABASE_URL; the
+# tests when no server is given or running). nginx: the edge. curl: readiness checks.
+apt_ensure postgresql nginx curl ca-certificates

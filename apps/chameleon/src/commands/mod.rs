@@ -1,0 +1,28 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod migrate;
+pub mod provision;
+pub mod serve;
+
+use anyhow::Context as _;
+use chameleon_core::tenant::ManagerApiKey;
+use chameleon_postgres::PgPool;
+
+use crate::config::DatabaseArgs;
+
+/// The pool, with the control plane migrated.
+pub async fn connect(database: &DatabaseArgs) -> anyhow::Result<PgPool> {
+    let pool = PgPool::new(&database.settings()?)?;
+    chameleon_provisioning::migrate_public(&pool)
+        .await
+        .context("migrating the control plane")?;
+    Ok(pool)
+}
+
+/// A fresh manager API key from the operating system's randomness.
+pub fn new_manager_key() -> anyhow::Result<ManagerApiKey> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+    Ok(ManagerApiKey::from_random_bytes(secret))
+}

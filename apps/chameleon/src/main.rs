@@ -1,0 +1,46 @@
+//! `chameleon`: the binary that wires the PostgreSQL adapters to the HTTP adapter.
+//!
+//! ```text
+//! chameleon serve       run the HTTP API (migrating first unless --no-migrate)
+//! chameleon migrate     bring the control plane and every tenant schema up to date
+//! chameleon provision   provision one tenant from the command line
+//! chameleon demo        provision the demo tenants (pizza.localhost, burger.localhost) if missing
+//! ```
+//!
+//! Configuration comes from flags or the environment (`chameleon --help`); secrets
+//! (`DATABASE_URL`, `ADMIN_TOKEN`) are never printed or logged.
+//!
+//! # Layout
+//! - [`config`]: the command line and environment, parsed once.
+//! - [`commands`]: one module per subcommand.
+//! - [`telemetry`]: logging set-up.
+
+mod commands;
+mod config;
+mod telemetry;
+
+use clap::Parser as _;
+
+use crate::config::{Cli, Command};
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match cli.command {
+        // actix runs its own runtime (one per worker thread).
+        Command::Serve(args) => {
+            actix_web::rt::System::new().block_on(commands::serve::run(cli.database, args))
+        }
+        other => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(async move {
+                match other {
+                    Command::Migrate => commands::migrate::run(cli.database).await,
+                    Command::Provision(args) => commands::provision::run(cli.database, args).await,
+                    Command::Demo(args) => commands::demo::run(cli.database, args).await,
+                    Command::Serve(_) => unreachable!("handled above"),
+                }
+            }),
+    }
+}
