@@ -1,0 +1,149 @@
+//! Every HTTP call the storefront makes, with typed results. The API is on the same origin (nginx
+//! serves both), and the restaurant is the one the page's host belongs to.
+
+use std::fmt;
+
+use chameleon_wire::{MenuItem, Order, PlaceOrder, Problem, StoreConfig};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+/// Why a call failed, worded for the customer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No restaurant is registered for this domain.
+    UnknownRestaurant,
+    /// The API refused the request; `detail` is its problem+json explanation.
+    Refused { status: u16, detail: String },
+    /// The request never got an answer.
+    Network(String),
+    /// An answer the storefront cannot read.
+    Unexpected(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::UnknownRestaurant => f.write_str("There is no restaurant at this address."),
+            ApiError::Refused { detail, .. } => f.write_str(detail),
+            ApiError::Network(_) => f.write_str(
+                "We could not reach the restaurant. Check your connection and try again.",
+            ),
+            ApiError::Unexpected(_) => {
+                f.write_str("Something went wrong on our side. Please try again.")
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// The error for a non-2xx answer with status `status` and body `body`.
+    pub fn from_status(status: u16, body: &str) -> ApiError {
+        match serde_json::from_str::<Problem>(body) {
+            Ok(problem) if status == 404 && problem.code == "unknown_tenant" => {
+                ApiError::UnknownRestaurant
+            }
+            Ok(problem) => ApiError::Refused {
+                status,
+                detail: humanize(&problem.detail),
+            },
+            Err(_) if status >= 500 => ApiError::Unexpected(format!("HTTP {status}")),
+            Err(_) => ApiError::Refused {
+                status,
+                detail: format!("The request was refused (HTTP {status})."),
+            },
+        }
+    }
+}
+
+/// The API names the field at fault (`customer: must not be blank`); a customer reads the
+/// explanation better with a capital and a full stop.
+fn humanize(detail: &str) -> String {
+    let mut chars = detail.chars();
+    let mut text = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+        None => return "The request was refused.".to_owned(),
+    };
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| ApiError::Unexpected(e.to_string()));
+    }
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    Err(ApiError::from_status(status, &body))
+}
+
+fn network(err: gloo_net::Error) -> ApiError {
+    ApiError::Network(err.to_string())
+}
+
+pub async fn store_config() -> Result<StoreConfig, ApiError> {
+    decode(
+        Request::get("/api/v1/store/config")
+            .send()
+            .await
+            .map_err(network)?,
+    )
+    .await
+}
+
+pub async fn store_menu() -> Result<Vec<MenuItem>, ApiError> {
+    decode(
+        Request::get("/api/v1/store/menu")
+            .send()
+            .await
+            .map_err(network)?,
+    )
+    .await
+}
+
+pub async fn place_order(order: &PlaceOrder) -> Result<Order, ApiError> {
+    let request = Request::post("/api/v1/store/orders")
+        .json(order)
+        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    decode(request.send().await.map_err(network)?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_tenant_problem_means_no_restaurant_here() {
+        let body = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"no restaurant","code":"unknown_tenant"}"#;
+        assert_eq!(
+            ApiError::from_status(404, body),
+            ApiError::UnknownRestaurant
+        );
+    }
+
+    #[test]
+    fn a_refusal_shows_the_problem_detail() {
+        let body = r#"{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"items: menu item 1 is not available right now","code":"validation_failed"}"#;
+        let err = ApiError::from_status(422, body);
+        assert_eq!(
+            err.to_string(),
+            "Items: menu item 1 is not available right now."
+        );
+    }
+
+    #[test]
+    fn answers_without_a_problem_body_still_read_well() {
+        assert!(matches!(
+            ApiError::from_status(502, "<html>"),
+            ApiError::Unexpected(_)
+        ));
+        assert_eq!(
+            ApiError::from_status(429, "").to_string(),
+            "The request was refused (HTTP 429)."
+        );
+    }
+}

@@ -1,0 +1,121 @@
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::ErrorMessage;
+use crate::cart::{Cart, CartAction, MAX_QTY};
+use crate::money::format_cents;
+
+#[derive(Properties, PartialEq)]
+pub struct CartPanelProps {
+    pub cart: Cart,
+    pub on_action: Callback<CartAction>,
+    /// Called with the customer's name when "Place order" is pressed.
+    pub on_place: Callback<String>,
+    pub submitting: bool,
+    pub error: Option<AttrValue>,
+}
+
+/// The cart: quantities, the running total, the customer's name and "Place order".
+#[function_component(CartPanel)]
+pub fn cart_panel(props: &CartPanelProps) -> Html {
+    let customer = use_state(String::new);
+    let blank_name = use_state(|| false);
+
+    let on_name = {
+        let (customer, blank_name) = (customer.clone(), blank_name.clone());
+        Callback::from(move |e: InputEvent| {
+            customer.set(e.target_unchecked_into::<HtmlInputElement>().value());
+            blank_name.set(false);
+        })
+    };
+    let on_submit = {
+        let (customer, blank_name, on_place) =
+            (customer.clone(), blank_name.clone(), props.on_place.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if customer.trim().is_empty() {
+                blank_name.set(true);
+            } else {
+                on_place.emit((*customer).clone());
+            }
+        })
+    };
+
+    let error = if *blank_name {
+        Some(AttrValue::from(
+            "Please enter your name so the restaurant knows whose order it is.",
+        ))
+    } else {
+        props.error.clone()
+    };
+
+    html! {
+        <section id="cart" aria-labelledby="cart-title"
+                 class="rounded-xl border border-stone-200 bg-white p-5 shadow-sm lg:sticky lg:top-6">
+            <h2 id="cart-title" class="text-lg font-semibold text-stone-900">{ "Your order" }</h2>
+            if props.cart.is_empty() {
+                <p class="mt-3 text-sm text-stone-500">{ "Your cart is empty. Add something tasty from the menu." }</p>
+            } else {
+                <ul class="mt-3 divide-y divide-stone-100" aria-label="Cart">
+                    { for props.cart.lines().iter().map(|line| {
+                        let id = line.item.id;
+                        let name = line.item.name.clone();
+                        let qty = line.qty;
+                        let minus = props.on_action.reform(move |_: MouseEvent| {
+                            if qty <= 1 { CartAction::Remove(id) } else { CartAction::SetQty(id, qty - 1) }
+                        });
+                        let plus = props.on_action.reform(move |_: MouseEvent| CartAction::SetQty(id, qty.saturating_add(1)));
+                        let remove = props.on_action.reform(move |_: MouseEvent| CartAction::Remove(id));
+                        let set = props.on_action.reform(move |e: Event| {
+                            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                            CartAction::SetQty(id, value.trim().parse::<u8>().unwrap_or(qty))
+                        });
+                        let input_id = format!("qty-{id}");
+                        html! {
+                            <li key={id.to_string()} data-testid="cart-line" class="py-3">
+                                <div class="flex items-baseline justify-between gap-3">
+                                    <span class="text-sm font-medium text-stone-800">{ &name }</span>
+                                    <span class="shrink-0 text-sm tabular-nums text-stone-700">
+                                        { format_cents(line.item.price.saturating_mul(i64::from(qty))) }
+                                    </span>
+                                </div>
+                                <div class="mt-2 flex items-center gap-1">
+                                    <button type="button" onclick={minus} aria-label={format!("One less {name}")}
+                                            class="h-8 w-8 rounded-md border border-stone-300 text-stone-700 hover:bg-stone-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "−" }</button>
+                                    <label for={input_id.clone()} class="sr-only">{ format!("Quantity of {name}") }</label>
+                                    <input id={input_id} type="number" inputmode="numeric" min="1" max={MAX_QTY.to_string()}
+                                           value={qty.to_string()} onchange={set} data-testid="cart-qty"
+                                           class="h-8 w-14 rounded-md border border-stone-300 text-center text-sm focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary" />
+                                    <button type="button" onclick={plus} aria-label={format!("One more {name}")} disabled={qty >= MAX_QTY}
+                                            class="h-8 w-8 rounded-md border border-stone-300 text-stone-700 hover:bg-stone-100 disabled:opacity-40 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "+" }</button>
+                                    <button type="button" onclick={remove} aria-label={format!("Remove {name} from the cart")}
+                                            class="ml-auto rounded-md px-2 py-1 text-xs font-medium text-stone-500 hover:text-red-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "Remove" }</button>
+                                </div>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            <div class="mt-4 flex items-baseline justify-between border-t border-stone-200 pt-4">
+                <span class="text-sm font-medium text-stone-600">{ "Total" }</span>
+                <span data-testid="cart-total" class="text-xl font-bold tabular-nums text-stone-900">
+                    { format_cents(props.cart.total_cents()) }
+                </span>
+            </div>
+            <form class="mt-4 flex flex-col gap-3" onsubmit={on_submit} novalidate=true>
+                <label for="customer-name" class="text-sm font-medium text-stone-700">{ "Your name" }</label>
+                <input id="customer-name" data-testid="customer-name" type="text" autocomplete="name"
+                       maxlength="100" value={(*customer).clone()} oninput={on_name} placeholder="e.g. Alex"
+                       aria-invalid={(*blank_name).to_string()}
+                       class="rounded-lg border border-stone-300 px-3 py-2 text-stone-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary" />
+                if let Some(message) = error {
+                    <ErrorMessage {message} />
+                }
+                <button type="submit" data-testid="place-order" disabled={props.cart.is_empty() || props.submitting}
+                        class="rounded-lg bg-primary px-4 py-3 text-base font-semibold text-on-primary shadow-sm hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
+                    { if props.submitting { "Placing your order…" } else { "Place order" } }
+                </button>
+            </form>
+        </section>
+    }
+}

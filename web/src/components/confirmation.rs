@@ -1,0 +1,46 @@
+use std::rc::Rc;
+
+use chameleon_wire::Order;
+use yew::prelude::*;
+
+use crate::money::format_cents;
+
+#[derive(Properties, PartialEq)]
+pub struct ConfirmationProps {
+    pub order: Rc<Order>,
+    pub on_new_order: Callback<()>,
+}
+
+/// The order went through: its id, what was ordered, what it costs.
+#[function_component(Confirmation)]
+pub fn confirmation(props: &ConfirmationProps) -> Html {
+    let order = &props.order;
+    let again = props.on_new_order.reform(|_: MouseEvent| ());
+    html! {
+        <section data-testid="order-confirmation" aria-live="polite"
+                 class="mx-auto max-w-xl rounded-xl border border-stone-200 bg-white p-6 shadow-sm">
+            <p class="text-sm font-semibold uppercase tracking-wide text-primary">{ "Order placed" }</p>
+            <h2 class="mt-1 text-2xl font-bold text-stone-900">{ format!("Thank you, {}!", order.customer) }</h2>
+            <p class="mt-2 text-sm text-stone-600">
+                { "Your order number is " }
+                <code data-testid="order-id" class="break-all rounded bg-stone-100 px-1.5 py-0.5 text-stone-900">{ order.order_id.to_string() }</code>
+            </p>
+            <ul class="mt-4 divide-y divide-stone-100">
+                { for order.items.iter().map(|item| html! {
+                    <li key={item.id.to_string()} class="flex justify-between py-2 text-sm">
+                        <span>{ format!("{} × {}", item.qty, item.name) }</span>
+                        <span class="tabular-nums">{ format_cents(item.price.saturating_mul(item.qty)) }</span>
+                    </li>
+                }) }
+            </ul>
+            <div class="mt-3 flex items-baseline justify-between border-t border-stone-200 pt-3">
+                <span class="font-medium text-stone-600">{ "Total" }</span>
+                <span data-testid="order-total" class="text-xl font-bold tabular-nums">{ format_cents(order.total_amount) }</span>
+            </div>
+            <button type="button" onclick={again}
+                    class="mt-6 w-full rounded-lg bg-primary px-4 py-3 font-semibold text-on-primary hover:opacity-90 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
+                { "Start a new order" }
+            </button>
+        </section>
+    }
+}

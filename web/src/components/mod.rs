@@ -1,0 +1,21 @@
+//! What the storefront renders, one component per file.
+
+mod cart_panel;
+mod confirmation;
+mod error_message;
+mod header;
+mod load_failure;
+mod menu_card;
+mod menu_grid;
+mod no_restaurant;
+mod storefront;
+
+pub use cart_panel::CartPanel;
+pub use confirmation::Confirmation;
+pub use error_message::ErrorMessage;
+pub use header::Header;
+pub use load_failure::LoadFailure;
+pub use menu_card::MenuCard;
+pub use menu_grid::MenuGrid;
+pub use no_restaurant::NoRestaurant;
+pub use storefront::Storefront;
