@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing. Idempotent: a second run installs nothing.
 #
-#   setup.sh test   what `make test` needs
 #   setup.sh run    what `make run` needs
+#   setup.sh test   what `make test` needs (the above, and a headless browser)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
@@ -17,3 +17,33 @@ require_cargo
 # postgresql: the server binaries for the private clusters (make run without DATABASE_URL; the
 # tests when no server is given or running). nginx: the edge. curl: readiness checks.
 apt_ensure postgresql nginx curl ca-certificates
+command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+if [ "$what" = test ]; then
+    # The storefront's browser test drives Debian's Chromium through chromedriver.
+    apt_ensure chromium chromium-driver
+fi
+
+# --- the storefront's toolchain (web/) ----------------------------------------------------------
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+# trunk 0.21.14: 0.22 needs a newer rustc than this toolchain.
+if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
+    log "installing trunk 0.21.14"
+    cargo install trunk@0.21.14 --locked
+fi
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen pinned in web/Cargo.toml.
+wasm_bindgen_version="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' web/Cargo.toml)"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+    log "installing wasm-bindgen-cli $wasm_bindgen_version"
+    cargo install "wasm-bindgen-cli@$wasm_bindgen_version"
+fi
+
+# Tailwind's CLI and binaryen's wasm-opt, pinned by web/package-lock.json.
+if ! cmp -s web/package-lock.json web/node_modules/.chameleon-lock 2>/dev/null; then
+    log "installing the storefront's npm tools"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.chameleon-lock)
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: installs what is missing, then runs every test of the workspace.
+# `make test`: installs what is missing, builds the storefront, then runs every test of the
+# workspace (unit, contract, PostgreSQL, HTTP, end to end through nginx, headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
@@ -21,6 +22,10 @@ stop_private_cluster() {
     fi
 }
 trap stop_private_cluster EXIT
+
+# The browser test serves the real storefront build.
+log "building the storefront"
+deploy/scripts/build-web.sh
 
 log "cargo test --workspace"
 cargo test --workspace --locked

@@ -4,3 +4,4 @@
 mod edge;
 mod leakage;
 mod stack;
+mod storefront;

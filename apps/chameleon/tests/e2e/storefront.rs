@@ -1,0 +1,408 @@
+//! The storefront in a real browser: headless Chromium, through nginx, on two tenants'
+//! `*.localhost` domains. Screenshots are saved under `target/screenshots/` for people to look at.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chameleon_wire::ProvisionedTenant;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::stack::{Stack, free_port, repo_root};
+
+/// Headless Chromium driven through chromedriver; both stop when this is dropped.
+struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver (apt install chromium-driver; `make test` does)");
+        let profile =
+            std::env::temp_dir().join(format!("chameleon-chromium-{}", Uuid::new_v4().simple()));
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        profile,
+                    };
+                }
+                Err(err) => last_error = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a session: {last_error:?}");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    wait_for(browser, css).await.text().await.unwrap()
+}
+
+async fn js(browser: &Client, script: &str) -> Value {
+    browser.execute(script, vec![]).await.unwrap()
+}
+
+async fn menu_names(browser: &Client) -> Vec<String> {
+    wait_for(browser, "[data-testid=menu-item]").await;
+    let mut names = Vec::new();
+    for item in browser
+        .find_all(Locator::Css(
+            "[data-testid=menu-item] [data-testid=menu-item-name]",
+        ))
+        .await
+        .unwrap()
+    {
+        names.push(item.text().await.unwrap());
+    }
+    names
+}
+
+struct Shop {
+    tenant: ProvisionedTenant,
+    name: &'static str,
+    rgb: &'static str,
+    dishes: Vec<(&'static str, i64)>,
+}
+
+async fn open_shop(
+    stack: &Stack,
+    name: &'static str,
+    domain: &str,
+    color: &str,
+    rgb: &'static str,
+    dishes: Vec<(&'static str, i64)>,
+) -> Shop {
+    let res = stack
+        .admin(Method::POST, "/api/v1/sys/provision")
+        .json(&json!({"domain": domain, "name": name, "theme": {"primary_color": color, "font": "Georgia"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let tenant: ProvisionedTenant = res.json().await.unwrap();
+    for (dish, price) in &dishes {
+        stack.add_item(&tenant, dish, *price).await;
+    }
+    Shop {
+        tenant,
+        name,
+        rgb,
+        dishes,
+    }
+}
+
+#[tokio::test]
+async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
+    let dist = repo_root().join("web/dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the storefront is not built: run `make test` (or deploy/scripts/build-web.sh)"
+    );
+    let stack = Stack::start(Some(&dist)).await;
+    let alpha = open_shop(
+        &stack,
+        "Trattoria Alpha",
+        "alpha.localhost",
+        "#c8102e",
+        "rgb(200, 16, 46)",
+        vec![
+            ("Margherita Pizza", 1200),
+            ("Lasagne", 1350),
+            ("Tiramisu", 650),
+        ],
+    )
+    .await;
+    let beta = open_shop(
+        &stack,
+        "Beta Burgers",
+        "beta.localhost",
+        "#1f6feb",
+        "rgb(31, 111, 235)",
+        vec![("Classic Burger", 950), ("Fries", 400)],
+    )
+    .await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+
+    for shop in [&alpha, &beta] {
+        b.goto(&format!("http://{}:{}/", shop.tenant.domain, stack.port))
+            .await
+            .unwrap();
+        assert_eq!(text_of(b, "[data-testid=tenant-name]").await, shop.name);
+        assert_eq!(b.title().await.unwrap(), shop.name);
+
+        let mut expected: Vec<String> = shop.dishes.iter().map(|(n, _)| n.to_string()).collect();
+        expected.sort();
+        assert_eq!(
+            menu_names(b).await,
+            expected,
+            "{} shows exactly its own menu",
+            shop.name
+        );
+
+        let primary = js(b, "return getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()").await;
+        assert_eq!(primary, json!(shop.tenant.theme.primary_color));
+        let header = js(b, "return getComputedStyle(document.querySelector('[data-testid=store-header]')).backgroundColor").await;
+        assert_eq!(
+            header,
+            json!(shop.rgb),
+            "{}'s header wears its colour",
+            shop.name
+        );
+        let button = js(b, "return getComputedStyle(document.querySelector('[data-testid=add-to-cart]')).backgroundColor").await;
+        assert_eq!(button, json!(shop.rgb));
+        let font = js(b, "return getComputedStyle(document.querySelector('[data-testid=tenant-name]')).fontFamily").await;
+        assert!(font.as_str().unwrap().contains("Georgia"), "{font}");
+
+        let slug = shop.tenant.domain.split('.').next().unwrap().to_owned();
+        std::fs::write(
+            screenshots_dir().join(format!("{slug}-desktop.png")),
+            b.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        b.set_window_size(375, 812).await.unwrap();
+        wait_for(b, "[data-testid=menu-item]").await;
+        let overflow = js(
+            b,
+            "return document.documentElement.scrollWidth > window.innerWidth",
+        )
+        .await;
+        assert_eq!(
+            overflow,
+            json!(false),
+            "nothing overflows a 375 px phone screen"
+        );
+        std::fs::write(
+            screenshots_dir().join(format!("{slug}-phone.png")),
+            b.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        b.set_window_size(1280, 900).await.unwrap();
+    }
+
+    // Order on Alpha through the UI: 2 × Lasagne, 1 × Tiramisu.
+    b.goto(&format!("http://alpha.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=menu-item]").await;
+    let add_buttons = b
+        .find_all(Locator::Css("[data-testid=add-to-cart]"))
+        .await
+        .unwrap();
+    // Sorted by name: Lasagne, Margherita Pizza, Tiramisu.
+    add_buttons[0].click().await.unwrap();
+    add_buttons[0].click().await.unwrap();
+    add_buttons[2].click().await.unwrap();
+    assert_eq!(text_of(b, "[data-testid=cart-total]").await, "33.50");
+    assert_eq!(text_of(b, "[data-testid=cart-count]").await, "3");
+
+    // Without a name the order is not sent, and the customer is told why.
+    wait_for(b, "[data-testid=place-order]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text_of(b, "[data-testid=error]")
+            .await
+            .contains("enter your name")
+    );
+
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Ada Lovelace")
+        .await
+        .unwrap();
+    std::fs::write(
+        screenshots_dir().join("alpha-cart.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    wait_for(b, "[data-testid=place-order]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let confirmation = text_of(b, "[data-testid=order-confirmation]").await;
+    assert!(confirmation.contains("Ada Lovelace"), "{confirmation}");
+    assert!(confirmation.contains("33.50"), "{confirmation}");
+    let order_id: Uuid = text_of(b, "[data-testid=order-id]")
+        .await
+        .parse()
+        .expect("an order id");
+    std::fs::write(
+        screenshots_dir().join("alpha-confirmation.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    let db = stack.db.inspect().await;
+    let row = db
+        .query_one(
+            &format!(
+                "SELECT customer_name, total_amount, status FROM \"{}\".orders WHERE id = $1",
+                alpha.tenant.schema_name
+            ),
+            &[&order_id],
+        )
+        .await
+        .expect("the order is in Alpha's schema");
+    assert_eq!(row.get::<_, String>(0), "Ada Lovelace");
+    assert_eq!(row.get::<_, i64>(1), 2 * 1350 + 650);
+    assert_eq!(row.get::<_, String>(2), "PENDING");
+    assert_eq!(stack.count(&alpha.tenant.schema_name, "orders").await, 1);
+    assert_eq!(
+        stack.count(&beta.tenant.schema_name, "orders").await,
+        0,
+        "nothing in Beta's schema"
+    );
+}
+
+#[tokio::test]
+async fn refusals_and_unknown_domains_are_explained() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Gamma Grill",
+        "gamma.localhost",
+        "#f59e0b",
+        "rgb(245, 158, 11)",
+        vec![("Steak", 2400)],
+    )
+    .await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+
+    b.goto(&format!("http://nobody.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=no-restaurant]").await;
+    assert!(
+        text_of(b, "[data-testid=error]")
+            .await
+            .contains("no restaurant")
+    );
+    assert_eq!(b.title().await.unwrap(), "No restaurant here");
+    std::fs::write(
+        screenshots_dir().join("unknown-domain.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The steak sells out between loading the menu and ordering: the API's explanation shows.
+    b.goto(&format!("http://gamma.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let steak = stack
+        .manager(Method::GET, &shop.tenant, "/api/v1/manager/menu")
+        .send()
+        .await
+        .unwrap()
+        .json::<Vec<Value>>()
+        .await
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold_out = stack
+        .manager(
+            Method::PATCH,
+            &shop.tenant,
+            &format!("/api/v1/manager/menu/{steak}"),
+        )
+        .json(&json!({"is_available": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sold_out.status(), 200);
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Grace")
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=place-order]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text_of(b, "[data-testid=error]")
+            .await
+            .contains("not available")
+    );
+    assert_eq!(stack.count(&shop.tenant.schema_name, "orders").await, 0);
+    // A light brand colour gets dark text.
+    let header = js(b, "return getComputedStyle(document.querySelector('[data-testid=store-header]')).backgroundColor").await;
+    assert_eq!(header, json!(shop.rgb));
+    let on_primary = js(
+        b,
+        "return getComputedStyle(document.querySelector('[data-testid=store-header]')).color",
+    )
+    .await;
+    assert_eq!(on_primary, json!("rgb(17, 24, 39)"));
+}
