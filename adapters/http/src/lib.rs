@@ -30,4 +30,4 @@ pub mod telemetry;
 pub mod tenancy;
 
 pub use server::{Application, DEFAULT_BODY_LIMIT, ServerSettings, app};
-pub use state::{AppState, ReadinessCheck, always_ready};
+pub use state::{AppState, ReadinessCheck, WorkerWarmUp, always_ready};

@@ -16,7 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, json_error, path_error};
 use crate::handlers::{health, manager, store, system};
 use crate::openapi;
-use crate::state::{AppState, ReadinessCheck};
+use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
 use crate::telemetry::request_span;
 use crate::tenancy::{admin_only, manager_tenant, store_tenant};
 
@@ -24,7 +24,7 @@ use crate::tenancy::{admin_only, manager_tenant, store_tenant};
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
 /// How the HTTP server runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerSettings {
     /// Address to bind, e.g. `127.0.0.1` (behind nginx) or `0.0.0.0`.
     pub host: String,
@@ -34,6 +34,20 @@ pub struct ServerSettings {
     /// Worker threads; `None` for one per physical core.
     pub workers: Option<usize>,
     pub body_limit: usize,
+    /// Run once by each worker thread before it serves; see [`WorkerWarmUp`].
+    pub warm_up: Option<WorkerWarmUp>,
+}
+
+impl std::fmt::Debug for ServerSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("workers", &self.workers)
+            .field("body_limit", &self.body_limit)
+            .field("warm_up", &self.warm_up.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The actix application over `state`: routes, extractor limits, tenant middleware, problem
@@ -50,7 +64,16 @@ pub fn app<P: Ports>(
         InitError = (),
     >,
 > {
+    let warming = state.clone();
     App::new()
+        // Runs on each worker thread as it starts, before it accepts a request.
+        .data_factory(move || {
+            let state = warming.clone();
+            async move {
+                state.warm_up_worker().await;
+                Ok::<_, ()>(())
+            }
+        })
         .app_data(state)
         .app_data(
             web::JsonConfig::default()
@@ -177,7 +200,11 @@ impl Application {
     ) -> std::io::Result<Application> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(app_service, &settings.admin_token, readiness));
+        let mut state = AppState::new(app_service, &settings.admin_token, readiness);
+        if let Some(warm_up) = &settings.warm_up {
+            state = state.with_worker_warm_up(warm_up.clone());
+        }
+        let state = web::Data::new(state);
         let body_limit = settings.body_limit;
         let mut server = HttpServer::new(move || app(state.clone(), body_limit))
             .listen(listener)?

@@ -13,6 +13,10 @@ use subtle::ConstantTimeEq;
 /// Answers whether the service's dependencies (the database) are reachable now.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
+/// Prepares the calling worker thread before it serves (opens its database connections, say).
+/// Each HTTP worker runs it once at start-up.
+pub type WorkerWarmUp = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
 /// A readiness check that always passes, for adapters with nothing to reach (the fakes).
 pub fn always_ready() -> ReadinessCheck {
     Arc::new(|| Box::pin(async { Ok(()) }))
@@ -25,6 +29,7 @@ pub struct AppState<P: Ports> {
     /// compare in constant time whatever the length of a guess.
     admin_token_digest: [u8; 32],
     readiness: ReadinessCheck,
+    warm_up: Option<WorkerWarmUp>,
 }
 
 impl<P: Ports> fmt::Debug for AppState<P> {
@@ -39,6 +44,23 @@ impl<P: Ports> AppState<P> {
             app,
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
             readiness,
+            warm_up: None,
+        }
+    }
+
+    /// Has every HTTP worker run `warm_up` once before it serves.
+    pub fn with_worker_warm_up(mut self, warm_up: WorkerWarmUp) -> Self {
+        self.warm_up = Some(warm_up);
+        self
+    }
+
+    /// Runs the worker warm-up, if any; a failure is logged, not fatal (the worker then opens
+    /// its connections on demand).
+    pub async fn warm_up_worker(&self) {
+        if let Some(warm_up) = &self.warm_up
+            && let Err(err) = warm_up().await
+        {
+            tracing::warn!(error = format!("{err:#}"), "warming up a worker failed");
         }
     }
 

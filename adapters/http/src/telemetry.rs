@@ -15,6 +15,9 @@ use tracing::field::Empty;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Requests slower than this are logged at `warn`, so they show even with per-request lines off.
+const SLOW: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(&REQUEST_ID)
@@ -50,12 +53,15 @@ pub async fn request_span<B: MessageBody + 'static>(
             return Err(err);
         }
     };
+    let elapsed = started.elapsed();
     span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "request"
-        );
+        let status = response.status().as_u16();
+        let elapsed_us = elapsed.as_micros() as u64;
+        if elapsed >= SLOW {
+            tracing::warn!(status, elapsed_us, "slow request");
+        } else {
+            tracing::info!(status, elapsed_us, "request");
+        }
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

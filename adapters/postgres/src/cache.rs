@@ -1,8 +1,14 @@
 //! A small time-bounded cache for the read paths every storefront request takes.
 //!
-//! Entries expire after a fixed time, which bounds how stale an answer can be when the data is
-//! changed by anything other than this process (another instance, a manual SQL edit). Changes
-//! made through this process invalidate at once.
+//! Entries are fresh for a fixed time after they are filled, which bounds how stale an answer
+//! can be when the data is changed by anything other than this process (another instance, a
+//! manual SQL edit). Changes made through this process invalidate at once.
+//!
+//! An entry past its time is not dropped at once: for as long again it is still served to
+//! everyone but one caller, who is told to refresh it ([`Lookup::Refresh`]). So when a popular
+//! entry expires, one request reads the database instead of all of them at once, and with many
+//! tenants a request rarely waits for a read at all. A refresh that fails leaves the stale value
+//! in place for the next caller to try again.
 //!
 //! A fill that raced with an invalidation must not store what it read before the change: a
 //! reader takes a [`Ticket`] *before* it reads the database and its fill is dropped if any
@@ -12,18 +18,33 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 struct Entry<V> {
     value: V,
-    expires: Instant,
+    fresh_until: Instant,
+    /// Served stale (while one caller refreshes) until then; a miss after.
+    usable_until: Instant,
+    refreshing: AtomicBool,
 }
 
 /// Proof of when a read started; see the module documentation.
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket(u64);
+
+/// What the cache knows about a key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// Fresh, or stale while someone else refreshes it: use it.
+    Hit(V),
+    /// Stale, and the caller is the one to refresh it: read the source, then
+    /// [`TtlCache::fill`] (or [`TtlCache::abandon_refresh`] on failure, using this value).
+    Refresh(V),
+    /// Nothing usable: read the source.
+    Miss,
+}
 
 #[derive(Debug)]
 pub struct TtlCache<K, V> {
@@ -41,13 +62,39 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         }
     }
 
-    /// The cached value, if present and not expired.
-    pub fn get(&self, key: &K) -> Option<V> {
+    /// Looks `key` up, electing at most one refresher per stale entry.
+    pub fn lookup(&self, key: &K) -> Lookup<V> {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let Some(entry) = entries.get(key) else {
+            return Lookup::Miss;
+        };
+        let now = Instant::now();
+        if now < entry.fresh_until {
+            Lookup::Hit(entry.value.clone())
+        } else if now >= entry.usable_until {
+            Lookup::Miss
+        } else if entry.refreshing.swap(true, Ordering::AcqRel) {
+            Lookup::Hit(entry.value.clone())
+        } else {
+            Lookup::Refresh(entry.value.clone())
+        }
+    }
+
+    /// The fresh value, if any: for callers that must not see a stale one.
+    pub fn get_fresh(&self, key: &K) -> Option<V> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
-            .filter(|entry| entry.expires > Instant::now())
+            .filter(|entry| Instant::now() < entry.fresh_until)
             .map(|entry| entry.value.clone())
+    }
+
+    /// A refresh that failed: let the next caller try.
+    pub fn abandon_refresh(&self, key: &K) {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = entries.get(key) {
+            entry.refreshing.store(false, Ordering::Release);
+        }
     }
 
     /// Take this before reading what a later [`TtlCache::fill`] will store.
@@ -55,7 +102,7 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         Ticket(self.invalidations.load(Ordering::Acquire))
     }
 
-    /// Stores `value` for `ttl`, unless an invalidation happened after `ticket` was taken.
+    /// Stores `value`, fresh for `ttl`, unless an invalidation happened after `ticket` was taken.
     pub fn fill(&self, ticket: Ticket, key: K, value: V, ttl: Duration) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         // Checked under the write lock: `invalidate` bumps the counter under the same lock.
@@ -73,7 +120,7 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     fn insert(&self, entries: &mut HashMap<K, Entry<V>>, key: K, value: V, ttl: Duration) {
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
             let now = Instant::now();
-            entries.retain(|_, entry| entry.expires > now);
+            entries.retain(|_, entry| entry.usable_until > now);
             if entries.len() >= self.capacity {
                 // Still full of live entries: start over rather than track recency on every
                 // read. At the default capacity this only happens with far more tenants than
@@ -81,8 +128,16 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
                 entries.clear();
             }
         }
-        let expires = Instant::now() + ttl;
-        entries.insert(key, Entry { value, expires });
+        let now = Instant::now();
+        entries.insert(
+            key,
+            Entry {
+                value,
+                fresh_until: now + ttl,
+                usable_until: now + ttl + ttl,
+                refreshing: AtomicBool::new(false),
+            },
+        );
     }
 
     /// Forgets `key` and voids every fill whose read started before now.
@@ -90,6 +145,45 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         self.invalidations.fetch_add(1, Ordering::AcqRel);
         entries.remove(key);
+    }
+
+    /// The value for `key`: cached if usable, else loaded by `load` (and cached for
+    /// `ttl_for(&value)`). A stale value whose refresh fails is served once more (and the failure
+    /// logged): a database hiccup does not take down a storefront that was working a moment ago.
+    pub async fn get_or_load<E, Fut>(
+        &self,
+        key: &K,
+        ttl_for: impl Fn(&V) -> Duration,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        K: Clone,
+        E: std::fmt::Display,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        match self.lookup(key) {
+            Lookup::Hit(value) => Ok(value),
+            Lookup::Refresh(stale) => {
+                let ticket = self.ticket();
+                match load().await {
+                    Ok(value) => {
+                        self.fill(ticket, key.clone(), value.clone(), ttl_for(&value));
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "refreshing a cache entry failed; serving the previous value");
+                        self.abandon_refresh(key);
+                        Ok(stale)
+                    }
+                }
+            }
+            Lookup::Miss => {
+                let ticket = self.ticket();
+                let value = load().await?;
+                self.fill(ticket, key.clone(), value.clone(), ttl_for(&value));
+                Ok(value)
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -106,14 +200,49 @@ mod tests {
     use super::*;
 
     const LONG: Duration = Duration::from_secs(60);
+    const SHORT: Duration = Duration::from_millis(30);
 
     #[test]
-    fn a_filled_entry_is_returned_until_it_expires() {
+    fn a_filled_entry_is_a_hit_while_fresh() {
         let cache = TtlCache::new(10);
         cache.fill(cache.ticket(), "a", 1, LONG);
-        assert_eq!(cache.get(&"a"), Some(1));
-        cache.fill(cache.ticket(), "b", 2, Duration::ZERO);
-        assert_eq!(cache.get(&"b"), None);
+        assert_eq!(cache.lookup(&"a"), Lookup::Hit(1));
+        assert_eq!(cache.get_fresh(&"a"), Some(1));
+        assert_eq!(cache.lookup(&"b"), Lookup::Miss);
+    }
+
+    #[test]
+    fn a_stale_entry_elects_one_refresher_and_serves_the_others() {
+        let cache = TtlCache::new(10);
+        cache.put("a", 1, SHORT);
+        std::thread::sleep(SHORT + Duration::from_millis(5));
+        assert_eq!(cache.get_fresh(&"a"), None);
+        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+        assert_eq!(
+            cache.lookup(&"a"),
+            Lookup::Hit(1),
+            "one refresher at a time"
+        );
+        cache.fill(cache.ticket(), "a", 2, LONG);
+        assert_eq!(cache.lookup(&"a"), Lookup::Hit(2));
+    }
+
+    #[test]
+    fn an_abandoned_refresh_can_be_taken_up_again() {
+        let cache = TtlCache::new(10);
+        cache.put("a", 1, SHORT);
+        std::thread::sleep(SHORT + Duration::from_millis(5));
+        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+        cache.abandon_refresh(&"a");
+        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+    }
+
+    #[test]
+    fn an_entry_past_twice_its_time_is_a_miss() {
+        let cache = TtlCache::new(10);
+        cache.put("a", 1, SHORT);
+        std::thread::sleep(SHORT * 2 + Duration::from_millis(5));
+        assert_eq!(cache.lookup(&"a"), Lookup::Miss);
     }
 
     #[test]
@@ -122,9 +251,9 @@ mod tests {
         let ticket = cache.ticket();
         cache.invalidate(&"a");
         cache.fill(ticket, "a", 1, LONG);
-        assert_eq!(cache.get(&"a"), None);
+        assert_eq!(cache.lookup(&"a"), Lookup::Miss);
         cache.fill(cache.ticket(), "a", 2, LONG);
-        assert_eq!(cache.get(&"a"), Some(2));
+        assert_eq!(cache.lookup(&"a"), Lookup::Hit(2));
     }
 
     #[test]
@@ -132,7 +261,7 @@ mod tests {
         let cache = TtlCache::new(10);
         cache.put("a", 1, LONG);
         cache.invalidate(&"a");
-        assert_eq!(cache.get(&"a"), None);
+        assert_eq!(cache.lookup(&"a"), Lookup::Miss);
     }
 
     #[test]
@@ -141,16 +270,19 @@ mod tests {
         for n in 0..10 {
             cache.put(n, n, LONG);
             assert!(cache.len() <= 3);
-            assert_eq!(cache.get(&n), Some(n), "the newest entry is kept");
+            assert_eq!(cache.lookup(&n), Lookup::Hit(n), "the newest entry is kept");
         }
     }
 
     #[test]
-    fn expired_entries_make_room_first() {
+    fn dead_entries_make_room_first() {
         let cache = TtlCache::new(2);
         cache.put(1, 1, Duration::ZERO);
         cache.put(2, 2, LONG);
         cache.put(3, 3, LONG);
-        assert_eq!((cache.get(&2), cache.get(&3)), (Some(2), Some(3)));
+        assert_eq!(
+            (cache.lookup(&2), cache.lookup(&3)),
+            (Lookup::Hit(2), Lookup::Hit(3))
+        );
     }
 }

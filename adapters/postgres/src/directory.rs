@@ -122,25 +122,44 @@ impl TenantDirectory for PgDirectory {
         &self,
         domain: &Domain,
     ) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
-        if let Some(slot) = self.by_domain.get(domain) {
-            return Ok(slot);
-        }
-        let ticket = self.by_domain.ticket();
-        let slot = self.fetch_one(BY_DOMAIN, &domain.as_str()).await?;
-        self.by_domain
-            .fill(ticket, domain.clone(), slot.clone(), self.ttl(&slot));
-        self.remember(&slot);
+        let slot = self
+            .by_domain
+            .get_or_load(
+                domain,
+                |slot| self.ttl(slot),
+                || async {
+                    let slot = self.fetch_one(BY_DOMAIN, &domain.as_str()).await?;
+                    if let Some(tenant) = &slot {
+                        // Warm the other index too.
+                        self.by_id
+                            .put(tenant.id, slot.clone(), self.settings.found_ttl);
+                    }
+                    Ok::<_, anyhow::Error>(slot)
+                },
+            )
+            .await?;
         Ok(slot)
     }
 
     async fn get(&self, id: TenantId) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
-        if let Some(slot) = self.by_id.get(&id) {
-            return Ok(slot);
-        }
-        let ticket = self.by_id.ticket();
-        let slot = self.fetch_one(BY_ID, &id.as_uuid()).await?;
-        self.by_id.fill(ticket, id, slot.clone(), self.ttl(&slot));
-        self.remember(&slot);
+        let slot = self
+            .by_id
+            .get_or_load(
+                &id,
+                |slot| self.ttl(slot),
+                || async {
+                    let slot = self.fetch_one(BY_ID, &id.as_uuid()).await?;
+                    if let Some(tenant) = &slot {
+                        self.by_domain.put(
+                            tenant.domain.clone(),
+                            slot.clone(),
+                            self.settings.found_ttl,
+                        );
+                    }
+                    Ok::<_, anyhow::Error>(slot)
+                },
+            )
+            .await?;
         Ok(slot)
     }
 

@@ -35,7 +35,7 @@ pub struct MenuCacheSettings {
 impl Default for MenuCacheSettings {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(5),
+            ttl: Duration::from_secs(30),
             capacity: 100_000,
         }
     }
@@ -137,18 +137,15 @@ impl MenuRepository for PgMenu {
         if filter == MenuFilter::All {
             return Ok(self.read(tenant, filter).await?);
         }
-        if let Some(items) = self.storefront.get(&tenant.id) {
-            return Ok(items.as_ref().clone());
-        }
-        let ticket = self.storefront.ticket();
-        let items = self.read(tenant, filter).await?;
-        self.storefront.fill(
-            ticket,
-            tenant.id,
-            Arc::new(items.clone()),
-            self.settings.ttl,
-        );
-        Ok(items)
+        let items = self
+            .storefront
+            .get_or_load(
+                &tenant.id,
+                |_| self.settings.ttl,
+                || async { self.read(tenant, filter).await.map(Arc::new) },
+            )
+            .await?;
+        Ok(items.as_ref().clone())
     }
 
     async fn get(

@@ -91,7 +91,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ADMIN_TOKEN", value_parser = secret, hide_env_values = true)]
     pub admin_token: SecretString,
 
-    /// HTTP worker threads (default: one per physical core).
+    /// HTTP worker threads (default: one per CPU).
     #[arg(long, env = "API_WORKERS")]
     pub api_workers: Option<usize>,
 
@@ -107,8 +107,9 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANT_MISS_TTL_SECS", default_value_t = 2)]
     pub tenant_miss_ttl_secs: u64,
 
-    /// Seconds a storefront menu is reused (writes through this process invalidate it at once).
-    #[arg(long, env = "MENU_CACHE_TTL_SECS", default_value_t = 5)]
+    /// Seconds a storefront menu is reused (writes through this process invalidate it at once,
+    /// so this bounds only how long a change made by another instance goes unseen).
+    #[arg(long, env = "MENU_CACHE_TTL_SECS", default_value_t = 30)]
     pub menu_cache_ttl_secs: u64,
 }
 

@@ -3,5 +3,6 @@
 mod caching;
 mod contract;
 mod isolation;
+mod pool;
 mod support;
 mod tenant_tx;

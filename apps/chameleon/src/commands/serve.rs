@@ -4,42 +4,60 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chameleon_http::{Application, DEFAULT_BODY_LIMIT, ReadinessCheck, ServerSettings};
+use chameleon_http::{
+    Application, DEFAULT_BODY_LIMIT, ReadinessCheck, ServerSettings, WorkerWarmUp,
+};
 use chameleon_postgres::PgPool;
 
 use crate::config::{DatabaseArgs, ServeArgs};
 
 pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
-    let pool = if args.no_migrate {
-        PgPool::new(&database.settings()?)?
-    } else {
-        super::connect(&database).await?
-    };
-    let app = chameleon_provisioning::service(pool.clone(), args.caches());
     if !args.no_migrate {
-        let report = app
+        // On a pool of its own, closed when done: the serving pool is per worker thread.
+        let pool = super::connect(&database).await?;
+        let report = chameleon_provisioning::service(pool.clone(), args.caches())
             .migrate_all_tenants()
             .await
             .context("migrating tenant schemas")?;
+        pool.close();
         tracing::info!(
             tenants = report.tenants,
             migrated = report.migrated,
             "tenant schemas up to date"
         );
     }
+    let workers = args
+        .api_workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    let mut pg = database.settings()?;
+    // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
+    pg.per_thread = Some(workers);
+    let pool = PgPool::new(&pg)?;
+    let app = chameleon_provisioning::service(pool.clone(), args.caches());
     let settings = ServerSettings {
         host: args.api_host.clone(),
         port: args.api_port,
         admin_token: args.admin_token.clone(),
-        workers: args.api_workers,
+        workers: Some(workers),
         body_limit: DEFAULT_BODY_LIMIT,
+        warm_up: Some(warm_up(pool.clone())),
     };
     let application = Application::build(app, readiness(pool), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
-    tracing::info!(host = %args.api_host, port = application.port(), "serving the API");
+    tracing::info!(host = %args.api_host, port = application.port(), workers, "serving the API");
     application.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the worker's connections before it serves, so no request waits for a connection to be
+/// established (or for PostgreSQL to work out the service role's memberships, see `PgPool`).
+fn warm_up(pool: PgPool) -> WorkerWarmUp {
+    Arc::new(move || {
+        let pool = pool.clone();
+        Box::pin(async move { pool.warm_up().await })
+    })
 }
 
 /// Ready when a pooled connection answers a trivial query.
