@@ -3,7 +3,7 @@
 #   make test   run every test
 # Both install what is missing first, and both can be run again at any time.
 
-.PHONY: run test lint fmt
+.PHONY: run test lint fmt bench
 
 test:
 	@deploy/scripts/test.sh
@@ -17,3 +17,7 @@ fmt:
 
 run:
 	@deploy/scripts/run.sh
+
+# Benchmarks (not part of `make test`): BENCH_QUICK=1 for a smoke run.
+bench:
+	@deploy/scripts/bench.sh

@@ -41,6 +41,7 @@ impl Stack {
         let db = TestDb::new().await;
         let dir = std::env::temp_dir().join(format!("chameleon-e2e-{}", Uuid::new_v4().simple()));
         fs::create_dir_all(dir.join("tmp")).unwrap();
+        fs::create_dir_all(dir.join("conf.d")).unwrap();
         let web_root = match web_root {
             Some(root) => root.canonicalize().expect("the storefront build exists"),
             None => {
