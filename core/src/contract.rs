@@ -56,7 +56,8 @@ macro_rules! port_contract_tests {
     };
 }
 
-fn new_tenant(domain: &str, name: &str) -> NewTenant {
+/// A tenant to provision under `domain`, for tests of any adapter.
+pub fn new_tenant(domain: &str, name: &str) -> NewTenant {
     NewTenant {
         domain: Domain::parse(domain).expect("test domain"),
         name: TenantName::parse(name).expect("test name"),
@@ -68,13 +69,15 @@ fn new_tenant(domain: &str, name: &str) -> NewTenant {
     }
 }
 
-async fn provision<P: Ports>(app: &Chameleon<P>, domain: &str) -> Tenant {
+/// Provisions a fresh tenant on `domain` (panics if that fails).
+pub async fn provision<P: Ports>(app: &Chameleon<P>, domain: &str) -> Tenant {
     app.provision_tenant(new_tenant(domain, domain))
         .await
         .expect("provisioning a fresh domain")
 }
 
-async fn add_item<P: Ports>(
+/// Adds an available item to `tenant`'s menu (panics if that fails).
+pub async fn add_item<P: Ports>(
     app: &Chameleon<P>,
     tenant: &Tenant,
     name: &str,
