@@ -406,3 +406,65 @@ async fn refusals_and_unknown_domains_are_explained() {
     .await;
     assert_eq!(on_primary, json!("rgb(17, 24, 39)"));
 }
+
+#[tokio::test]
+async fn swagger_ui_authorizes_and_tries_an_operation_out_through_nginx() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    stack.provision("a.com", "#ff0000").await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    b.goto(&format!("http://localhost:{}/docs/", stack.port))
+        .await
+        .unwrap();
+
+    // "Authorize" with the admin token.
+    wait_for(b, "button.authorize").await.click().await.unwrap();
+    let admin = "//div[contains(@class,'auth-container')][.//code[text()='admin_token']]";
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&format!("{admin}//input")))
+        .await
+        .unwrap()
+        .send_keys(super::stack::ADMIN_TOKEN)
+        .await
+        .unwrap();
+    b.find(Locator::XPath(&format!("{admin}//button[@type='submit']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, "button.btn-done").await.click().await.unwrap();
+
+    // "Try it out" on the tenant list: the request goes through nginx with the token.
+    let operation = "#operations-system-list_tenants";
+    wait_for(b, &format!("{operation} .opblock-summary-control"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, &format!("{operation} .try-out__btn"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, &format!("{operation} .execute"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let status = text_of(
+        b,
+        &format!("{operation} .live-responses-table tr.response .response-col_status"),
+    )
+    .await;
+    assert_eq!(status.trim(), "200");
+    let body = text_of(b, &format!("{operation} .live-responses-table .microlight")).await;
+    assert!(body.contains("a.com"), "{body}");
+    std::fs::write(
+        screenshots_dir().join("swagger-try-it-out.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
