@@ -81,7 +81,7 @@ backend_pid=$!
 
 deploy/scripts/render-nginx.sh "$state/nginx" "$port" "$api_port" "$repo/web/dist"
 # The bench writes its static-JSON ceilings into conf.d before it reloads nginx.
-nginx -p "$state/nginx" -c "$state/nginx/nginx.conf" -e "$state/nginx/error.log" -g 'daemon off;' &
+"$(nginx_bin)" -p "$state/nginx" -c "$state/nginx/nginx.conf" -e "$state/nginx/error.log" -g 'daemon off;' &
 nginx_pid=$!
 
 for _ in $(seq 1 100); do

@@ -43,3 +43,8 @@ require_cargo() {
 }
 
 log() { printf '==> %s\n' "$*"; }
+
+# nginx lives in /usr/sbin, which is not on an ordinary user's PATH on Debian.
+nginx_bin() {
+    command -v nginx 2>/dev/null || echo /usr/sbin/nginx
+}

@@ -151,7 +151,7 @@ log "starting nginx on port $PORT"
 nginx_state="$state/nginx"
 mkdir -p "$nginx_state"
 deploy/scripts/render-nginx.sh "$nginx_state" "$PORT" "$API_PORT" "$web_root"
-nginx -p "$nginx_state" -c "$nginx_state/nginx.conf" -e "$nginx_state/error.log" -g 'daemon off;' &
+"$(nginx_bin)" -p "$nginx_state" -c "$nginx_state/nginx.conf" -e "$nginx_state/error.log" -g 'daemon off;' &
 nginx_pid=$!
 for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

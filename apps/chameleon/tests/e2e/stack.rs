@@ -79,7 +79,12 @@ impl Stack {
             .replace("@API_PORT@", &api_port.to_string())
             .replace("@WEB_ROOT@", web_root.to_str().unwrap());
         fs::write(dir.join("nginx.conf"), config).unwrap();
-        let nginx = Command::new("nginx")
+        // /usr/sbin is not on an ordinary user's PATH on Debian.
+        let nginx_bin = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())
+            .unwrap_or("nginx");
+        let nginx = Command::new(nginx_bin)
             .arg("-p")
             .arg(&dir)
             .arg("-c")
