@@ -1,6 +1,7 @@
 //! The storefront in a real browser: headless Chromium, through nginx, on two tenants'
 //! `*.localhost` domains. Screenshots are saved under `target/screenshots/` for people to look at.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -28,6 +29,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, so the browser it starts can be stopped with it.
+            .process_group(0)
             .spawn()
             .expect("starting chromedriver (apt install chromium-driver; `make test` does)");
         let profile =
@@ -39,6 +42,7 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--window-size=1280,900",
+                    "--disable-breakpad", "--disable-crash-reporter",
                     format!("--user-data-dir={}", profile.display()),
                 ]
             }
@@ -69,8 +73,15 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // Killing chromedriver alone would leave Chromium running: stop the whole process
+        // group, then anything still using this run's profile.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self.profile.display().to_string()])
+            .status();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
