@@ -30,7 +30,7 @@ use chameleon_core::tenant::SchemaName;
 use futures_util::FutureExt as _;
 use futures_util::future::{try_join, try_join3};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Error, Row, Statement};
+use tokio_postgres::{Client, Error, Row, Statement};
 
 use crate::pool::PooledConn;
 
@@ -85,14 +85,11 @@ impl TenantTx {
         }
         let begin = self.take_begin().map(str::to_owned);
         let client = self.conn.client();
-        let statement = match begin {
-            Some(begin) => {
-                try_join(client.batch_execute(&begin), client.prepare(sql))
-                    .await?
-                    .1
-            }
-            None => client.prepare(sql).await?,
-        };
+        let (_, statement) = try_join(
+            begin_if_pending(client, begin.as_deref()),
+            client.prepare(sql),
+        )
+        .await?;
         self.conn.remember(sql, statement.clone());
         Ok(statement)
     }
@@ -106,15 +103,12 @@ impl TenantTx {
         let statement = self.statement(sql).await?;
         let begin = self.take_begin().map(str::to_owned);
         let client = self.conn.client();
-        match begin {
-            Some(begin) => Ok(try_join(
-                client.batch_execute(&begin),
-                client.query(&statement, params),
-            )
-            .await?
-            .1),
-            None => client.query(&statement, params).await,
-        }
+        let (_, rows) = try_join(
+            begin_if_pending(client, begin.as_deref()),
+            client.query(&statement, params),
+        )
+        .await?;
+        Ok(rows)
     }
 
     /// Runs the last statement of the transaction and commits, in a single round trip when the
@@ -127,14 +121,8 @@ impl TenantTx {
         let statement = self.statement(sql).await?;
         let begin = self.take_begin().map(str::to_owned);
         let client = self.conn.client();
-        let begin = async {
-            match &begin {
-                Some(begin) => client.batch_execute(begin).await,
-                None => Ok(()),
-            }
-        };
         let (_, rows, _) = try_join3(
-            begin,
+            begin_if_pending(client, begin.as_deref()),
             client.query(&statement, params),
             client.batch_execute("COMMIT"),
         )
@@ -159,6 +147,15 @@ impl TenantTx {
         }
         self.state = State::Finished;
         Ok(())
+    }
+}
+
+/// Sends `begin` when first polled, if the transaction has not started yet. Joined (in argument
+/// order) with the statements that follow, so they ride in the same round trip.
+async fn begin_if_pending(client: &Client, begin: Option<&str>) -> Result<(), Error> {
+    match begin {
+        Some(begin) => client.batch_execute(begin).await,
+        None => Ok(()),
     }
 }
 
