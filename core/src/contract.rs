@@ -11,9 +11,12 @@ use futures_util::future::join_all;
 use uuid::Uuid;
 
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
-use crate::order::{CustomerName, OrderId, OrderLines, OrderRequest, OrderStatus, Quantity};
+use crate::order::{
+    CustomerName, OrderId, OrderLines, OrderRejection, OrderRequest, OrderStatus, Quantity,
+    StatusChangeRefused,
+};
 use crate::ports::{
-    ConfirmOrderError, DeleteMenuItemError, PlaceOrderError, Ports, ProvisionTenantError,
+    ChangeOrderStatusError, DeleteMenuItemError, PlaceOrderError, Ports, ProvisionTenantError,
     UpdateMenuItemError,
 };
 use crate::service::Chameleon;
@@ -321,15 +324,21 @@ pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P:
         .place_order(&a, order(&[(burger.id, 1), (salad.id, 1)]))
         .await;
     assert!(
-        matches!(foreign, Err(PlaceOrderError::UnknownItem(id)) if id == salad.id),
+        matches!(foreign, Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem(id))) if id == salad.id),
         "{foreign:?}"
     );
     let unknown = app.place_order(&a, order(&[(ghost, 1)])).await;
-    assert!(matches!(unknown, Err(PlaceOrderError::UnknownItem(id)) if id == ghost));
+    assert!(matches!(
+        unknown,
+        Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem(id))) if id == ghost
+    ));
     let unavailable = app
         .place_order(&a, order(&[(burger.id, 1), (off.id, 1)]))
         .await;
-    assert!(matches!(unavailable, Err(PlaceOrderError::UnavailableItem(id)) if id == off.id));
+    assert!(matches!(
+        unavailable,
+        Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem(id))) if id == off.id
+    ));
 
     assert!(app.list_orders(&a).await.unwrap().is_empty());
     assert!(app.list_orders(&b).await.unwrap().is_empty());
@@ -366,7 +375,7 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
 
     assert!(matches!(
         app.confirm_order(&b, placed.id).await,
-        Err(ConfirmOrderError::NotFound(id)) if id == placed.id
+        Err(ChangeOrderStatusError::NotFound(id)) if id == placed.id
     ));
     let confirmed = app.confirm_order(&a, placed.id).await.unwrap();
     assert_eq!(confirmed.status, OrderStatus::Confirmed);
@@ -374,15 +383,15 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
     assert_eq!(confirmed.total_cents, placed.total_cents);
     assert!(matches!(
         app.confirm_order(&a, placed.id).await,
-        Err(ConfirmOrderError::NotPending {
-            status: OrderStatus::Confirmed,
-            ..
-        })
+        Err(ChangeOrderStatusError::Refused(StatusChangeRefused {
+            from: OrderStatus::Confirmed,
+            to: OrderStatus::Confirmed,
+        }))
     ));
     let ghost = OrderId::from_uuid(Uuid::from_u128(5));
     assert!(matches!(
         app.confirm_order(&a, ghost).await,
-        Err(ConfirmOrderError::NotFound(_))
+        Err(ChangeOrderStatusError::NotFound(_))
     ));
     assert_eq!(
         app.list_orders(&a).await.unwrap()[0].status,

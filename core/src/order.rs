@@ -8,7 +8,6 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
-use crate::ports::PlaceOrderError;
 use crate::text::{TextError, parse_line};
 
 /// An order's identifier, unique within its tenant.
@@ -106,11 +105,21 @@ impl OrderStatus {
         }
     }
 
-    /// The status after confirming: only a PENDING order can be confirmed.
-    pub fn confirm(self) -> Result<OrderStatus, OrderStatus> {
-        match self {
-            OrderStatus::Pending => Ok(OrderStatus::Confirmed),
-            other => Err(other),
+    /// Whether an order may go from this status to `next`. The allowed transitions are
+    /// defined here and nowhere else.
+    pub fn may_become(self, next: OrderStatus) -> bool {
+        matches!((self, next), (OrderStatus::Pending, OrderStatus::Confirmed))
+    }
+
+    /// `next`, if an order may go there from this status.
+    pub fn change_to(self, next: OrderStatus) -> Result<OrderStatus, StatusChangeRefused> {
+        if self.may_become(next) {
+            Ok(next)
+        } else {
+            Err(StatusChangeRefused {
+                from: self,
+                to: next,
+            })
         }
     }
 }
@@ -119,6 +128,14 @@ impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// An order may not go from `from` to `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("an order that is {from} cannot become {to}")]
+pub struct StatusChangeRefused {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
 }
 
 /// The text is not PENDING or CONFIRMED.
@@ -206,15 +223,66 @@ pub struct OrderItem {
     pub qty: Quantity,
 }
 
-/// An order priced from stored menu items. Built only by [`price_order`], so its total always
-/// matches its items.
+/// Why the menu refuses an order. Nothing is stored then.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OrderRejection {
+    #[error("there is no menu item {0}")]
+    UnknownItem(MenuItemId),
+    #[error("menu item {0} is not available")]
+    UnavailableItem(MenuItemId),
+    #[error("the order's total is too large")]
+    TotalOverflow,
+}
+
+/// An order priced from stored menu items, ready to be stored. Built only by
+/// [`NewOrder::price`], so its total always matches its items and every item was available at
+/// the stored price.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PricedOrder {
+pub struct NewOrder {
+    customer: CustomerName,
     items: Vec<OrderItem>,
     total_cents: i64,
 }
 
-impl PricedOrder {
+impl NewOrder {
+    /// Prices `request` against `stored`, the tenant's items it names as read in the
+    /// transaction that will store the order.
+    ///
+    /// Every line must name an existing, available item; the total is the sum of stored price
+    /// times quantity, computed with checked arithmetic. Prices sent by a client play no part.
+    pub fn price(request: &OrderRequest, stored: &[MenuItem]) -> Result<Self, OrderRejection> {
+        let mut items = Vec::with_capacity(request.lines.len());
+        let mut total: i64 = 0;
+        for (id, qty) in request.lines.iter() {
+            let item = stored
+                .iter()
+                .find(|item| item.id == id)
+                .ok_or(OrderRejection::UnknownItem(id))?;
+            if !item.is_available {
+                return Err(OrderRejection::UnavailableItem(id));
+            }
+            total = i64::from(item.price.cents())
+                .checked_mul(i64::from(qty.get()))
+                .and_then(|line| total.checked_add(line))
+                .ok_or(OrderRejection::TotalOverflow)?;
+            items.push(OrderItem {
+                id,
+                name: item.name.clone(),
+                price: item.price,
+                qty,
+            });
+        }
+        Ok(Self {
+            customer: request.customer.clone(),
+            items,
+            total_cents: total,
+        })
+    }
+
+    pub fn customer(&self) -> &CustomerName {
+        &self.customer
+    }
+
     pub fn items(&self) -> &[OrderItem] {
         &self.items
     }
@@ -223,41 +291,17 @@ impl PricedOrder {
         self.total_cents
     }
 
-    pub fn into_items(self) -> Vec<OrderItem> {
-        self.items
-    }
-}
-
-/// Prices `lines` against the tenant's stored items, looked up by `stored`.
-///
-/// Every line must name an existing, available item; the total is the sum of stored price times
-/// quantity, computed with checked arithmetic. Prices sent by a client play no part.
-pub fn price_order<'a>(
-    lines: &OrderLines,
-    stored: impl Fn(MenuItemId) -> Option<&'a MenuItem>,
-) -> Result<PricedOrder, PlaceOrderError> {
-    let mut items = Vec::with_capacity(lines.len());
-    let mut total: i64 = 0;
-    for (id, qty) in lines.iter() {
-        let item = stored(id).ok_or(PlaceOrderError::UnknownItem(id))?;
-        if !item.is_available {
-            return Err(PlaceOrderError::UnavailableItem(id));
-        }
-        total = i64::from(item.price.cents())
-            .checked_mul(i64::from(qty.get()))
-            .and_then(|line| total.checked_add(line))
-            .ok_or(PlaceOrderError::TotalOverflow)?;
-        items.push(OrderItem {
+    /// The order as stored under `id` at `created_at`, PENDING.
+    pub fn placed(self, id: OrderId, created_at: SystemTime) -> Order {
+        Order {
             id,
-            name: item.name.clone(),
-            price: item.price,
-            qty,
-        });
+            customer: self.customer,
+            status: OrderStatus::Pending,
+            total_cents: self.total_cents,
+            items: self.items,
+            created_at,
+        }
     }
-    Ok(PricedOrder {
-        items,
-        total_cents: total,
-    })
 }
 
 /// A placed order.
@@ -292,8 +336,11 @@ mod tests {
         }
     }
 
-    fn lookup<'a>(items: &'a [MenuItem]) -> impl Fn(MenuItemId) -> Option<&'a MenuItem> {
-        move |wanted| items.iter().find(|i| i.id == wanted)
+    fn request(lines: OrderLines) -> OrderRequest {
+        OrderRequest {
+            customer: CustomerName::parse("Ann").unwrap(),
+            lines,
+        }
     }
 
     #[test]
@@ -341,7 +388,7 @@ mod tests {
     fn the_total_comes_from_stored_prices() {
         let menu = [item(1, 1200, true), item(2, 350, true)];
         let lines = OrderLines::parse([(id(1), qty(2)), (id(2), qty(3))]).unwrap();
-        let priced = price_order(&lines, lookup(&menu)).unwrap();
+        let priced = NewOrder::price(&request(lines), &menu).unwrap();
         assert_eq!(priced.total_cents(), 2 * 1200 + 3 * 350);
         assert_eq!(priced.items()[0].name.as_str(), "item 1");
         assert_eq!(priced.items()[1].price.cents(), 350);
@@ -351,15 +398,15 @@ mod tests {
     fn unknown_and_unavailable_items_are_refused() {
         let menu = [item(1, 100, true), item(2, 100, false)];
         let unknown = OrderLines::parse([(id(1), qty(1)), (id(3), qty(1))]).unwrap();
-        assert!(matches!(
-            price_order(&unknown, lookup(&menu)),
-            Err(PlaceOrderError::UnknownItem(missing)) if missing == id(3)
-        ));
+        assert_eq!(
+            NewOrder::price(&request(unknown), &menu),
+            Err(OrderRejection::UnknownItem(id(3)))
+        );
         let unavailable = OrderLines::parse([(id(2), qty(1))]).unwrap();
-        assert!(matches!(
-            price_order(&unavailable, lookup(&menu)),
-            Err(PlaceOrderError::UnavailableItem(off)) if off == id(2)
-        ));
+        assert_eq!(
+            NewOrder::price(&request(unavailable), &menu),
+            Err(OrderRejection::UnavailableItem(id(2)))
+        );
     }
 
     #[test]
@@ -368,17 +415,23 @@ mod tests {
             .map(|n| item(n, PriceCents::MAX.into(), true))
             .collect();
         let lines = OrderLines::parse((0..100).map(|n| (id(n), qty(99)))).unwrap();
-        let priced = price_order(&lines, lookup(&menu)).unwrap();
+        let priced = NewOrder::price(&request(lines), &menu).unwrap();
         assert_eq!(priced.total_cents(), 100 * 99 * i64::from(PriceCents::MAX));
     }
 
     #[test]
     fn only_pending_orders_can_be_confirmed() {
-        assert_eq!(OrderStatus::Pending.confirm(), Ok(OrderStatus::Confirmed));
+        use OrderStatus::{Confirmed, Pending};
+        assert_eq!(Pending.change_to(Confirmed), Ok(Confirmed));
         assert_eq!(
-            OrderStatus::Confirmed.confirm(),
-            Err(OrderStatus::Confirmed)
+            Confirmed.change_to(Confirmed),
+            Err(StatusChangeRefused {
+                from: Confirmed,
+                to: Confirmed
+            })
         );
+        assert!(Confirmed.change_to(Pending).is_err());
+        assert!(Pending.change_to(Pending).is_err());
         assert_eq!(OrderStatus::parse("PENDING"), Ok(OrderStatus::Pending));
         assert!(OrderStatus::parse("pending").is_err());
     }

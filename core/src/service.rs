@@ -1,12 +1,17 @@
 //! The use cases, generic over the ports: what the HTTP adapter (or any other driver) calls.
+//!
+//! The rules of a use case are applied here, once, whatever the adapters: an order is priced by
+//! [`NewOrder::price`] inside the order repository's transaction, a status moves only as
+//! [`OrderStatus::change_to`] allows, a partial update is applied by [`MenuItemPatch::apply`].
+//! Reads that involve no rule go straight to their port.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
-use crate::order::{Order, OrderId, OrderRequest};
+use crate::order::{NewOrder, Order, OrderId, OrderRequest, OrderStatus};
 use crate::ports::{
-    ConfirmOrderError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
     MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
     ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
@@ -104,12 +109,17 @@ impl<P: Ports> Chameleon<P> {
         self.menu.list(tenant, MenuFilter::AvailableOnly).await
     }
 
+    /// Places a guest order, priced from the prices stored when it is placed: the repository
+    /// reads the items in the transaction that stores the order, and core prices them there.
     pub async fn place_order(
         &self,
         tenant: &Tenant,
         request: OrderRequest,
     ) -> Result<Order, PlaceOrderError> {
-        self.orders.place(tenant, request).await
+        let wanted: Vec<MenuItemId> = request.lines.item_ids().collect();
+        self.orders
+            .place(tenant, &wanted, |stored| NewOrder::price(&request, stored))
+            .await
     }
 
     // --- manager ------------------------------------------------------------------------------
@@ -137,13 +147,16 @@ impl<P: Ports> Chameleon<P> {
         self.menu.get(tenant, id).await
     }
 
+    /// Changes the fields `patch` names, and only those.
     pub async fn update_menu_item(
         &self,
         tenant: &Tenant,
         id: MenuItemId,
         patch: MenuItemPatch,
     ) -> Result<MenuItem, UpdateMenuItemError> {
-        self.menu.update(tenant, id, patch).await
+        self.menu
+            .update(tenant, id, move |item| patch.apply(item))
+            .await
     }
 
     pub async fn delete_menu_item(
@@ -158,11 +171,16 @@ impl<P: Ports> Chameleon<P> {
         self.orders.list(tenant).await
     }
 
+    /// Confirms a PENDING order; any other status is refused and nothing changes.
     pub async fn confirm_order(
         &self,
         tenant: &Tenant,
         id: OrderId,
-    ) -> Result<Order, ConfirmOrderError> {
-        self.orders.confirm(tenant, id).await
+    ) -> Result<Order, ChangeOrderStatusError> {
+        self.orders
+            .change_status(tenant, id, |order| {
+                order.status.change_to(OrderStatus::Confirmed)
+            })
+            .await
     }
 }

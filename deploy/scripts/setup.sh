@@ -14,6 +14,13 @@ case "$what" in
 esac
 require_cargo
 
+# PostgreSQL refuses to run as root, and the backend should not: when the stack is started by
+# root, the private cluster and the backends run as this unprivileged system user.
+if [ "$(id -u)" = 0 ] && ! id chameleon >/dev/null 2>&1; then
+    log "creating the system user chameleon"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin chameleon
+fi
+
 # postgresql: the server binaries for the private clusters (make run without DATABASE_URL; the
 # tests when no server is given or running). nginx: the edge. curl: readiness checks.
 apt_ensure postgresql nginx curl ca-certificates

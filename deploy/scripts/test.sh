@@ -8,17 +8,12 @@ source deploy/scripts/lib.sh
 deploy/scripts/setup.sh test
 
 # The tests' private PostgreSQL (used only when DATABASE_URL is unset and nothing answers on
-# 127.0.0.1:5432) stays up between test binaries; stop it when we are done.
+# 127.0.0.1:5432) stays up between test binaries; stop it when we are done, with the same code
+# that started it.
 stop_private_cluster() {
-    local data="${TMPDIR:-/tmp}/chameleon-test-pg/data"
-    if [ -f "$data/postmaster.pid" ]; then
-        local bin
-        bin="$(pg_bindir)"
-        if [ "$(id -u)" = 0 ]; then
-            runuser -u postgres -- "$bin/pg_ctl" stop -D "$data" -m fast >/dev/null || true
-        else
-            "$bin/pg_ctl" stop -D "$data" -m fast >/dev/null || true
-        fi
+    local dir="${TMPDIR:-/tmp}/chameleon-test-pg"
+    if [ -f "$dir/data/postmaster.pid" ] && [ -x target/debug/chameleon-stack ]; then
+        target/debug/chameleon-stack stop-cluster "$dir" || true
     fi
 }
 trap stop_private_cluster EXIT

@@ -15,7 +15,8 @@
 //! - [`telemetry`]: one span and one log line per request.
 //! - [`convert`]: wire bodies to domain values and back.
 //! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
-//! - [`problems`]: the error responses as OpenAPI components.
+//! - [`port_errors`]: every port error's conversion into an `ApiError`.
+//! - [`problems`]: the error responses as OpenAPI components, and their shared groups.
 //! - [`openapi`]: the OpenAPI document.
 //! - [`state`]: what handlers share.
 
@@ -23,6 +24,7 @@ pub mod convert;
 pub mod error;
 pub mod handlers;
 pub mod openapi;
+pub mod port_errors;
 pub mod problems;
 pub mod server;
 pub mod state;

@@ -1,8 +1,16 @@
-//! The error responses of the API, as reusable OpenAPI responses. Every body is a
-//! [`Problem`] served as `application/problem+json`.
+//! The error responses of the API, as reusable OpenAPI responses, and the groups of them that
+//! whole families of operations share. Every body is a [`Problem`] served as
+//! `application/problem+json`.
+//!
+//! A group is declared once ([`ManagerRefusals`], [`JsonBodyRefusals`], ...) and named in each
+//! operation's `responses(...)` beside what is particular to it, so the documented statuses of
+//! an operation cannot drift from those of its siblings.
+
+use std::collections::BTreeMap;
 
 use chameleon_wire::Problem;
-use utoipa::ToResponse;
+use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::{IntoResponses, ToResponse};
 
 /// 400.
 #[derive(Debug, ToResponse)]
@@ -75,3 +83,67 @@ pub struct Unprocessable(#[allow(dead_code)] Problem);
     content_type = "application/problem+json"
 )]
 pub struct Unavailable(#[allow(dead_code)] Problem);
+
+/// References to the reusable responses above, by status.
+fn refs(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    entries
+        .iter()
+        .map(|(status, name)| {
+            (
+                (*status).to_owned(),
+                RefOr::Ref(Ref::from_response_name(*name)),
+            )
+        })
+        .collect()
+}
+
+/// Every manager operation: the `X-Tenant-ID` and key checks, and the database.
+#[derive(Debug)]
+pub struct ManagerRefusals;
+
+impl IntoResponses for ManagerRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refs(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("404", "NotFound"),
+            ("503", "Unavailable"),
+        ])
+    }
+}
+
+/// Every system operation: the admin token, and the database.
+#[derive(Debug)]
+pub struct AdminRefusals;
+
+impl IntoResponses for AdminRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refs(&[("401", "Unauthorized"), ("503", "Unavailable")])
+    }
+}
+
+/// Every storefront operation: an unknown `Host`, and the database.
+#[derive(Debug)]
+pub struct StoreRefusals;
+
+impl IntoResponses for StoreRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refs(&[("404", "NotFound"), ("503", "Unavailable")])
+    }
+}
+
+/// Every operation that takes a JSON body.
+#[derive(Debug)]
+pub struct JsonBodyRefusals;
+
+impl IntoResponses for JsonBodyRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refs(&[
+            ("400", "BadRequest"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("422", "Unprocessable"),
+        ])
+    }
+}

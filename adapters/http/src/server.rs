@@ -81,7 +81,9 @@ pub fn app<P: Ports>(
                 .error_handler(json_error),
         )
         .app_data(web::PathConfig::default().error_handler(path_error))
-        .wrap(ErrorHandlers::new().default_handler(bare_error_as_problem))
+        .wrap(
+            ErrorHandlers::new().default_handler(move |res| bare_error_as_problem(res, body_limit)),
+        )
         .wrap(from_fn(request_span))
         .service(web::resource("/healthz").route(web::get().to(health::get_health)))
         .service(web::resource("/readyz").route(web::get().to(health::get_readiness::<P>)))
@@ -136,7 +138,10 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// Error responses made by actix itself (405 for a known path with another method, 413 from a
 /// payload limit, ...) have no body: give them a problem body like every other error.
-fn bare_error_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+fn bare_error_as_problem<B>(
+    res: ServiceResponse<B>,
+    body_limit: usize,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -154,9 +159,7 @@ fn bare_error_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         405 => {
             ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
         }
-        413 => ApiError::PayloadTooLarge {
-            limit: DEFAULT_BODY_LIMIT,
-        },
+        413 => ApiError::PayloadTooLarge { limit: body_limit },
         code if code >= 500 => ApiError::Internal(anyhow::anyhow!("{status} without a body")),
         _ => ApiError::BadRequest(
             status

@@ -118,8 +118,7 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, Api
     state
         .app
         .tenant_for_domain(&domain)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?
+        .await?
         .ok_or_else(|| unknown_host(&host))
 }
 
@@ -147,12 +146,10 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
         .ok()
         .and_then(|raw| TenantId::parse(raw).ok())
         .ok_or_else(|| ApiError::BadRequest("X-Tenant-ID must be a UUID".into()))?;
-    let tenant = state
-        .app
-        .tenant_by_id(id)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?
-        .ok_or_else(|| ApiError::not_found("unknown_tenant", format!("there is no tenant {id}")))?;
+    let tenant =
+        state.app.tenant_by_id(id).await?.ok_or_else(|| {
+            ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
+        })?;
     if !tenant.manager_key_hash.verifies(key) {
         return Err(ApiError::Forbidden(format!(
             "this API key is not a manager key of tenant {id}"

@@ -3,8 +3,10 @@
 //! [`MemoryStore`] implements the tenant directory, the provisioner and the menu and order
 //! repositories over one mutex-guarded state, with the semantics the port contract fixes and
 //! PostgreSQL shows: a taken domain is a duplicate, an item of another tenant is unknown, an
-//! operation on a tenant that was never provisioned fails. Handler and service tests use it to run
-//! without a database; `tests/contract.rs` holds it to the same suite as the PostgreSQL adapter.
+//! operation on a tenant that was never provisioned fails. A unit of work (pricing an order,
+//! deciding a status, editing an item) runs under the lock: the memory counterpart of one
+//! transaction. Handler and service tests use it to run without a database;
+//! `tests/contract.rs` holds it to the same suite as the PostgreSQL adapter.
 //!
 //! # Layout
 //! Everything is in this file: the state, and one `impl` block per port.
@@ -14,15 +16,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use anyhow::anyhow;
-use chameleon_core::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
-use chameleon_core::order::{Order, OrderId, OrderRequest, OrderStatus, price_order};
+use chameleon_core::menu::{MenuFilter, MenuItem, MenuItemId, NewMenuItem};
+use chameleon_core::order::{
+    NewOrder, Order, OrderId, OrderRejection, OrderStatus, StatusChangeRefused,
+};
 use chameleon_core::ports::{
-    ConfirmOrderError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
     MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
     ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
 };
-use chameleon_core::service::Chameleon;
 use chameleon_core::tenant::{Domain, NewTenant, SchemaName, Tenant, TenantId};
 use uuid::Uuid;
 
@@ -47,7 +50,9 @@ pub struct MemoryStore {
     state: Arc<Mutex<State>>,
 }
 
-/// The [`Ports`] bundle in which every port is a [`MemoryStore`].
+/// The [`Ports`] bundle in which every port is a [`MemoryStore`]: what a test names to build a
+/// `Chameleon<MemoryPorts>` over one store (`Chameleon::new(store.clone(), store.clone(),
+/// store.clone(), store)`). Building the application stays with whoever composes it.
 #[derive(Debug)]
 pub struct MemoryPorts;
 
@@ -61,11 +66,6 @@ impl Ports for MemoryPorts {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A service whose every port is (a clone of) this store.
-    pub fn into_service(self) -> Chameleon<MemoryPorts> {
-        Chameleon::new(self.clone(), self.clone(), self.clone(), self)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -197,15 +197,18 @@ impl MenuRepository for MemoryStore {
         Ok(self.with_tenant(tenant, |data| data.menu.get(&id).cloned())?)
     }
 
-    async fn update(
+    async fn update<F>(
         &self,
         tenant: &Tenant,
         id: MenuItemId,
-        patch: MenuItemPatch,
-    ) -> Result<MenuItem, UpdateMenuItemError> {
+        change: F,
+    ) -> Result<MenuItem, UpdateMenuItemError>
+    where
+        F: FnOnce(&mut MenuItem) + Send,
+    {
         self.with_tenant(tenant, |data| {
             data.menu.get_mut(&id).map(|item| {
-                patch.apply(item);
+                change(item);
                 item.clone()
             })
         })?
@@ -220,22 +223,22 @@ impl MenuRepository for MemoryStore {
 }
 
 impl OrderRepository for MemoryStore {
-    async fn place(
+    async fn place<F>(
         &self,
         tenant: &Tenant,
-        request: OrderRequest,
-    ) -> Result<Order, PlaceOrderError> {
-        // Pricing and storing happen under one lock: the memory counterpart of one transaction.
+        wanted: &[MenuItemId],
+        price: F,
+    ) -> Result<Order, PlaceOrderError>
+    where
+        F: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send,
+    {
         self.with_tenant(tenant, |data| {
-            let priced = price_order(&request.lines, |id| data.menu.get(&id))?;
-            let order = Order {
-                id: OrderId::from_uuid(Uuid::now_v7()),
-                customer: request.customer,
-                status: OrderStatus::Pending,
-                total_cents: priced.total_cents(),
-                items: priced.into_items(),
-                created_at: SystemTime::now(),
-            };
+            let stored: Vec<MenuItem> = wanted
+                .iter()
+                .filter_map(|id| data.menu.get(id).cloned())
+                .collect();
+            let order =
+                price(&stored)?.placed(OrderId::from_uuid(Uuid::now_v7()), SystemTime::now());
             data.orders.push(order.clone());
             Ok(order)
         })?
@@ -245,17 +248,22 @@ impl OrderRepository for MemoryStore {
         Ok(self.with_tenant(tenant, |data| data.orders.iter().rev().cloned().collect())?)
     }
 
-    async fn confirm(&self, tenant: &Tenant, id: OrderId) -> Result<Order, ConfirmOrderError> {
+    async fn change_status<F>(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+        decide: F,
+    ) -> Result<Order, ChangeOrderStatusError>
+    where
+        F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send,
+    {
         self.with_tenant(tenant, |data| {
             let order = data
                 .orders
                 .iter_mut()
                 .find(|o| o.id == id)
-                .ok_or(ConfirmOrderError::NotFound(id))?;
-            order.status = order
-                .status
-                .confirm()
-                .map_err(|status| ConfirmOrderError::NotPending { id, status })?;
+                .ok_or(ChangeOrderStatusError::NotFound(id))?;
+            order.status = decide(order)?;
             Ok(order.clone())
         })?
     }

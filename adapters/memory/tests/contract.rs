@@ -1,5 +1,11 @@
 //! The port contract, run against the in-memory fakes.
 
-use chameleon_memory::MemoryStore;
+use chameleon_core::service::Chameleon;
+use chameleon_memory::{MemoryPorts, MemoryStore};
 
-chameleon_core::port_contract_tests!(async { (MemoryStore::new().into_service(), ()) });
+fn service() -> Chameleon<MemoryPorts> {
+    let store = MemoryStore::new();
+    Chameleon::new(store.clone(), store.clone(), store.clone(), store)
+}
+
+chameleon_core::port_contract_tests!(async { (service(), ()) });

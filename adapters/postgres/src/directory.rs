@@ -180,7 +180,7 @@ impl TenantDirectory for PgDirectory {
 
 /// Rebuilds a tenant from a `public.tenants` row, re-validating every field: a row edited by hand
 /// into something the service would never write is an error, not a tenant.
-pub fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
+pub(crate) fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
     let id = TenantId::from_uuid(row.try_get("id")?);
     let schema = SchemaName::parse(row.try_get("schema_name")?)?;
     if schema != SchemaName::for_tenant(id) {
@@ -200,7 +200,7 @@ pub fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
 }
 
 /// The stored form of a theme.
-pub fn theme_to_json(theme: &Theme) -> serde_json::Value {
+pub(crate) fn theme_to_json(theme: &Theme) -> serde_json::Value {
     json!({
         "primary_color": theme.primary_color.as_str(),
         "font": theme.font.name(),

@@ -1,12 +1,16 @@
-//! Chameleon's PostgreSQL adapter: the tenant directory and the menu and order repositories,
-//! over a deadpool connection pool.
+//! Chameleon's PostgreSQL adapter: schema provisioning, the tenant directory and the menu and
+//! order repositories, over a deadpool connection pool.
 //!
 //! Isolation is a mechanism here, not a habit: the repositories reach tenant data only through a
 //! [`TenantTx`], a transaction that runs under the tenant's own database role with the tenant's
 //! schema as its only search path, both set with `SET LOCAL` in the message that opens it. The
 //! role can use its own schema and nothing else, so a query aimed at the wrong schema fails with
 //! "permission denied" instead of returning another tenant's rows. Schemas, roles and grants are
-//! created by `chameleon-provisioning`.
+//! created by [`provisioning`], in one transaction per tenant.
+//!
+//! Provisioning is a module of this adapter, not an adapter of its own: it shares the pool, the
+//! SQLSTATE translation and the stored form of a theme with the repositories, and splitting it
+//! out would mean publishing those internals (`docs/architecture.md`).
 //!
 //! # Layout
 //! - [`pool`]: the connection pool and the per-connection statement cache.
@@ -14,6 +18,7 @@
 //! - [`directory`]: [`PgDirectory`], tenants by domain or id, cached.
 //! - [`menu`]: [`PgMenu`], a tenant's menu, the storefront's view cached.
 //! - [`orders`]: [`PgOrders`], a tenant's orders.
+//! - [`provisioning`]: [`PgProvisioner`], migrations, `migrate_all`.
 //! - [`cache`]: the time-bounded cache behind the directory and the menu.
 //! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
 
@@ -22,6 +27,7 @@ pub mod directory;
 pub mod menu;
 pub mod orders;
 pub mod pool;
+pub mod provisioning;
 pub mod sqlstate;
 pub mod tenant_tx;
 
@@ -29,4 +35,5 @@ pub use directory::{DirectoryCacheSettings, PgDirectory};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;
 pub use pool::{PgPool, PgSettings};
+pub use provisioning::{PgProvisioner, migrate_public};
 pub use tenant_tx::TenantTx;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::menu::{
-    MenuFilter, MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents,
+    MenuFilter, MenuItem, MenuItemId, MenuItemName, NewMenuItem, PriceCents,
 };
 use chameleon_core::ports::{
     CreateMenuItemError, DeleteMenuItemError, GetMenuItemError, ListMenuItemsError, MenuRepository,
@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::cache::TtlCache;
 use crate::pool::PgPool;
+use crate::tenant_tx::TenantTx;
 
 /// How long the storefront menu is reused.
 #[derive(Debug, Clone, Copy)]
@@ -64,11 +65,12 @@ pub(crate) const GET_MANY: &str = concat!(
     item_columns!(),
     " FROM menu_items WHERE id = ANY($1)"
 );
-const UPDATE: &str = concat!(
-    "UPDATE menu_items SET name = COALESCE($2, name), price = COALESCE($3, price), ",
-    "is_available = COALESCE($4, is_available) WHERE id = $1 RETURNING ",
-    item_columns!()
+const LOCK: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM menu_items WHERE id = $1 FOR UPDATE"
 );
+const UPDATE: &str = "UPDATE menu_items SET name = $2, price = $3, is_available = $4 WHERE id = $1";
 const DELETE: &str = "DELETE FROM menu_items WHERE id = $1 RETURNING id";
 
 /// [`MenuRepository`] over each tenant's `menu_items`.
@@ -93,9 +95,7 @@ impl PgMenu {
             MenuFilter::All => LIST_ALL,
             MenuFilter::AvailableOnly => LIST_AVAILABLE,
         };
-        let rows = self
-            .pool
-            .begin_tenant(tenant)
+        let rows = TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(sql, &[])
             .await?;
@@ -111,8 +111,7 @@ impl MenuRepository for PgMenu {
     ) -> Result<MenuItem, CreateMenuItemError> {
         let id = Uuid::now_v7();
         let price = i32::try_from(item.price.cents()).context("price out of range")?;
-        self.pool
-            .begin_tenant(tenant)
+        TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(
                 INSERT,
@@ -153,9 +152,7 @@ impl MenuRepository for PgMenu {
         tenant: &Tenant,
         id: MenuItemId,
     ) -> Result<Option<MenuItem>, GetMenuItemError> {
-        let rows = self
-            .pool
-            .begin_tenant(tenant)
+        let rows = TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(GET, &[&id.as_uuid()])
             .await
@@ -163,34 +160,41 @@ impl MenuRepository for PgMenu {
         Ok(rows.first().map(item_from_row).transpose()?)
     }
 
-    async fn update(
+    async fn update<F>(
         &self,
         tenant: &Tenant,
         id: MenuItemId,
-        patch: MenuItemPatch,
-    ) -> Result<MenuItem, UpdateMenuItemError> {
-        let name = patch.name.as_ref().map(MenuItemName::as_str);
-        let price = patch
-            .price
-            .map(|p| i32::try_from(p.cents()))
-            .transpose()
-            .context("price out of range")?;
-        let rows = self
-            .pool
-            .begin_tenant(tenant)
-            .await?
-            .query_and_commit(UPDATE, &[&id.as_uuid(), &name, &price, &patch.is_available])
+        change: F,
+    ) -> Result<MenuItem, UpdateMenuItemError>
+    where
+        F: FnOnce(&mut MenuItem) + Send,
+    {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let rows = tx
+            .query(LOCK, &[&id.as_uuid()])
             .await
-            .context("updating a menu item")?;
+            .context("locking a menu item")?;
+        // Not found: dropping `tx` rolls back; nothing was written.
+        let mut item = item_from_row(rows.first().ok_or(UpdateMenuItemError::NotFound(id))?)?;
+        change(&mut item);
+        let price = i32::try_from(item.price.cents()).context("price out of range")?;
+        tx.query_and_commit(
+            UPDATE,
+            &[
+                &id.as_uuid(),
+                &item.name.as_str(),
+                &price,
+                &item.is_available,
+            ],
+        )
+        .await
+        .context("updating a menu item")?;
         self.storefront.invalidate(&tenant.id);
-        let row = rows.first().ok_or(UpdateMenuItemError::NotFound(id))?;
-        Ok(item_from_row(row)?)
+        Ok(item)
     }
 
     async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
-        let rows = self
-            .pool
-            .begin_tenant(tenant)
+        let rows = TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(DELETE, &[&id.as_uuid()])
             .await

@@ -1,17 +1,20 @@
 //! The order repository over a tenant's `orders`.
 //!
-//! Placing an order is one tenant-bound transaction: read the ordered items' stored prices, price
-//! the order with the core's rules, insert it, commit. Two round trips: `BEGIN` rides with the
-//! `SELECT`, the `INSERT` with the `COMMIT`.
+//! Placing an order is one tenant-bound transaction: read the ordered items, hand them to the
+//! core's pricing (the closure the port takes), insert what it returns, commit. Two round trips:
+//! `BEGIN` rides with the `SELECT`, the `INSERT` with the `COMMIT`.
 
 use std::time::SystemTime;
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
 use chameleon_core::order::{
-    CustomerName, Order, OrderId, OrderItem, OrderRequest, OrderStatus, Quantity, price_order,
+    CustomerName, NewOrder, Order, OrderId, OrderItem, OrderRejection, OrderStatus, Quantity,
+    StatusChangeRefused,
 };
-use chameleon_core::ports::{ConfirmOrderError, ListOrdersError, OrderRepository, PlaceOrderError};
+use chameleon_core::ports::{
+    ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError,
+};
 use chameleon_core::tenant::Tenant;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
@@ -20,6 +23,7 @@ use uuid::Uuid;
 
 use crate::menu::{GET_MANY, item_from_row};
 use crate::pool::PgPool;
+use crate::tenant_tx::TenantTx;
 
 macro_rules! order_columns {
     () => {
@@ -62,13 +66,17 @@ impl PgOrders {
 }
 
 impl OrderRepository for PgOrders {
-    async fn place(
+    async fn place<F>(
         &self,
         tenant: &Tenant,
-        request: OrderRequest,
-    ) -> Result<Order, PlaceOrderError> {
-        let ids: Vec<Uuid> = request.lines.item_ids().map(|id| id.as_uuid()).collect();
-        let mut tx = self.pool.begin_tenant(tenant).await?;
+        wanted: &[MenuItemId],
+        price: F,
+    ) -> Result<Order, PlaceOrderError>
+    where
+        F: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send,
+    {
+        let ids: Vec<Uuid> = wanted.iter().map(MenuItemId::as_uuid).collect();
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let rows = tx
             .query(GET_MANY, &[&ids])
             .await
@@ -77,13 +85,11 @@ impl OrderRepository for PgOrders {
             .iter()
             .map(item_from_row)
             .collect::<anyhow::Result<_>>()?;
-        // Any refusal here drops `tx`, which rolls back: nothing was written anyway.
-        let priced = price_order(&request.lines, |id| {
-            stored.iter().find(|item| item.id == id)
-        })?;
+        // A refusal drops `tx`, which rolls back: nothing was written anyway.
+        let new = price(&stored)?;
 
         let id = Uuid::now_v7();
-        let snapshot: Vec<ItemSnapshot> = priced
+        let snapshot: Vec<ItemSnapshot> = new
             .items()
             .iter()
             .map(|item| ItemSnapshot {
@@ -93,11 +99,15 @@ impl OrderRepository for PgOrders {
                 qty: i64::from(item.qty.get()),
             })
             .collect();
-        let total = priced.total_cents();
         let rows = tx
             .query_and_commit(
                 INSERT,
-                &[&id, &request.customer.as_str(), &total, &Json(&snapshot)],
+                &[
+                    &id,
+                    &new.customer().as_str(),
+                    &new.total_cents(),
+                    &Json(&snapshot),
+                ],
             )
             .await
             .context("inserting an order")?;
@@ -106,20 +116,11 @@ impl OrderRepository for PgOrders {
             .ok_or_else(|| anyhow!("INSERT .. RETURNING returned no row"))?
             .try_get("created_at")
             .context("reading the order's creation time")?;
-        Ok(Order {
-            id: OrderId::from_uuid(id),
-            customer: request.customer,
-            status: OrderStatus::Pending,
-            total_cents: total,
-            items: priced.into_items(),
-            created_at,
-        })
+        Ok(new.placed(OrderId::from_uuid(id), created_at))
     }
 
     async fn list(&self, tenant: &Tenant) -> Result<Vec<Order>, ListOrdersError> {
-        let rows = self
-            .pool
-            .begin_tenant(tenant)
+        let rows = TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(LIST, &[])
             .await
@@ -130,20 +131,25 @@ impl OrderRepository for PgOrders {
             .collect::<anyhow::Result<_>>()?)
     }
 
-    async fn confirm(&self, tenant: &Tenant, id: OrderId) -> Result<Order, ConfirmOrderError> {
-        let mut tx = self.pool.begin_tenant(tenant).await?;
+    async fn change_status<F>(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+        decide: F,
+    ) -> Result<Order, ChangeOrderStatusError>
+    where
+        F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send,
+    {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let rows = tx
             .query(LOCK, &[&id.as_uuid()])
             .await
             .context("locking an order")?;
-        let mut order = order_from_row(rows.first().ok_or(ConfirmOrderError::NotFound(id))?)?;
-        order.status = order
-            .status
-            .confirm()
-            .map_err(|status| ConfirmOrderError::NotPending { id, status })?;
+        let mut order = order_from_row(rows.first().ok_or(ChangeOrderStatusError::NotFound(id))?)?;
+        order.status = decide(&order)?;
         tx.query_and_commit(SET_STATUS, &[&id.as_uuid(), &order.status.as_str()])
             .await
-            .context("confirming an order")?;
+            .context("changing an order's status")?;
         Ok(order)
     }
 }

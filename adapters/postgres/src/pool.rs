@@ -13,12 +13,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chameleon_core::ports::BackendUnavailable;
-use chameleon_core::tenant::Tenant;
 use deadpool::Runtime;
 use deadpool::managed::{self, Metrics, RecycleResult};
 use tokio_postgres::{NoTls, Statement};
-
-use crate::tenant_tx::TenantTx;
 
 /// How to reach PostgreSQL.
 #[derive(Clone)]
@@ -76,7 +73,7 @@ impl PgConn {
         &self.client
     }
 
-    pub fn client_mut(&mut self) -> &mut tokio_postgres::Client {
+    pub(crate) fn client_mut(&mut self) -> &mut tokio_postgres::Client {
         &mut self.client
     }
 
@@ -124,7 +121,7 @@ impl managed::Manager for ConnManager {
         // A non-superuser may only SET ROLE to roles it is a member of, and PostgreSQL works out
         // the whole membership list of the session user the first time it checks (then caches
         // it, per backend). PostgreSQL before 17 does that in time quadratic in the number of
-        // memberships: about 120 ms at 10,000 tenants on the benchmark machine. Doing it here
+        // memberships (measured in docs/database-roles.md). Doing it here
         // keeps it out of the first tenant transaction on this connection (and, with the
         // per-worker warm-up, out of every request).
         client
@@ -161,9 +158,9 @@ pub type PooledConn = managed::Object<ConnManager>;
 /// actix worker is a thread with its own runtime, so a connection shared between workers turns
 /// every round trip into a cross-thread wake-up (an eventfd write and a context switch on each
 /// side; `perf` showed them on top of the service's profile). Per-thread pools keep each
-/// connection on the worker that uses it: +8% orders per second in `make bench` (4 interleaved
-/// runs each way). Without the setting (tests, the command-line tools) there is one pool of
-/// exactly `max_connections`.
+/// connection on the worker that uses it (measured with `make bench`: docs/benchmarks.md).
+/// Without the setting (tests, the command-line tools) there is one pool of exactly
+/// `max_connections`.
 #[derive(Clone)]
 pub struct PgPool {
     inner: Arc<Pools>,
@@ -260,18 +257,13 @@ impl PgPool {
     }
 
     /// A connection for control-plane work (the `public` schema, DDL). Tenant data is reached
-    /// only through [`PgPool::begin_tenant`].
+    /// only through [`TenantTx::begin`](crate::TenantTx::begin).
     pub async fn get(&self) -> anyhow::Result<PooledConn> {
         self.inner
             .current()?
             .get()
             .await
             .map_err(|e| BackendUnavailable(Box::new(e)).into())
-    }
-
-    /// A transaction bound to `tenant`: its role, its schema, nothing else. See [`TenantTx`].
-    pub async fn begin_tenant(&self, tenant: &Tenant) -> anyhow::Result<TenantTx> {
-        Ok(TenantTx::new(self.get().await?, &tenant.schema))
     }
 
     /// Opens every connection of the calling thread's pool, so none is opened while serving.

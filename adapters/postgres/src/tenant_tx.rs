@@ -26,13 +26,13 @@
 //! names whenever the `search_path` differs from the one it was last planned under, so one
 //! statement serves every tenant on that connection and always reads the current tenant's table.
 
-use chameleon_core::tenant::SchemaName;
+use chameleon_core::tenant::Tenant;
 use futures_util::FutureExt as _;
 use futures_util::future::{try_join, try_join3};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error, Row, Statement};
 
-use crate::pool::PooledConn;
+use crate::pool::{PgPool, PooledConn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -55,18 +55,21 @@ pub struct TenantTx {
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl TenantTx {
-    pub(crate) fn new(conn: PooledConn, schema: &SchemaName) -> Self {
+    /// A transaction bound to `tenant`: its role, its schema, nothing else. Nothing is sent
+    /// until the first statement.
+    pub async fn begin(pool: &PgPool, tenant: &Tenant) -> anyhow::Result<TenantTx> {
+        let conn = pool.get().await?;
         // A SchemaName is `tenant_` and 32 hex digits by construction; the role has the same
         // name. Quoting is belt and braces.
         let begin = format!(
             "BEGIN; SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
-            schema = schema.as_str()
+            schema = tenant.schema.as_str()
         );
-        Self {
+        Ok(Self {
             conn,
             begin,
             state: State::NotStarted,
-        }
+        })
     }
 
     /// The `BEGIN` batch if it has not been sent yet; marks the transaction open either way,
@@ -129,15 +132,6 @@ impl TenantTx {
         .await?;
         self.state = State::Finished;
         Ok(rows)
-    }
-
-    /// Commits. A transaction that never ran a statement has nothing to commit.
-    pub async fn commit(mut self) -> Result<(), Error> {
-        if self.state == State::Open {
-            self.conn.client().batch_execute("COMMIT").await?;
-        }
-        self.state = State::Finished;
-        Ok(())
     }
 
     /// Rolls back and waits for the server to confirm.

@@ -1,118 +1,132 @@
-//! `chameleon-bench`: measures a running stack (started by `deploy/scripts/bench.sh`) and writes
-//! `target/bench/summary.json` and `docs/benchmarks.md`.
+//! `chameleon-bench`: Chameleon's benchmark (`make bench`). Measuring and rendering are two
+//! halves that meet only in a JSON file:
 //!
-//! Every figure is put beside a ceiling measured in the same run, on the same machine:
-//! - pgbench running the SQL the service runs for that request, with as many clients;
-//! - nginx answering a static JSON body of the same size, with as many connections.
+//! ```text
+//! chameleon-bench [measure]              start a stack, measure it, stop it; write
+//!                                        target/bench/summary.json, copy it to
+//!                                        docs/bench/summary.json, then render from that copy
+//! chameleon-bench render [--from PATH]   (re)write docs/bench/results.md and the SVG charts
+//!                                        from PATH (default docs/bench/summary.json) alone
+//! ```
+//!
+//! `BENCH_QUICK=1` (or `--quick`) makes the measurement a smoke run. The generated files stay
+//! apart from `docs/benchmarks.md`, the hand-written reading of them.
 //!
 //! # Layout
-//! - [`config`]: the environment `bench.sh` passes.
-//! - [`load`]: wrk and pgbench runs, parsed into [`load::Run`]s.
-//! - [`fleet`]: provisioning tenants (timed), seeding menus, migrating.
-//! - [`report`]: `summary.json`, `docs/benchmarks.md` and its SVG plots.
+//! - [`summary`]: the JSON, the one type both halves share.
+//! - [`measure`]: everything that runs something: the stack, the tenants, wrk, pgbench, `/proc`.
+//! - [`render`]: pure functions from a summary to the generated documents; it never imports
+//!   [`measure`].
 
-mod config;
-mod cpu;
-mod fleet;
-mod load;
-mod report;
+mod measure;
+mod render;
+mod summary;
 
-use std::collections::BTreeMap;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-use crate::fleet::Fleet;
-use crate::load::{Endpoint, Run, Via};
-use crate::report::{HotPath, Report, Scale};
+use anyhow::Context as _;
+use clap::builder::FalseyValueParser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::summary::Summary;
+
+#[derive(Debug, Parser)]
+#[command(name = "chameleon-bench", about = "Chameleon's benchmark (make bench)")]
+struct Cli {
+    /// The checkout: target/bench and docs/bench are found from here.
+    #[arg(long, env = "CHAMELEON_REPO", default_value = ".", global = true)]
+    repo: PathBuf,
+    /// Options of `measure`, also taken when no command is given.
+    #[command(flatten)]
+    measure: MeasureArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start a stack, measure, write the summary and render it (the default).
+    Measure(MeasureArgs),
+    /// Rewrite docs/bench/results.md and its charts from a summary: no stack needed.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct MeasureArgs {
+    /// A smoke run: short runs and few tenants, figures not for quoting. From the environment,
+    /// any value but empty, 0, false, no, off means yes.
+    #[arg(long, env = "BENCH_QUICK", value_parser = FalseyValueParser::new())]
+    quick: bool,
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// The summary to render (default: REPO/docs/bench/summary.json).
+    #[arg(long)]
+    from: Option<PathBuf>,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::from_env()?;
-    std::fs::create_dir_all(config.out.join("work"))?;
-    let started = Instant::now();
-    let mut fleet = Fleet::connect(&config).await?;
-
-    // Tenants 1..=10: part of the provisioning curve, then the hot paths.
-    let checkpoints = config.checkpoints();
-    fleet.provision_up_to(checkpoints[0]).await?;
-    fleet.seed_menus().await?;
-    let mut checkpoints_s = BTreeMap::new();
-    checkpoints_s.insert(checkpoints[0], fleet.settle().await?);
-    load::write_static_ceilings(&config).await?;
-
-    let n = checkpoints[0];
-    let mut hot = Vec::new();
-    for endpoint in Endpoint::ALL {
-        eprintln!("== hot path {} ({n} tenants)", endpoint.name());
-        let service = load::wrk(&config, endpoint, n, endpoint.path(), Via::Nginx).await?;
-        let direct = load::wrk(&config, endpoint, n, endpoint.path(), Via::Direct).await?;
-        let static_json =
-            load::wrk(&config, endpoint, n, endpoint.static_path(), Via::Nginx).await?;
-        let pgbench = load::pgbench(&config, &fleet, endpoint, n, false)?;
-        let pipelined = match endpoint {
-            Endpoint::Config => None,
-            _ => Some(load::pgbench(&config, &fleet, endpoint, n, true)?),
-        };
-        hot.push(HotPath {
-            endpoint,
-            service,
-            direct,
-            pgbench,
-            pgbench_pipelined: pipelined,
-            static_json,
-        });
-    }
-
-    let mut scaling: BTreeMap<usize, Scale> = BTreeMap::new();
-    for (i, &tenants) in checkpoints.iter().enumerate() {
-        if i > 0 {
-            fleet.provision_up_to(tenants).await?;
-            fleet.seed_menus().await?;
-            checkpoints_s.insert(tenants, fleet.settle().await?);
+    let cli = Cli::parse();
+    let repo = std::fs::canonicalize(&cli.repo)
+        .with_context(|| format!("the checkout {}", cli.repo.display()))?;
+    let published = repo.join("docs/bench/summary.json");
+    match cli.command.unwrap_or(Command::Measure(cli.measure)) {
+        Command::Measure(args) => {
+            let summary = measure::run(&repo, args.quick).await?;
+            let written = repo.join("target/bench/summary.json");
+            summary.write(&written)?;
+            std::fs::copy(&written, &published)
+                .with_context(|| format!("copying the summary to {}", published.display()))?;
+            render_documents(&repo, &published)
         }
-        eprintln!("== scaling: {tenants} tenants");
-        let mut runs: BTreeMap<&'static str, Run> = BTreeMap::new();
-        for endpoint in Endpoint::ALL {
-            // Measured afresh at every count, 10 included, with the same (longer) warm-up.
-            let run = load::wrk_warmed(
-                &config,
-                endpoint,
-                tenants,
-                endpoint.path(),
-                Via::Nginx,
-                config.scaling_warmup_seconds,
-            )
-            .await?;
-            runs.insert(endpoint.name(), run);
-        }
-        scaling.insert(
-            tenants,
-            Scale {
-                runs,
-                rss_mb: load::rss_mb(config.service_pid)?,
-            },
-        );
+        Command::Render(args) => render_documents(&repo, &args.from.unwrap_or(published)),
     }
+}
 
-    eprintln!("== migrate_all over {} tenants", fleet.provisioned());
-    let migrate = fleet.migrate_all_with_new_migration().await?;
-    let migrate_noop = fleet.migrate_all_noop().await?;
-
-    let report = Report {
-        quick: config.quick,
-        clients: config.clients,
-        seconds: config.seconds,
-        hot,
-        scaling,
-        provisioning: fleet.provision_timings().to_vec(),
-        migrate,
-        migrate_noop,
-        checkpoints_s,
-        service_rss_mb: load::rss_mb(config.service_pid)?,
-        machine: report::machine(),
-        took_s: started.elapsed().as_secs_f64(),
-    };
-    report.write(&config)?;
-    eprintln!("== done in {:.0} s", started.elapsed().as_secs_f64());
+/// Reads the summary at `from` and writes every generated document into `docs/bench`.
+fn render_documents(repo: &Path, from: &Path) -> anyhow::Result<()> {
+    let summary = Summary::read(from)?;
+    let dir = repo.join("docs/bench");
+    std::fs::create_dir_all(&dir)?;
+    for document in render::documents(&summary) {
+        let path = dir.join(document.file_name);
+        std::fs::write(&path, document.text)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn render_takes_the_summary_to_read() {
+        let cli = Cli::try_parse_from(["chameleon-bench", "render", "--from", "s.json"]).unwrap();
+        let Some(Command::Render(args)) = cli.command else {
+            panic!("not render: {cli:?}");
+        };
+        assert_eq!(args.from, Some(PathBuf::from("s.json")));
+    }
+
+    #[test]
+    fn measuring_is_the_default_and_quick_is_a_flag_of_it() {
+        let cli = Cli::try_parse_from(["chameleon-bench", "--quick"]).unwrap();
+        assert!(cli.command.is_none() && cli.measure.quick);
+        let cli = Cli::try_parse_from(["chameleon-bench", "measure", "--quick"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Measure(MeasureArgs { quick: true }))
+        ));
+    }
 }

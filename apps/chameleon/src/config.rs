@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::startup::CacheSettings;
 use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings};
-use chameleon_provisioning::CacheSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 

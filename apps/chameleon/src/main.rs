@@ -1,4 +1,5 @@
-//! `chameleon`: the binary that wires the PostgreSQL adapters to the HTTP adapter.
+//! `chameleon`: the binary, and the composition root: it wires the PostgreSQL adapters to the
+//! core and the core to the HTTP adapter (see [`startup`]).
 //!
 //! ```text
 //! chameleon serve       run the HTTP API (migrating first unless --no-migrate)
@@ -12,11 +13,13 @@
 //!
 //! # Layout
 //! - [`config`]: the command line and environment, parsed once.
+//! - [`startup`]: the composition root, `PgPorts` and the service built from them.
 //! - [`commands`]: one module per subcommand.
 //! - [`telemetry`]: logging set-up.
 
 mod commands;
 mod config;
+mod startup;
 mod telemetry;
 
 use clap::Parser as _;

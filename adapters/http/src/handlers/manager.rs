@@ -5,17 +5,15 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::OrderId;
-use chameleon_core::ports::{ConfirmOrderError, DeleteMenuItemError, Ports, UpdateMenuItemError};
+use chameleon_core::ports::Ports;
 use chameleon_wire::{MenuItem, MenuItemPatch, NewMenuItem, Order};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::port_errors::item_not_found;
+use crate::problems::{Conflict, JsonBodyRefusals, ManagerRefusals};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
 
@@ -47,13 +45,6 @@ pub struct OrderPath {
     id: Uuid,
 }
 
-fn item_not_found(id: MenuItemId) -> ApiError {
-    ApiError::not_found(
-        "menu_item_not_found",
-        format!("this restaurant has no menu item {id}"),
-    )
-}
-
 /// Adds an item to the tenant's menu.
 #[utoipa::path(
     post,
@@ -65,14 +56,8 @@ fn item_not_found(id: MenuItemId) -> ApiError {
     security(("manager_key" = [])),
     responses(
         (status = 201, description = "Created", body = MenuItem),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
+        JsonBodyRefusals,
     ),
 )]
 pub async fn create_menu_item<P: Ports>(
@@ -81,11 +66,7 @@ pub async fn create_menu_item<P: Ports>(
     body: web::Json<NewMenuItem>,
 ) -> Result<HttpResponse, ApiError> {
     let item = convert::new_menu_item(&body)?;
-    let created = state
-        .app
-        .create_menu_item(&tenant, item)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?;
+    let created = state.app.create_menu_item(&tenant, item).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -104,22 +85,14 @@ pub async fn create_menu_item<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 200, description = "The menu", body = [MenuItem]),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
     ),
 )]
 pub async fn list_menu_items<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state
-        .app
-        .list_menu_items(&tenant)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?;
+    let items = state.app.list_menu_items(&tenant).await?;
     Ok(HttpResponse::Ok().json(items.iter().map(convert::menu_item).collect::<Vec<_>>()))
 }
 
@@ -133,11 +106,7 @@ pub async fn list_menu_items<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 200, description = "The item", body = MenuItem),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
     ),
 )]
 pub async fn get_menu_item<P: Ports>(
@@ -149,8 +118,7 @@ pub async fn get_menu_item<P: Ports>(
     let item = state
         .app
         .get_menu_item(&tenant, id)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?
+        .await?
         .ok_or_else(|| item_not_found(id))?;
     Ok(HttpResponse::Ok().json(convert::menu_item(&item)))
 }
@@ -166,14 +134,8 @@ pub async fn get_menu_item<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 200, description = "The updated item", body = MenuItem),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
+        JsonBodyRefusals,
     ),
 )]
 pub async fn update_menu_item<P: Ports>(
@@ -184,14 +146,7 @@ pub async fn update_menu_item<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let id = MenuItemId::from_uuid(id.into_inner());
     let patch = convert::menu_patch(&body)?;
-    let item = state
-        .app
-        .update_menu_item(&tenant, id, patch)
-        .await
-        .map_err(|err| match err {
-            UpdateMenuItemError::NotFound(id) => item_not_found(id),
-            UpdateMenuItemError::Unknown(err) => ApiError::from_port(err),
-        })?;
+    let item = state.app.update_menu_item(&tenant, id, patch).await?;
     Ok(HttpResponse::Ok().json(convert::menu_item(&item)))
 }
 
@@ -205,11 +160,7 @@ pub async fn update_menu_item<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
     ),
 )]
 pub async fn delete_menu_item<P: Ports>(
@@ -218,14 +169,7 @@ pub async fn delete_menu_item<P: Ports>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = MenuItemId::from_uuid(id.into_inner());
-    state
-        .app
-        .delete_menu_item(&tenant, id)
-        .await
-        .map_err(|err| match err {
-            DeleteMenuItemError::NotFound(id) => item_not_found(id),
-            DeleteMenuItemError::Unknown(err) => ApiError::from_port(err),
-        })?;
+    state.app.delete_menu_item(&tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -239,22 +183,14 @@ pub async fn delete_menu_item<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 200, description = "The orders, newest first", body = [Order]),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
     ),
 )]
 pub async fn list_orders<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
-    let orders = state
-        .app
-        .list_orders(&tenant)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?;
+    let orders = state.app.list_orders(&tenant).await?;
     Ok(HttpResponse::Ok().json(orders.iter().map(convert::order).collect::<Vec<_>>()))
 }
 
@@ -268,12 +204,8 @@ pub async fn list_orders<P: Ports>(
     security(("manager_key" = [])),
     responses(
         (status = 200, description = "The order, now CONFIRMED", body = Order),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = Unavailable),
+        ManagerRefusals,
     ),
 )]
 pub async fn confirm_order<P: Ports>(
@@ -282,20 +214,6 @@ pub async fn confirm_order<P: Ports>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = OrderId::from_uuid(id.into_inner());
-    let order = state
-        .app
-        .confirm_order(&tenant, id)
-        .await
-        .map_err(|err| match err {
-            ConfirmOrderError::NotFound(id) => ApiError::not_found(
-                "order_not_found",
-                format!("this restaurant has no order {id}"),
-            ),
-            ConfirmOrderError::NotPending { id, status } => ApiError::conflict(
-                "order_not_pending",
-                format!("order {id} is {status}; only a PENDING order can be confirmed"),
-            ),
-            ConfirmOrderError::Unknown(err) => ApiError::from_port(err),
-        })?;
+    let order = state.app.confirm_order(&tenant, id).await?;
     Ok(HttpResponse::Ok().json(convert::order(&order)))
 }

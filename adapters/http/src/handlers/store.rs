@@ -3,14 +3,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chameleon_core::ports::{PlaceOrderError, Ports};
+use chameleon_core::ports::Ports;
 use chameleon_wire::{MenuItem, Order, PlaceOrder, StoreConfig};
 
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{
-    BadRequest, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
-};
+use crate::problems::{JsonBodyRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
 
@@ -25,8 +23,7 @@ use crate::tenancy::CurrentTenant;
     tag = "storefront",
     responses(
         (status = 200, description = "The restaurant's branding", body = StoreConfig),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        StoreRefusals,
     ),
 )]
 pub async fn get_store_config<P: Ports>(
@@ -46,19 +43,14 @@ pub async fn get_store_config<P: Ports>(
     tag = "storefront",
     responses(
         (status = 200, description = "The available items", body = [MenuItem]),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
+        StoreRefusals,
     ),
 )]
 pub async fn list_store_menu<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state
-        .app
-        .store_menu(&tenant)
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?;
+    let items = state.app.store_menu(&tenant).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Host"))
         .json(items.iter().map(convert::menu_item).collect::<Vec<_>>()))
@@ -73,12 +65,8 @@ pub async fn list_store_menu<P: Ports>(
     request_body = PlaceOrder,
     responses(
         (status = 201, description = "Placed, PENDING", body = Order),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        StoreRefusals,
+        JsonBodyRefusals,
     ),
 )]
 pub async fn place_order<P: Ports>(
@@ -87,22 +75,7 @@ pub async fn place_order<P: Ports>(
     body: web::Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let request = convert::order_request(&body)?;
-    let order = state
-        .app
-        .place_order(&tenant, request)
-        .await
-        .map_err(|err| match err {
-            PlaceOrderError::UnknownItem(id) => {
-                ApiError::Unprocessable(format!("items: this restaurant has no menu item {id}"))
-            }
-            PlaceOrderError::UnavailableItem(id) => {
-                ApiError::Unprocessable(format!("items: menu item {id} is not available right now"))
-            }
-            PlaceOrderError::TotalOverflow => {
-                ApiError::Unprocessable("items: the order's total is too large".into())
-            }
-            PlaceOrderError::Unknown(err) => ApiError::from_port(err),
-        })?;
+    let order = state.app.place_order(&tenant, request).await?;
     tracing::info!(order = %order.id, total = order.total_cents, "order placed");
     Ok(HttpResponse::Created().json(convert::order(&order)))
 }

@@ -3,16 +3,13 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use anyhow::anyhow;
-use chameleon_core::ports::{Ports, ProvisionTenantError};
+use chameleon_core::ports::Ports;
 use chameleon_core::tenant::{ManagerApiKey, NewTenant};
 use chameleon_wire::{ProvisionRequest, ProvisionedTenant, TenantSummary};
 
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{
-    BadRequest, Conflict, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals};
 use crate::state::AppState;
 
 /// Provisions a tenant: its routing row, schema, database role and tables, in one transaction.
@@ -27,13 +24,9 @@ use crate::state::AppState;
     security(("admin_token" = [])),
     responses(
         (status = 201, description = "Provisioned", body = ProvisionedTenant),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        AdminRefusals,
+        JsonBodyRefusals,
     ),
 )]
 pub async fn provision_tenant<P: Ports>(
@@ -51,17 +44,7 @@ pub async fn provision_tenant<P: Ports>(
         theme,
         manager_key_hash: key.hash(),
     };
-    let tenant = state
-        .app
-        .provision_tenant(new)
-        .await
-        .map_err(|err| match err {
-            ProvisionTenantError::DuplicateDomain(domain) => ApiError::conflict(
-                "domain_taken",
-                format!("the domain {domain} is already registered"),
-            ),
-            ProvisionTenantError::Unknown(err) => ApiError::from_port(err),
-        })?;
+    let tenant = state.app.provision_tenant(new).await?;
     tracing::info!(tenant = %tenant.id, schema = %tenant.schema, domain = %tenant.domain, "tenant provisioned");
     let summary = convert::tenant_summary(&tenant);
     Ok(HttpResponse::Created()
@@ -85,18 +68,13 @@ pub async fn provision_tenant<P: Ports>(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "All tenants", body = [TenantSummary]),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        AdminRefusals,
     ),
 )]
 pub async fn list_tenants<P: Ports>(
     state: web::Data<AppState<P>>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenants = state
-        .app
-        .list_tenants()
-        .await
-        .map_err(|e| ApiError::from_port(e.0))?;
+    let tenants = state.app.list_tenants().await?;
     Ok(HttpResponse::Ok().json(
         tenants
             .iter()

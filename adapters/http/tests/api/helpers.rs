@@ -6,8 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
+use chameleon_core::service::Chameleon;
 use chameleon_http::{AppState, DEFAULT_BODY_LIMIT, always_ready, app};
-use chameleon_memory::MemoryStore;
+use chameleon_memory::{MemoryPorts, MemoryStore};
 use chameleon_wire::{MenuItem, Problem, ProvisionedTenant};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -21,7 +22,10 @@ pub type Request = actix_http::Request;
 pub async fn spawn()
 -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
     let state = web::Data::new(AppState::new(
-        MemoryStore::new().into_service(),
+        {
+            let store = MemoryStore::new();
+            Chameleon::<MemoryPorts>::new(store.clone(), store.clone(), store.clone(), store)
+        },
         &SecretString::from(ADMIN),
         always_ready(),
     ));

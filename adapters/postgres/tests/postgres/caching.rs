@@ -1,9 +1,9 @@
 //! The read paths every storefront request takes need no database once warm, and writes made
 //! through the service are seen at once.
 
+use super::support::TestDb;
 use chameleon_core::menu::MenuItemPatch;
 use chameleon_core::tenant::Domain;
-use chameleon_testkit::TestDb;
 
 use super::support::{add_item, provision, service};
 

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::support::TestDb;
 use chameleon_core::menu::MenuItem;
 use chameleon_core::tenant::Tenant;
+use chameleon_postgres::TenantTx;
 use chameleon_postgres::sqlstate::is_permission_denied;
-use chameleon_testkit::TestDb;
 use uuid::Uuid;
 
 use super::support::{add_item, count, order_of, provision, service};
@@ -59,14 +60,14 @@ async fn a_transaction_bound_to_one_tenant_is_denied_the_other_tenants_schema() 
         "SELECT * FROM public.tenants".to_owned(),
     ] {
         let sql: &'static str = Box::leak(sql.into_boxed_str());
-        let mut tx = db.pool().begin_tenant(&a).await.unwrap();
+        let mut tx = TenantTx::begin(db.pool(), &a).await.unwrap();
         let err = tx.query(sql, &[]).await.expect_err(sql);
         assert!(is_permission_denied(&err), "{sql}: {err}");
     }
     assert_eq!(count(&db, b.schema.as_str(), "orders").await, 0);
 
     // Unqualified names resolve to the bound tenant's own tables.
-    let mut tx = db.pool().begin_tenant(&a).await.unwrap();
+    let mut tx = TenantTx::begin(db.pool(), &a).await.unwrap();
     let rows = tx
         .query(
             "SELECT current_user::text, count(*) FROM menu_items GROUP BY 1",
@@ -184,7 +185,7 @@ async fn concurrent_orders_over_two_connections_land_only_in_their_own_tenant() 
             match n % 5 {
                 // Rolled back on purpose: written, then abandoned (explicitly or by dropping).
                 0 | 1 => {
-                    let mut tx = db.pool().begin_tenant(tenant).await.unwrap();
+                    let mut tx = TenantTx::begin(db.pool(), tenant).await.unwrap();
                     tx.query(
                         "INSERT INTO orders (id, customer_name, status, total_amount, items) \
                          VALUES ($1, $2, 'PENDING', 1, '[{}]')",

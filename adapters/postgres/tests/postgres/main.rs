@@ -1,8 +1,11 @@
 //! The PostgreSQL adapter against a real PostgreSQL: each test in a database of its own.
 
+mod atomicity;
 mod caching;
 mod contract;
 mod isolation;
+mod least_privilege;
+mod migrate_all;
 mod pool;
 mod support;
 mod tenant_tx;

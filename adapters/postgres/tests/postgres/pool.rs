@@ -1,7 +1,7 @@
 //! Warming the pool up opens every connection ahead of time.
 
+use super::support::TestDb;
 use chameleon_postgres::{PgPool, PgSettings};
-use chameleon_testkit::TestDb;
 
 async fn backends(db: &TestDb) -> i64 {
     db.inspect()

@@ -1,17 +1,97 @@
-//! Shared set-up for the PostgreSQL tests.
+//! Shared set-up for the PostgreSQL tests: a database per test (through the test support, not
+//! an adapter), the adapters wired together the way the binary does it, and a few helpers.
+
+use std::ops::Deref;
 
 use chameleon_core::menu::MenuItem;
 use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, Quantity};
+use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
-use chameleon_provisioning::{CacheSettings, PgPorts};
-use chameleon_testkit::TestDb;
-
-pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
-    chameleon_provisioning::service(db.pool().clone(), CacheSettings::default())
-}
+use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantName};
+use chameleon_core::theme::{Font, Theme, ThemeColor};
+use chameleon_postgres::provisioning::migrations::{
+    migrate_public_at, public_migrations_fingerprint,
+};
+use chameleon_postgres::{
+    DirectoryCacheSettings, MenuCacheSettings, PgDirectory, PgMenu, PgOrders, PgPool,
+    PgProvisioner, PgSettings,
+};
+use chameleon_testkit::Template;
+use tokio_postgres::Client;
 
 // The port contract's own set-up helpers serve these tests too.
 pub use chameleon_core::contract::{add_item, provision};
+
+/// Test databases start with the control plane migrated.
+pub fn template() -> Template {
+    Template {
+        name: "chameleon_template",
+        fingerprint: public_migrations_fingerprint(),
+        build: |url| Box::pin(migrate_public_at(url)),
+        // Tenant roles are named like their schemas.
+        roles_query: "SELECT schema_name FROM public.tenants",
+    }
+}
+
+/// A database of the test's own, with a pool on it.
+#[derive(Debug)]
+pub struct TestDb {
+    pool: PgPool,
+    db: chameleon_testkit::TestDb,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        Self::with_pool_size(8).await
+    }
+
+    pub async fn with_pool_size(size: usize) -> TestDb {
+        let db = chameleon_testkit::TestDb::new(&template()).await;
+        let mut settings = PgSettings::new(db.url());
+        settings.max_connections = size;
+        TestDb {
+            pool: PgPool::new(&settings).expect("a pool on the test database"),
+            db,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl Deref for TestDb {
+    type Target = chameleon_testkit::TestDb;
+
+    fn deref(&self) -> &Self::Target {
+        &self.db
+    }
+}
+
+/// Every port over PostgreSQL, as the binary wires them (the binary's own `PgPorts` is not
+/// reachable from an adapter's tests, and must not be: the adapter does not depend on it).
+#[derive(Debug)]
+pub struct PgPorts;
+
+impl Ports for PgPorts {
+    type Directory = PgDirectory;
+    type Provisioner = PgProvisioner;
+    type Menu = PgMenu;
+    type Orders = PgOrders;
+}
+
+pub fn service_on(pool: &PgPool) -> Chameleon<PgPorts> {
+    Chameleon::new(
+        PgDirectory::new(pool.clone(), DirectoryCacheSettings::default()),
+        PgProvisioner::new(pool.clone()),
+        PgMenu::new(pool.clone(), MenuCacheSettings::default()),
+        PgOrders::new(pool.clone()),
+    )
+}
+
+pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
+    service_on(db.pool())
+}
 
 pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> OrderRequest {
     OrderRequest {
@@ -31,4 +111,49 @@ pub async fn count(db: &TestDb, schema: &str, table: &str) -> i64 {
         .await
         .expect("counting rows")
         .get(0)
+}
+
+pub fn new_tenant(domain: &str) -> NewTenant {
+    NewTenant {
+        domain: Domain::parse(domain).unwrap(),
+        name: TenantName::parse("Test Kitchen").unwrap(),
+        theme: Theme {
+            primary_color: ThemeColor::parse("#00aa00").unwrap(),
+            font: Font::SansSerif,
+        },
+        manager_key_hash: ManagerApiKey::from_random_bytes([3; 32]).hash(),
+    }
+}
+
+/// Single-value query by the administrative user.
+pub async fn scalar<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> T {
+    client.query_one(sql, params).await.expect(sql).get(0)
+}
+
+/// Whether anything of the tenant with schema/role `name` exists: its row, schema, role.
+pub async fn traces(client: &Client, name: &str) -> (i64, i64, i64) {
+    (
+        scalar(
+            client,
+            "SELECT count(*) FROM public.tenants WHERE schema_name = $1",
+            &[&name],
+        )
+        .await,
+        scalar(
+            client,
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+            &[&name],
+        )
+        .await,
+        scalar(
+            client,
+            "SELECT count(*) FROM pg_roles WHERE rolname = $1",
+            &[&name],
+        )
+        .await,
+    )
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use chameleon_testkit::TestDb;
+use chameleon_postgres::TenantTx;
+
+use super::support::TestDb;
 
 use super::support::{add_item, provision, service};
 
@@ -31,7 +33,7 @@ async fn a_transaction_dropped_midway_is_rolled_back_before_the_connection_is_re
     let clean = session_state(&db).await;
     assert_eq!(clean.2, None, "a fresh connection has no transaction");
 
-    let mut tx = db.pool().begin_tenant(&tenant).await.unwrap();
+    let mut tx = TenantTx::begin(db.pool(), &tenant).await.unwrap();
     tx.query(
         "INSERT INTO menu_items (id, name, price) VALUES (gen_random_uuid(), 'Ghost', 1)",
         &[],
@@ -50,7 +52,7 @@ async fn a_transaction_dropped_midway_is_rolled_back_before_the_connection_is_re
     );
 
     // A request cancelled while its statement is in flight.
-    let mut tx = db.pool().begin_tenant(&tenant).await.unwrap();
+    let mut tx = TenantTx::begin(db.pool(), &tenant).await.unwrap();
     let cancelled = tokio::time::timeout(
         Duration::from_millis(5),
         tx.query(

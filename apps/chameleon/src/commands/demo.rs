@@ -2,12 +2,12 @@
 
 use std::io::Write as _;
 
+use crate::startup::{self, CacheSettings};
 use anyhow::Context as _;
 use chameleon_core::menu::{MenuItemName, NewMenuItem, PriceCents};
 use chameleon_core::ports::ProvisionTenantError;
 use chameleon_core::tenant::{Domain, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
-use chameleon_provisioning::CacheSettings;
 use serde_json::json;
 
 use crate::config::{DatabaseArgs, DemoArgs};
@@ -51,7 +51,7 @@ const DEMO: [DemoTenant; 2] = [
 
 pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
     let pool = super::connect(&database).await?;
-    let app = chameleon_provisioning::service(pool, CacheSettings::default());
+    let app = startup::service(pool, CacheSettings::default());
     let mut created = Vec::new();
     for demo in &DEMO {
         let key = super::new_manager_key()?;

@@ -14,7 +14,7 @@ use crate::config::DatabaseArgs;
 /// The pool, with the control plane migrated.
 pub async fn connect(database: &DatabaseArgs) -> anyhow::Result<PgPool> {
     let pool = PgPool::new(&database.settings()?)?;
-    chameleon_provisioning::migrate_public(&pool)
+    chameleon_postgres::migrate_public(&pool)
         .await
         .context("migrating the control plane")?;
     Ok(pool)

@@ -1,10 +1,10 @@
 //! `chameleon provision`: one tenant from the command line. Prints the tenant and its manager
 //! API key as JSON: like the HTTP endpoint, this is the only time the key is shown.
 
+use crate::startup::{self, CacheSettings};
 use anyhow::anyhow;
 use chameleon_core::tenant::{Domain, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
-use chameleon_provisioning::CacheSettings;
 use serde_json::json;
 
 use crate::config::{DatabaseArgs, ProvisionArgs};
@@ -19,7 +19,7 @@ pub async fn run(database: DatabaseArgs, args: ProvisionArgs) -> anyhow::Result<
         font: Font::parse(&args.font).map_err(|e| anyhow!("--font: {e}"))?,
     };
     let pool = super::connect(&database).await?;
-    let app = chameleon_provisioning::service(pool, CacheSettings::default());
+    let app = startup::service(pool, CacheSettings::default());
     let key = super::new_manager_key()?;
     let tenant = app
         .provision_tenant(NewTenant {

@@ -9,13 +9,15 @@ use chameleon_http::{
 };
 use chameleon_postgres::PgPool;
 
+use crate::startup;
+
 use crate::config::{DatabaseArgs, ServeArgs};
 
 pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     if !args.no_migrate {
         // On a pool of its own, closed when done: the serving pool is per worker thread.
         let pool = super::connect(&database).await?;
-        let report = chameleon_provisioning::service(pool.clone(), args.caches())
+        let report = startup::service(pool.clone(), args.caches())
             .migrate_all_tenants()
             .await
             .context("migrating tenant schemas")?;
@@ -34,7 +36,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
     let pool = PgPool::new(&pg)?;
-    let app = chameleon_provisioning::service(pool.clone(), args.caches());
+    let app = startup::service(pool.clone(), args.caches());
     let settings = ServerSettings {
         host: args.api_host.clone(),
         port: args.api_port,

@@ -1,26 +1,40 @@
 //! Starts the real stack for one test: a database of its own, the backend binary, nginx with the
-//! project's own configuration template. Everything is stopped when the [`Stack`] is dropped.
+//! project's own configuration template, all through `chameleon-stack` (the code `make run` and
+//! `make bench` use). Everything is stopped when the [`Stack`] is dropped.
 
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use chameleon_testkit::TestDb;
+use chameleon_postgres::provisioning::migrations::{
+    migrate_public_at, public_migrations_fingerprint,
+};
+use chameleon_stack::{Backend, BackendSettings, Edge, EdgeSettings};
+use chameleon_testkit::{Template, TestDb};
 use chameleon_wire::{MenuItem, ProvisionedTenant};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
 
-pub const ADMIN_TOKEN: &str = "e2e-admin-token";
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789abcdef0123";
+
+/// Test databases start with the control plane migrated.
+pub fn template() -> Template {
+    Template {
+        name: "chameleon_template",
+        fingerprint: public_migrations_fingerprint(),
+        build: |url| Box::pin(migrate_public_at(url)),
+        roles_query: "SELECT schema_name FROM public.tenants",
+    }
+}
 
 pub struct Stack {
     pub db: TestDb,
     pub port: u16,
     pub dir: PathBuf,
-    backend: Child,
-    nginx: Child,
+    backend: Backend,
+    edge: Edge,
     client: Client,
 }
 
@@ -38,10 +52,9 @@ pub fn repo_root() -> PathBuf {
 impl Stack {
     /// The stack serving the storefront build in `web_root`, or a placeholder page when `None`.
     pub async fn start(web_root: Option<&Path>) -> Stack {
-        let db = TestDb::new().await;
+        let db = TestDb::new(&template()).await;
         let dir = std::env::temp_dir().join(format!("chameleon-e2e-{}", Uuid::new_v4().simple()));
-        fs::create_dir_all(dir.join("tmp")).unwrap();
-        fs::create_dir_all(dir.join("conf.d")).unwrap();
+        fs::create_dir_all(&dir).unwrap();
         let web_root = match web_root {
             Some(root) => root.canonicalize().expect("the storefront build exists"),
             None => {
@@ -56,63 +69,50 @@ impl Stack {
             }
         };
         let (port, api_port) = (free_port(), free_port());
-
-        let log = fs::File::create(dir.join("chameleon.log")).unwrap();
-        let backend = Command::new(env!("CARGO_BIN_EXE_chameleon"))
-            .arg("serve")
-            .env("DATABASE_URL", db.url())
-            .env("API_PORT", api_port.to_string())
-            .env("ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("API_WORKERS", "2")
-            .env("DB_POOL_SIZE", "4")
-            .env("RUST_LOG", "info")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("starting the backend");
-
-        let template =
-            fs::read_to_string(repo_root().join("deploy/nginx/nginx.conf.template")).unwrap();
-        let config = template
-            .replace("@STATE_DIR@", dir.to_str().unwrap())
-            .replace("@PORT@", &port.to_string())
-            .replace("@API_PORT@", &api_port.to_string())
-            .replace("@WEB_ROOT@", web_root.to_str().unwrap());
-        fs::write(dir.join("nginx.conf"), config).unwrap();
-        // /usr/sbin is not on an ordinary user's PATH on Debian.
-        let nginx_bin = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
-            .into_iter()
-            .find(|path| Path::new(path).exists())
-            .unwrap_or("nginx");
-        let nginx = Command::new(nginx_bin)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .args(["-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting nginx (apt install nginx; `make test` does)");
-
+        let backend = Backend::start(&BackendSettings {
+            bin: PathBuf::from(env!("CARGO_BIN_EXE_chameleon")),
+            database_url: db.url().to_owned(),
+            admin_token: ADMIN_TOKEN.to_owned(),
+            host: "127.0.0.1".to_owned(),
+            port: api_port,
+            log: dir.join("chameleon.log"),
+            env: [
+                ("API_WORKERS", "2"),
+                ("DB_POOL_SIZE", "4"),
+                ("RUST_LOG", "info"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec(),
+            user: None,
+        })
+        .await
+        .expect("starting the backend");
+        // `serve --no-migrate`: the test database is migrated by its template already.
+        let edge = Edge::start(&EdgeSettings {
+            dir: dir.join("nginx"),
+            port,
+            backends: vec![backend.address().to_owned()],
+            web_root,
+            template: repo_root().join("deploy/nginx/nginx.conf.template"),
+        })
+        .await
+        .expect("starting nginx (apt install nginx; `make test` does)");
         let stack = Stack {
             db,
             port,
             dir,
             backend,
-            nginx,
+            edge,
             client: Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
         };
-        stack.wait_until_healthy().await;
+        stack.wait_until_ready().await;
         stack
     }
 
-    async fn wait_until_healthy(&self) {
+    async fn wait_until_ready(&self) {
         for _ in 0..300 {
             if let Ok(res) = self.client.get(self.url("/readyz")).send().await
                 && res.status() == StatusCode::OK
@@ -124,7 +124,7 @@ impl Stack {
         panic!(
             "the stack did not become ready:\n{}\n{}",
             fs::read_to_string(self.dir.join("chameleon.log")).unwrap_or_default(),
-            fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+            fs::read_to_string(self.dir.join("nginx/error.log")).unwrap_or_default()
         );
     }
 
@@ -194,23 +194,8 @@ impl Stack {
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        for child in [&mut self.nginx, &mut self.backend] {
-            // SIGTERM first (both shut down gracefully on it), then make sure.
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
-        }
-        for child in [&mut self.nginx, &mut self.backend] {
-            for _ in 0..50 {
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.edge.stop_blocking();
+        self.backend.stop_blocking();
         let _ = fs::remove_dir_all(&self.dir);
     }
 }

@@ -1,0 +1,122 @@
+//! How each port error becomes an HTTP error: every conversion in one place, so handlers
+//! propagate errors with `?` and never map them inline.
+//!
+//! An error a client can act on gets its own status and stable `code`; anything else is
+//! [`ApiError::from_port`]: 503 when the database could not be reached, 500 otherwise.
+
+use chameleon_core::menu::MenuItemId;
+use chameleon_core::order::{OrderRejection, OrderStatus};
+use chameleon_core::ports::{
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
+    ListMenuItemsError, ListOrdersError, ListTenantsError, PlaceOrderError, ProvisionTenantError,
+    ResolveTenantError, UpdateMenuItemError,
+};
+
+use crate::error::ApiError;
+
+/// 404 for a menu item the tenant does not have (also when another tenant has it).
+pub fn item_not_found(id: MenuItemId) -> ApiError {
+    ApiError::not_found(
+        "menu_item_not_found",
+        format!("this restaurant has no menu item {id}"),
+    )
+}
+
+/// The errors that carry nothing but an unexpected failure.
+macro_rules! unexpected_only {
+    ($($error:ty),* $(,)?) => {
+        $(
+            impl From<$error> for ApiError {
+                fn from(err: $error) -> Self {
+                    ApiError::from_port(err.0)
+                }
+            }
+        )*
+    };
+}
+
+unexpected_only!(
+    ResolveTenantError,
+    ListTenantsError,
+    CreateMenuItemError,
+    ListMenuItemsError,
+    GetMenuItemError,
+    ListOrdersError,
+);
+
+impl From<ProvisionTenantError> for ApiError {
+    fn from(err: ProvisionTenantError) -> Self {
+        match err {
+            ProvisionTenantError::DuplicateDomain(domain) => ApiError::conflict(
+                "domain_taken",
+                format!("the domain {domain} is already registered"),
+            ),
+            ProvisionTenantError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<UpdateMenuItemError> for ApiError {
+    fn from(err: UpdateMenuItemError) -> Self {
+        match err {
+            UpdateMenuItemError::NotFound(id) => item_not_found(id),
+            UpdateMenuItemError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<DeleteMenuItemError> for ApiError {
+    fn from(err: DeleteMenuItemError) -> Self {
+        match err {
+            DeleteMenuItemError::NotFound(id) => item_not_found(id),
+            DeleteMenuItemError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<PlaceOrderError> for ApiError {
+    fn from(err: PlaceOrderError) -> Self {
+        match err {
+            PlaceOrderError::Rejected(rejection) => rejection.into(),
+            PlaceOrderError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<OrderRejection> for ApiError {
+    fn from(rejection: OrderRejection) -> Self {
+        ApiError::Unprocessable(match rejection {
+            OrderRejection::UnknownItem(id) => {
+                format!("items: this restaurant has no menu item {id}")
+            }
+            OrderRejection::UnavailableItem(id) => {
+                format!("items: menu item {id} is not available right now")
+            }
+            OrderRejection::TotalOverflow => "items: the order's total is too large".to_owned(),
+        })
+    }
+}
+
+impl From<ChangeOrderStatusError> for ApiError {
+    fn from(err: ChangeOrderStatusError) -> Self {
+        match err {
+            ChangeOrderStatusError::NotFound(id) => ApiError::not_found(
+                "order_not_found",
+                format!("this restaurant has no order {id}"),
+            ),
+            ChangeOrderStatusError::Refused(refused) if refused.to == OrderStatus::Confirmed => {
+                ApiError::conflict(
+                    "order_not_pending",
+                    format!(
+                        "the order is {}; only a PENDING order can be confirmed",
+                        refused.from
+                    ),
+                )
+            }
+            ChangeOrderStatusError::Refused(refused) => {
+                ApiError::conflict("invalid_status_change", refused.to_string())
+            }
+            ChangeOrderStatusError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}

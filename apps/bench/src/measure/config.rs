@@ -1,0 +1,42 @@
+//! How long and how hard to measure: the full run, or the `BENCH_QUICK` smoke run.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The smoke run: short runs, few tenants. Its figures are not for quoting.
+    pub quick: bool,
+    /// Concurrent connections of wrk, and clients of pgbench: the same load for both.
+    pub clients: u32,
+    /// Seconds measured per run, after a warm-up.
+    pub seconds: u32,
+    pub warmup_seconds: u32,
+    /// Warm-up before each scaling run: long enough for caches (the service's, PostgreSQL's
+    /// per-backend catalog caches) to reach a steady state over thousands of tenants.
+    pub scaling_warmup_seconds: u32,
+    /// Scratch files: wrk's Lua scripts, pgbench's scripts and transaction logs.
+    pub work_dir: PathBuf,
+}
+
+impl Config {
+    pub fn new(quick: bool, work_dir: PathBuf) -> Config {
+        Config {
+            quick,
+            clients: 32,
+            seconds: if quick { 3 } else { 10 },
+            warmup_seconds: if quick { 1 } else { 3 },
+            scaling_warmup_seconds: if quick { 3 } else { 10 },
+            work_dir,
+        }
+    }
+
+    /// Tenant counts at which the scaling is measured; the first is also where the hot paths
+    /// are, and provisioning runs up to the last.
+    pub fn checkpoints(&self) -> Vec<usize> {
+        if self.quick {
+            vec![10, 100, 300]
+        } else {
+            vec![10, 1_000, 10_000]
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The tenants under test: provisioned through the API one by one (each timed), given a menu of
+//! [`MENU_ITEMS`] items with ids the load scripts can compute, and migrated as a fleet.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chameleon_core::ports::{MigrationReport, TenantProvisioner as _};
+use chameleon_postgres::provisioning::migrations::{latest_version, tenant_migrations};
+use chameleon_postgres::{PgPool, PgProvisioner, PgSettings};
+use refinery::Migration;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::stack::Target;
+use super::stats::ProvisionTiming;
+
+/// Items per tenant menu.
+pub const MENU_ITEMS: u32 = 20;
+
+/// The id of item `item` (1-based) of tenant `tenant` (1-based): the load scripts build the same
+/// text, so orders name real items without asking the API first.
+pub fn item_id(tenant: usize, item: u32) -> String {
+    format!("{tenant:08x}-0000-4000-8000-{item:012x}")
+}
+
+pub fn item_price(item: u32) -> i64 {
+    500 + 50 * i64::from(item)
+}
+
+pub fn domain(tenant: usize) -> String {
+    format!("t{tenant}.bench.localhost")
+}
+
+/// The part of the provisioning answer the benchmark needs.
+#[derive(Debug, Deserialize)]
+struct Provisioned {
+    schema_name: String,
+}
+
+/// How long one `migrate_all` took, and over how many tenants.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrateTiming {
+    pub tenants: usize,
+    pub seconds: f64,
+}
+
+/// Holds the admin token and connection strings: no `Debug`, so they are never printed.
+pub struct Fleet {
+    base_url: String,
+    admin_token: String,
+    /// `migrate_all` runs as the owner of the tenant schemas, or a superuser.
+    superuser_url: String,
+    http: reqwest::Client,
+    superuser_db: tokio_postgres::Client,
+    /// Tenant `n`'s schema is `schemas[n - 1]`.
+    pub schemas: Vec<String>,
+    seeded: usize,
+    timings: Vec<ProvisionTiming>,
+}
+
+impl Fleet {
+    pub async fn connect(target: &Target<'_>) -> anyhow::Result<Fleet> {
+        let superuser_db = chameleon_stack::stack::connect(&target.superuser_url)
+            .await
+            .context("connecting to the benchmark database as the superuser")?;
+        Ok(Fleet {
+            base_url: target.base_url.clone(),
+            admin_token: target.admin_token.to_owned(),
+            superuser_url: target.superuser_url.clone(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()?,
+            superuser_db,
+            schemas: Vec::new(),
+            seeded: 0,
+            timings: Vec::new(),
+        })
+    }
+
+    pub fn provisioned(&self) -> usize {
+        self.schemas.len()
+    }
+
+    /// Every provisioning so far, in order.
+    pub fn provision_timings(&self) -> &[ProvisionTiming] {
+        &self.timings
+    }
+
+    /// Provisions and seeds tenants until there are `tenants`, then lets PostgreSQL settle.
+    /// Returns the seconds settling took.
+    pub async fn grow_to(&mut self, tenants: usize) -> anyhow::Result<f64> {
+        self.provision_up_to(tenants).await?;
+        self.seed_menus().await?;
+        self.settle().await
+    }
+
+    /// Provisions tenants through nginx and the API, in order, until there are `n`.
+    async fn provision_up_to(&mut self, n: usize) -> anyhow::Result<()> {
+        let url = format!("{}/api/v1/sys/provision", self.base_url);
+        let from = self.provisioned() + 1;
+        eprintln!("== provisioning tenants {from}..={n}");
+        for tenant in from..=n {
+            let body = json!({
+                "domain": domain(tenant),
+                "name": format!("Bench {tenant}"),
+                "theme": {"primary_color": "#336699", "font": "sans-serif"},
+            });
+            let started = Instant::now();
+            let response = self
+                .http
+                .post(&url)
+                .header("Host", "localhost")
+                .bearer_auth(&self.admin_token)
+                .json(&body)
+                .send()
+                .await?;
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            if response.status() != 201 {
+                bail!(
+                    "provisioning tenant {tenant}: {} {}",
+                    response.status(),
+                    response.text().await?
+                );
+            }
+            let provisioned: Provisioned = response.json().await?;
+            self.timings.push(ProvisionTiming { tenant, ms });
+            self.schemas.push(provisioned.schema_name);
+            if tenant % 1000 == 0 {
+                eprintln!("   {tenant} tenants");
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives every tenant not yet seeded its menu, directly in its schema (as the superuser:
+    /// set-up, not part of any measurement).
+    async fn seed_menus(&mut self) -> anyhow::Result<()> {
+        let mut batch = String::new();
+        for tenant in self.seeded + 1..=self.provisioned() {
+            let schema = &self.schemas[tenant - 1];
+            batch.push_str(&format!(
+                "INSERT INTO \"{schema}\".menu_items (id, name, price, is_available) \
+                 SELECT (lpad(to_hex({tenant}), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, \
+                        'Dish number ' || j, 500 + 50 * j, true \
+                 FROM generate_series(1, {MENU_ITEMS}) AS j;\n"
+            ));
+            // Batches keep the round trips few without one enormous statement.
+            if tenant % 200 == 0 {
+                self.superuser_db.batch_execute(&batch).await?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            self.superuser_db.batch_execute(&batch).await?;
+        }
+        self.seeded = self.provisioned();
+        Ok(())
+    }
+
+    /// Lets PostgreSQL settle after bulk provisioning and seeding before anything is measured:
+    /// a `CHECKPOINT` writes out what they dirtied (with thousands of new tables, the next
+    /// automatic checkpoint would otherwise fsync them in the middle of a measured run; what
+    /// that did to the figures is in `docs/benchmarks.md`). Returns how long it took; the
+    /// results show it.
+    async fn settle(&self) -> anyhow::Result<f64> {
+        let started = Instant::now();
+        self.superuser_db.batch_execute("CHECKPOINT").await?;
+        Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// `migrate_all` with `migrations`, timed.
+    async fn migrate_all(
+        &self,
+        migrations: Vec<Migration>,
+    ) -> anyhow::Result<(MigrationReport, f64)> {
+        let mut settings = PgSettings::new(self.superuser_url.clone());
+        settings.max_connections = 8;
+        let provisioner =
+            PgProvisioner::with_tenant_migrations(PgPool::new(&settings)?, migrations);
+        let started = Instant::now();
+        let report = provisioner.migrate_all().await?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok((report, seconds))
+    }
+
+    fn with_new_migration() -> anyhow::Result<Vec<Migration>> {
+        let mut migrations = tenant_migrations();
+        let next = latest_version(&migrations) + 1;
+        migrations.push(Migration::unapplied(
+            &format!("V{next}__bench_item_descriptions"),
+            "ALTER TABLE menu_items ADD COLUMN description text",
+        )?);
+        Ok(migrations)
+    }
+
+    /// `migrate_all` with one migration every tenant lacks.
+    pub async fn migrate_all_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
+        let (report, seconds) = self.migrate_all(Self::with_new_migration()?).await?;
+        if report.migrated != self.provisioned() {
+            bail!(
+                "migrate_all migrated {} of {} tenants",
+                report.migrated,
+                self.provisioned()
+            );
+        }
+        Ok(MigrateTiming {
+            tenants: report.tenants,
+            seconds,
+        })
+    }
+
+    /// `migrate_all` again: nothing to do.
+    pub async fn migrate_all_noop(&self) -> anyhow::Result<MigrateTiming> {
+        let (report, seconds) = self.migrate_all(Self::with_new_migration()?).await?;
+        if report.migrated != 0 {
+            bail!("a second migrate_all migrated {} tenants", report.migrated);
+        }
+        Ok(MigrateTiming {
+            tenants: report.tenants,
+            seconds,
+        })
+    }
+}

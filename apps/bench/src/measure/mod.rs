@@ -1,0 +1,198 @@
+//! Measuring: starts a stack of its own, provisions tenants, runs the load and returns a
+//! [`Summary`]. Everything that runs something lives here; nothing here renders.
+//!
+//! Every figure is put beside a ceiling measured in the same run, on the same machine:
+//! - pgbench running the SQL the service runs for that request, with as many clients;
+//! - nginx answering a static JSON body of the same size, with as many connections.
+//!
+//! # Layout
+//! - [`config`]: durations and tenant counts, full or quick.
+//! - [`stack`]: the stack under test, started through `chameleon-stack`, and [`Target`].
+//! - [`fleet`]: the tenants: provisioned (timed), seeded, migrated.
+//! - [`wrk`] and [`pgbench`]: the load runs, each parsed into a [`Run`].
+//! - [`ceilings`]: nginx's static answers.
+//! - [`cpu`]: the CPU each process group spends over a run.
+//! - [`stats`]: percentiles and provisioning buckets.
+//! - [`machine`]: what the machine is, and a process's memory.
+
+mod ceilings;
+mod config;
+mod cpu;
+mod fleet;
+mod machine;
+mod pgbench;
+mod stack;
+mod stats;
+mod wrk;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context as _, anyhow};
+use chameleon_stack::stack::log;
+use chameleon_stack::{Shutdown, Stack};
+
+use self::config::Config;
+use self::fleet::Fleet;
+use self::stack::Target;
+use self::wrk::{Via, WrkRun};
+use crate::summary::{Endpoint, HotPath, ProvisionBuckets, Run, ScalingPoint, Summary, round};
+
+/// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
+/// in between: an error, SIGINT or SIGTERM.
+pub async fn run(repo: &Path, quick: bool) -> anyhow::Result<Summary> {
+    // First: from here on a signal asks for an orderly stop instead of killing us midway.
+    let mut shutdown = Shutdown::install()?;
+    let out = repo.join("target/bench");
+    let config = Config::new(quick, out.join("work"));
+    let mut stack = stack::prepare(repo, &out.join("stack"), &config).await?;
+    std::fs::create_dir_all(&config.work_dir)?;
+    let summary = start_and_measure(&mut stack, &mut shutdown, &config).await;
+    log("stopping the stack");
+    stack.stop().await;
+    summary
+}
+
+async fn start_and_measure(
+    stack: &mut Stack,
+    shutdown: &mut Shutdown,
+    config: &Config,
+) -> anyhow::Result<Summary> {
+    stack
+        .start(shutdown)
+        .await
+        .context("starting the stack (logs in target/bench/stack/logs)")?;
+    let target = Target::of(stack)?;
+    log(&format!(
+        "benchmarking (BENCH_QUICK={})",
+        u8::from(config.quick)
+    ));
+    // Dropping the measurement stops the wrk or pgbench under way (`kill_on_drop`).
+    tokio::select! {
+        summary = measure(config, &target) => summary,
+        signal = shutdown.wait() => Err(anyhow!("interrupted by {signal}")),
+    }
+}
+
+/// The run itself: the hot paths at the first tenant count, the scaling at every count, then
+/// the fleet migrations.
+async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let mut fleet = Fleet::connect(target).await?;
+    let checkpoints = config.checkpoints();
+    let mut settle_s = BTreeMap::new();
+    settle_s.insert(checkpoints[0], fleet.grow_to(checkpoints[0]).await?);
+    ceilings::install(target).await?;
+    let mut hot_paths = Vec::new();
+    for endpoint in Endpoint::ALL {
+        hot_paths.push(hot_path(config, target, &fleet, endpoint, checkpoints[0]).await?);
+    }
+    let mut scaling_runs = Vec::new();
+    for &tenants in &checkpoints {
+        if tenants > fleet.provisioned() {
+            settle_s.insert(tenants, fleet.grow_to(tenants).await?);
+        }
+        scaling_runs.push(scaling_point(config, target, tenants).await?);
+    }
+    eprintln!("== migrate_all over {} tenants", fleet.provisioned());
+    let migrate = fleet.migrate_all_with_new_migration().await?;
+    let migrate_noop = fleet.migrate_all_noop().await?;
+    let timings = fleet.provision_timings();
+    let (provision_p50, provision_p99) = stats::provision_percentiles(timings);
+    let took_s = started.elapsed().as_secs_f64();
+    eprintln!("== done in {took_s:.0} s");
+    Ok(Summary {
+        quick: config.quick,
+        clients: config.clients,
+        seconds_per_run: config.seconds,
+        scaling_warmup_s: config.scaling_warmup_seconds,
+        machine: machine::describe(),
+        took_s: round(took_s, 1),
+        hot_paths,
+        scaling_runs,
+        service_rss_mb: round(machine::rss_mb(target.service_pid)?, 1),
+        provisioned_tenants: timings.len(),
+        provision_p50_ms: round(provision_p50, 2),
+        provision_p99_ms: round(provision_p99, 2),
+        provision_curve: stats::provision_buckets(timings, 20),
+        provision_buckets: ProvisionBuckets {
+            table: stats::provision_buckets(timings, 10),
+            chart: stats::provision_buckets(timings, 40),
+        },
+        checkpoint_after_provisioning_s: settle_s
+            .into_iter()
+            .map(|(tenants, seconds)| (tenants, round(seconds, 2)))
+            .collect(),
+        migrate_all_tenants: migrate.tenants,
+        migrate_all_s: round(migrate.seconds, 3),
+        migrate_all_noop_s: round(migrate_noop.seconds, 4),
+        reconstructed_from: None,
+    })
+}
+
+/// `endpoint` through nginx, straight to the service, as pgbench (plain and pipelined) and as
+/// nginx's static answer, all over the first `tenants` tenants.
+async fn hot_path(
+    config: &Config,
+    target: &Target<'_>,
+    fleet: &Fleet,
+    endpoint: Endpoint,
+    tenants: usize,
+) -> anyhow::Result<HotPath> {
+    eprintln!("== hot path {} ({tenants} tenants)", endpoint.name());
+    let load = |path, via| WrkRun {
+        endpoint,
+        tenants,
+        path,
+        via,
+        warmup_seconds: config.warmup_seconds,
+    };
+    let through_nginx = wrk::measure(config, target, &load(endpoint.path(), Via::Nginx)).await?;
+    let direct = wrk::measure(config, target, &load(endpoint.path(), Via::Direct)).await?;
+    let static_path = ceilings::static_path(endpoint);
+    let static_json = wrk::measure(config, target, &load(static_path, Via::Nginx)).await?;
+    let pgbench = pgbench::measure(config, target, fleet, endpoint, tenants, false).await?;
+    // Config's one statement has nothing to pipeline.
+    let pgbench_pipelined = match endpoint {
+        Endpoint::Config => None,
+        Endpoint::Menu | Endpoint::Orders => {
+            Some(pgbench::measure(config, target, fleet, endpoint, tenants, true).await?)
+        }
+    };
+    Ok(HotPath {
+        endpoint,
+        through_nginx,
+        direct,
+        pgbench,
+        pgbench_pipelined,
+        static_json,
+    })
+}
+
+/// Every endpoint through nginx over the first `tenants` tenants, each after the longer
+/// warm-up, and the service's memory after them.
+async fn scaling_point(
+    config: &Config,
+    target: &Target<'_>,
+    tenants: usize,
+) -> anyhow::Result<ScalingPoint> {
+    eprintln!("== scaling: {tenants} tenants");
+    let mut runs: BTreeMap<Endpoint, Run> = BTreeMap::new();
+    for endpoint in Endpoint::ALL {
+        // Measured afresh at every count, the first included, with the same warm-up.
+        let load = WrkRun {
+            endpoint,
+            tenants,
+            path: endpoint.path(),
+            via: Via::Nginx,
+            warmup_seconds: config.scaling_warmup_seconds,
+        };
+        runs.insert(endpoint, wrk::measure(config, target, &load).await?);
+    }
+    Ok(ScalingPoint {
+        tenants,
+        runs,
+        service_rss_mb: round(machine::rss_mb(target.service_pid)?, 2),
+    })
+}

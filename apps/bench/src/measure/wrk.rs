@@ -1,0 +1,197 @@
+//! HTTP load: wrk against the service (through nginx, or straight to its port) and against
+//! nginx's static ceilings, with requests spread over the tenants by `Host`.
+
+use std::path::Path;
+
+use anyhow::{Context as _, anyhow};
+use serde::Deserialize;
+use tokio::process::Command;
+
+use super::config::Config;
+use super::cpu;
+use super::fleet::MENU_ITEMS;
+use super::stack::Target;
+use crate::summary::{Endpoint, Run, round};
+
+/// Where a wrk run sends its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Nginx,
+    /// Straight to the service's port: what the service does without the edge.
+    Direct,
+}
+
+/// One wrk run: `endpoint`'s kind of request, spread over the first `tenants` tenants, sent to
+/// `path` (the endpoint's own, or its static ceiling's) after `warmup_seconds` of the same.
+#[derive(Debug, Clone, Copy)]
+pub struct WrkRun<'a> {
+    pub endpoint: Endpoint,
+    pub tenants: usize,
+    pub path: &'a str,
+    pub via: Via,
+    pub warmup_seconds: u32,
+}
+
+/// What the script's `done()` prints of wrk's own summary.
+#[derive(Debug, Deserialize)]
+struct WrkSummary {
+    requests: u64,
+    duration_us: u64,
+    p50_us: u64,
+    p90_us: u64,
+    p99_us: u64,
+    non2xx: u64,
+    errors: u64,
+}
+
+/// A warm-up, then a measured run, with the CPU each process group spent in it.
+pub async fn measure(
+    config: &Config,
+    target: &Target<'_>,
+    run: &WrkRun<'_>,
+) -> anyhow::Result<Run> {
+    let script = config
+        .work_dir
+        .join(format!("{}-{}.lua", run.endpoint.name(), run.tenants));
+    std::fs::write(&script, lua_script(run.endpoint, run.tenants))?;
+    let base = match run.via {
+        Via::Nginx => &target.base_url,
+        Via::Direct => &target.api_url,
+    };
+    let url = format!("{base}{}", run.path);
+    wrk(config, &script, &url, run.warmup_seconds).await?;
+    let before = cpu::snapshot(Some(target.postmaster_pid));
+    let summary = wrk(config, &script, &url, config.seconds).await?;
+    let usage = cpu::usage(
+        &before,
+        &cpu::snapshot(Some(target.postmaster_pid)),
+        target.service_pid,
+    );
+    let errors = summary.non2xx + summary.errors;
+    if errors > 0 {
+        eprintln!(
+            "   warning: {errors} errors or non-2xx answers on {}",
+            run.path
+        );
+    }
+    let ms = |us: u64| Some(round(us as f64 / 1e3, 3));
+    let measured = Run {
+        tool: "wrk".into(),
+        rps: round(
+            summary.requests as f64 / (summary.duration_us as f64 / 1e6),
+            1,
+        ),
+        p50_ms: ms(summary.p50_us),
+        p90_ms: ms(summary.p90_us),
+        p99_ms: ms(summary.p99_us),
+        requests: Some(summary.requests),
+        errors: Some(errors),
+        cpu_us_per_request: Some(usage.per_request(summary.requests)),
+    };
+    let label = match run.via {
+        Via::Direct => format!("{} (direct)", run.path),
+        Via::Nginx => run.path.to_owned(),
+    };
+    eprintln!(
+        "   {label:<33} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        measured.rps,
+        summary.p50_us as f64 / 1e3,
+        summary.p99_us as f64 / 1e3
+    );
+    Ok(measured)
+}
+
+async fn wrk(
+    config: &Config,
+    script: &Path,
+    url: &str,
+    seconds: u32,
+) -> anyhow::Result<WrkSummary> {
+    let output = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{}", config.clients),
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "10s",
+            "-s",
+        ])
+        .arg(script)
+        .arg(url)
+        // An interrupted benchmark takes its load generator with it.
+        .kill_on_drop(true)
+        .output()
+        .await
+        .context("running wrk (apt install wrk)")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_JSON "))
+        .ok_or_else(|| {
+            anyhow!(
+                "wrk printed no summary: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    Ok(serde_json::from_str(line)?)
+}
+
+/// The Lua script: each request picks a tenant uniformly among the first `tenants` (by `Host`)
+/// and, for orders, two of its items; `done()` prints wrk's summary as one JSON line.
+fn lua_script(endpoint: Endpoint, tenants: usize) -> String {
+    format!(
+        r#"local tenants = {tenants}
+local method = "{method}"
+local items = {items}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + seed)
+end
+
+request = function()
+  local t = math.random(1, tenants)
+  local host = "t" .. t .. ".bench.localhost"
+  if method == "POST" then
+    local a = math.random(1, items)
+    local b = a % items + 1
+    local body = string.format('{{"items":[{{"id":"%08x-0000-4000-8000-%012x","qty":1}},{{"id":"%08x-0000-4000-8000-%012x","qty":2}}],"customer":"Bench Customer"}}', t, a, t, b)
+    return wrk.format("POST", nil, {{["Host"] = host, ["Content-Type"] = "application/json"}}, body)
+  end
+  return wrk.format("GET", nil, {{["Host"] = host}})
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {{"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"non2xx":%d,"errors":%d}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"#,
+        method = endpoint.method(),
+        items = MENU_ITEMS,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_script_posts_two_items_of_the_chosen_tenant() {
+        let script = lua_script(Endpoint::Orders, 300);
+        assert!(script.contains("local tenants = 300"));
+        assert!(script.contains("local method = \"POST\""));
+        assert!(script.contains(r#"{"items":[{"id":"%08x-0000-4000-8000-%012x","qty":1}"#));
+    }
+
+    #[test]
+    fn reads_use_get() {
+        assert!(lua_script(Endpoint::Menu, 10).contains("local method = \"GET\""));
+    }
+}

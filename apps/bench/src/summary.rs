@@ -1,0 +1,416 @@
+//! The figures of one run, as JSON: the one thing the measuring half ([`crate::measure`]) and
+//! the rendering half ([`crate::render`]) share.
+//!
+//! `chameleon-bench` writes it to `target/bench/summary.json` and copies it to
+//! `docs/bench/summary.json`; `chameleon-bench render` reads it back and nothing else. So every
+//! figure a generated document shows is in here: the per-run figures, the provisioning buckets,
+//! the CPU accounting, the scaling runs, the machine.
+//!
+//! The file also carries the [`headline`] keys (flat throughputs, latencies, ratios, the scaling
+//! table), derived from those figures as it is written. They are what other checks read, so
+//! their names and rounding stay as they are; reading the file ignores them.
+
+mod headline;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use self::headline::Headline;
+
+/// Where the file says, first thing, that it is generated.
+const GENERATED_BY: &str = "make bench (chameleon-bench); generated, do not edit. \
+    docs/bench/results.md and its SVG charts are rendered from this file \
+    (chameleon-bench render); the reading of the figures is docs/benchmarks.md.";
+
+/// A path of the storefront API under load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Config,
+    Menu,
+    Orders,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 3] = [Endpoint::Config, Endpoint::Menu, Endpoint::Orders];
+
+    /// The name in JSON keys and in the tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Config => "config",
+            Endpoint::Menu => "menu",
+            Endpoint::Orders => "orders",
+        }
+    }
+
+    pub fn method(self) -> &'static str {
+        match self {
+            Endpoint::Orders => "POST",
+            Endpoint::Config | Endpoint::Menu => "GET",
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Config => "/api/v1/store/config",
+            Endpoint::Menu => "/api/v1/store/menu",
+            Endpoint::Orders => "/api/v1/store/orders",
+        }
+    }
+}
+
+/// Everything one run measured, and the settings needed to read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// A `BENCH_QUICK` smoke run: short and small, not for quoting.
+    pub quick: bool,
+    /// Concurrent connections of wrk, and clients of pgbench.
+    pub clients: u32,
+    /// Seconds measured per run, after a warm-up.
+    pub seconds_per_run: u32,
+    /// Seconds of warm-up before each scaling run.
+    pub scaling_warmup_s: u32,
+    pub machine: Machine,
+    /// The whole run, seconds.
+    pub took_s: f64,
+    /// Each endpoint at the first tenant count, beside its ceilings.
+    pub hot_paths: Vec<HotPath>,
+    /// Each endpoint through nginx at each tenant count, in increasing order.
+    pub scaling_runs: Vec<ScalingPoint>,
+    /// The service's resident memory at the end, MiB.
+    pub service_rss_mb: f64,
+    pub provisioned_tenants: usize,
+    /// Per tenant, over all of them.
+    pub provision_p50_ms: f64,
+    pub provision_p99_ms: f64,
+    /// Provisioning times in 20 buckets of tenants, in order (read by other checks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provision_curve: Vec<ProvisionBucket>,
+    pub provision_buckets: ProvisionBuckets,
+    /// Seconds the `CHECKPOINT` after provisioning up to each tenant count took.
+    pub checkpoint_after_provisioning_s: BTreeMap<usize, f64>,
+    /// Tenants `migrate_all` went over.
+    pub migrate_all_tenants: usize,
+    /// `migrate_all` with one new migration for every tenant, seconds.
+    pub migrate_all_s: f64,
+    /// `migrate_all` again, with nothing to do, seconds.
+    pub migrate_all_noop_s: f64,
+    /// Set when this summary was rebuilt from an older, Markdown-only report rather than
+    /// measured: what that report did not show is left out (the optional [`Run`] fields, the
+    /// 20-bucket provisioning curve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconstructed_from: Option<String>,
+}
+
+/// What the figures are next to: they only mean something on the machine they were taken on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpus: usize,
+    /// The CPU's model name.
+    pub cpu: String,
+    pub memory_gb: f64,
+    /// `pgbench --version`, which names the PostgreSQL release.
+    pub pgbench: String,
+}
+
+/// One endpoint, through nginx, beside what else was measured under the same load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotPath {
+    pub endpoint: Endpoint,
+    /// wrk through nginx to the service: the figure that counts.
+    pub through_nginx: Run,
+    /// wrk straight to the service's port: what the edge costs.
+    pub direct: Run,
+    /// pgbench running the SQL the service runs for one such request.
+    pub pgbench: Run,
+    /// The same SQL pipelined (one round trip); none for config, which runs one statement.
+    pub pgbench_pipelined: Option<Run>,
+    /// nginx answering a static JSON body of the same size.
+    pub static_json: Run,
+}
+
+impl HotPath {
+    /// The service's throughput over pgbench's with the same SQL.
+    pub fn through_nginx_vs_pgbench(&self) -> f64 {
+        self.through_nginx.rps / self.pgbench.rps
+    }
+
+    /// The service's throughput over nginx answering a static body.
+    pub fn through_nginx_vs_static(&self) -> f64 {
+        self.through_nginx.rps / self.static_json.rps
+    }
+
+    pub fn direct_vs_pgbench(&self) -> f64 {
+        self.direct.rps / self.pgbench.rps
+    }
+}
+
+/// The endpoints through nginx with requests spread over `tenants` tenants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingPoint {
+    pub tenants: usize,
+    pub runs: BTreeMap<Endpoint, Run>,
+    /// The service's resident memory after these runs, MiB.
+    pub service_rss_mb: f64,
+}
+
+/// One measured run of wrk or pgbench.
+///
+/// In a measured summary every field is there; one with [`Summary::reconstructed_from`] set
+/// leaves out the optional ones its source did not show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// `wrk`, `pgbench` or `pgbench (pipelined)`.
+    pub tool: String,
+    /// Requests (wrk) or transactions (pgbench) per second.
+    pub rps: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p90_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    /// Requests or transactions completed in the measured part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+    /// Non-2xx answers, socket errors or failed transactions: a valid run has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_us_per_request: Option<CpuPerRequest>,
+}
+
+/// Microseconds of CPU per request (or pgbench transaction), by process group. They all share
+/// the machine's CPUs, so what one spends is not available to the others.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CpuPerRequest {
+    pub service: f64,
+    pub nginx: f64,
+    pub postgres: f64,
+    pub load_generator: f64,
+}
+
+impl CpuPerRequest {
+    pub fn total(&self) -> f64 {
+        self.service + self.nginx + self.postgres + self.load_generator
+    }
+
+    fn rounded(&self, places: i32) -> CpuPerRequest {
+        CpuPerRequest {
+            service: round(self.service, places),
+            nginx: round(self.nginx, places),
+            postgres: round(self.postgres, places),
+            load_generator: round(self.load_generator, places),
+        }
+    }
+}
+
+/// Provisioning times of tenants `from..=to`, provisioned one after another in that order.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionBucket {
+    pub from: usize,
+    pub to: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// The provisioning times cut into buckets, once for each place that shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionBuckets {
+    /// Few buckets: the table in the results.
+    pub table: Vec<ProvisionBucket>,
+    /// Many buckets: the chart.
+    pub chart: Vec<ProvisionBucket>,
+}
+
+/// The file as written: the note, the headline keys, the figures.
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    generated_by: &'static str,
+    #[serde(flatten)]
+    headline: Headline,
+    #[serde(flatten)]
+    figures: &'a Summary,
+}
+
+impl Summary {
+    /// The JSON text of the file. Only structs and `BTreeMap`s go into it, so the order of its
+    /// keys does not depend on how `serde_json` was built, and a rerun diffs cleanly.
+    pub fn to_json(&self) -> anyhow::Result<String> {
+        let file = SummaryFile {
+            generated_by: GENERATED_BY,
+            headline: Headline::of(self),
+            figures: self,
+        };
+        Ok(serde_json::to_string_pretty(&file)? + "\n")
+    }
+
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, self.to_json()?).with_context(|| format!("writing {}", path.display()))
+    }
+
+    pub fn read(path: &Path) -> anyhow::Result<Summary> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {} (run `make bench`)", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+/// `x` rounded to `places` decimal places: what the file keeps of a figure.
+pub fn round(x: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn run(tool: &str, rps: f64, p99_ms: f64) -> Run {
+        Run {
+            tool: tool.into(),
+            rps,
+            p50_ms: Some(p99_ms / 4.0),
+            p90_ms: Some(p99_ms / 2.0),
+            p99_ms: Some(p99_ms),
+            requests: Some((rps * 10.0) as u64),
+            errors: Some(0),
+            cpu_us_per_request: Some(CpuPerRequest {
+                service: 10.0,
+                nginx: 5.0,
+                postgres: 20.0,
+                load_generator: 7.0,
+            }),
+        }
+    }
+
+    fn bucket(from: usize, to: usize) -> ProvisionBucket {
+        ProvisionBucket {
+            from,
+            to,
+            p50_ms: 10.0,
+            p99_ms: 20.0,
+        }
+    }
+
+    /// A small but complete summary, as a quick run would write it.
+    pub(crate) fn sample() -> Summary {
+        let hot_paths = Endpoint::ALL
+            .iter()
+            .map(|&endpoint| HotPath {
+                endpoint,
+                through_nginx: run("wrk", 4000.0, 3.0),
+                direct: run("wrk", 5000.0, 2.0),
+                pgbench: run("pgbench", 5000.0, 2.5),
+                pgbench_pipelined: (endpoint != Endpoint::Config)
+                    .then(|| run("pgbench (pipelined)", 8000.0, 2.0)),
+                static_json: run("wrk", 20000.0, 1.0),
+            })
+            .collect();
+        let scaling_runs = [10, 100, 300]
+            .iter()
+            .map(|&tenants| ScalingPoint {
+                tenants,
+                runs: Endpoint::ALL
+                    .iter()
+                    .map(|&e| (e, run("wrk", 4000.0, tenants as f64 / 10.0)))
+                    .collect(),
+                service_rss_mb: 12.5,
+            })
+            .collect();
+        Summary {
+            quick: true,
+            clients: 32,
+            seconds_per_run: 3,
+            scaling_warmup_s: 3,
+            machine: Machine {
+                cpus: 2,
+                cpu: "Test CPU".into(),
+                memory_gb: 8.0,
+                pgbench: "pgbench (PostgreSQL) 15".into(),
+            },
+            took_s: 120.0,
+            hot_paths,
+            scaling_runs,
+            service_rss_mb: 13.0,
+            provisioned_tenants: 300,
+            provision_p50_ms: 10.0,
+            provision_p99_ms: 20.0,
+            provision_curve: vec![bucket(1, 150), bucket(151, 300)],
+            provision_buckets: ProvisionBuckets {
+                table: vec![bucket(1, 300)],
+                chart: vec![bucket(1, 100), bucket(101, 200), bucket(201, 300)],
+            },
+            checkpoint_after_provisioning_s: [(10, 0.1), (100, 0.5), (300, 1.0)].into(),
+            migrate_all_tenants: 300,
+            migrate_all_s: 1.5,
+            migrate_all_noop_s: 0.01,
+            reconstructed_from: None,
+        }
+    }
+
+    #[test]
+    fn a_written_summary_reads_back_the_same() {
+        let summary = sample();
+        let read: Summary = serde_json::from_str(&summary.to_json().unwrap()).unwrap();
+        assert_eq!(read, summary);
+    }
+
+    #[test]
+    fn the_file_keeps_every_key_other_checks_read() {
+        let json: serde_json::Value = serde_json::from_str(&sample().to_json().unwrap()).unwrap();
+        let top = [
+            "config_rps",
+            "config_ceiling_rps",
+            "config_static_rps",
+            "config_direct_rps",
+            "menu_pipelined_ceiling_rps",
+            "orders_pipelined_ceiling_rps",
+            "p99_ms",
+            "p50_ms",
+            "ratios",
+            "cpu_us_per_request",
+            "scaling",
+            "service_rss_mb",
+            "provision_p50_ms",
+            "provision_p99_ms",
+            "provisioned_tenants",
+            "provision_curve",
+            "checkpoint_after_provisioning_s",
+            "migrate_all_s",
+            "migrate_all_noop_s",
+            "migrate_all_tenants",
+            "clients",
+            "seconds_per_run",
+            "quick",
+            "machine",
+            "took_s",
+        ];
+        for key in top {
+            assert!(json.get(key).is_some(), "{key} is missing");
+        }
+        assert_eq!(json["ratios"]["orders_vs_pgbench"], 0.8);
+        assert_eq!(json["p99_ms"]["menu_static"], 1.0);
+        assert_eq!(json["scaling"]["300"]["orders_p99_ratio"], 30.0);
+        assert_eq!(json["scaling"]["100"]["rss_ratio"], 1.0);
+        assert_eq!(
+            json["cpu_us_per_request"]["menu"]["service_through_nginx"]["postgres"],
+            20.0
+        );
+        assert!(json.get("config_pipelined_ceiling_rps").is_none());
+    }
+
+    #[test]
+    fn the_file_says_first_that_it_is_generated() {
+        let json = sample().to_json().unwrap();
+        let first_key = json.lines().nth(1).unwrap().trim_start();
+        assert!(first_key.starts_with("\"generated_by\": \"make bench"));
+        assert!(first_key.contains("do not edit"));
+    }
+}

@@ -1,0 +1,342 @@
+//! `make run` stops everything it started, however it is stopped: SIGTERM to its whole process
+//! group (what systemd's default `KillMode` and `docker stop` send) at different moments of the
+//! start, SIGINT to the group (Ctrl-C), and SIGTERM to `make` alone. Within 10 s (docker's grace
+//! period) nothing it started may be left: no backend, no nginx, no PostgreSQL.
+//!
+//! Every process `make run` starts inherits a marker in its environment. nginx and PostgreSQL
+//! overwrite that memory with their process titles, so they are also found through their pid
+//! files in the run's state directory, and every descendant and every member of the process
+//! group of a process found counts too. A snapshot of all of them is taken just before the
+//! signal and checked after it.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+const MARKER: &str = "CHAMELEON_LIFECYCLE_RUN";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// The `chameleon` binary `cargo test` built beside ours, built now if it is not there.
+fn chameleon_bin() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_chameleon-stack")).with_file_name("chameleon");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--locked", "-p", "chameleon"])
+            .current_dir(repo())
+            .status()
+            .unwrap();
+        assert!(status.success(), "building chameleon");
+    }
+    bin
+}
+
+/// A process: pid, start time (to tell a reused pid apart), process group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Seen {
+    pid: i32,
+    start: u64,
+    pgid: i32,
+    command: String,
+}
+
+fn stat(pid: i32) -> Option<(u64, i32, String)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = text.rsplit_once(')')?;
+    let command = head.split_once('(')?.1.to_owned();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the command: state(0) ppid(1) pgrp(2) ... starttime(19).
+    Some((
+        fields.get(19)?.parse().ok()?,
+        fields.get(2)?.parse().ok()?,
+        command,
+    ))
+}
+
+fn all_pids() -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+fn has_marker(pid: i32, run: &str) -> bool {
+    let needle = format!("{MARKER}={run}");
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+        .unwrap_or(false)
+}
+
+/// Every process of a run: those with the marker, those named by the pid files under `state`,
+/// their descendants, and everything in their process groups except the test's own.
+fn processes_of(run: &str, state: &Path) -> BTreeSet<Seen> {
+    let own_group = nix::unistd::getpgrp().as_raw();
+    let table: Vec<(i32, i32, Seen)> = all_pids()
+        .into_iter()
+        .filter_map(|pid| {
+            let (start, pgid, command) = stat(pid)?;
+            Some((
+                pid,
+                parent(pid)?,
+                Seen {
+                    pid,
+                    start,
+                    pgid,
+                    command,
+                },
+            ))
+        })
+        .collect();
+    let mut members: BTreeSet<i32> = table
+        .iter()
+        .filter(|(pid, _, _)| has_marker(*pid, run))
+        .map(|(pid, _, _)| *pid)
+        .collect();
+    for file in ["nginx/nginx.pid", "pg/data/postmaster.pid"] {
+        if let Some(pid) = std::fs::read_to_string(state.join(file))
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+        {
+            members.insert(pid);
+        }
+    }
+    // Descendants and group members, until nothing new turns up.
+    loop {
+        let groups: BTreeSet<i32> = table
+            .iter()
+            .filter(|(pid, _, seen)| members.contains(pid) && seen.pgid != own_group)
+            .map(|(_, _, seen)| seen.pgid)
+            .collect();
+        let before = members.len();
+        for (pid, ppid, seen) in &table {
+            if members.contains(ppid) || groups.contains(&seen.pgid) {
+                members.insert(*pid);
+            }
+        }
+        if members.len() == before {
+            break;
+        }
+    }
+    table
+        .into_iter()
+        .filter(|(pid, _, _)| members.contains(pid))
+        .map(|(_, _, seen)| seen)
+        .collect()
+}
+
+fn parent(pid: i32) -> Option<i32> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    text.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn still_alive(seen: &Seen) -> bool {
+    stat(seen.pid).is_some_and(|(start, _, _)| start == seen.start)
+}
+
+/// How the run is stopped.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// `signal` to the whole process group of `make`.
+    Group(Signal),
+    /// SIGTERM to `make` alone.
+    MakeOnly,
+}
+
+struct Run {
+    id: String,
+    make: Child,
+    lines: mpsc::Receiver<String>,
+    output: Vec<String>,
+    state: PathBuf,
+}
+
+impl Run {
+    fn start() -> Run {
+        let id = format!(
+            "{:x}",
+            std::process::id() as u64 * 1_000_003 + rand_suffix()
+        );
+        let state = std::env::temp_dir().join(format!("chameleon-lifecycle-{id}"));
+        std::fs::create_dir_all(&state).unwrap();
+        let mut make = Command::new("make");
+        make.args(["--no-print-directory", "-C"])
+            .arg(repo())
+            .arg("run")
+            .env(MARKER, &id)
+            .env("PROFILE", "debug")
+            .env("BUILD", "0")
+            .env("CHAMELEON_BIN", chameleon_bin())
+            .env("STATE_DIR", &state)
+            .env("PORT", free_port().to_string())
+            .env("API_PORT", free_port().to_string())
+            .env("DEMO", "1")
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("ADMIN_TOKEN")
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
+            .env_remove("MAKELEVEL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group, as a service manager or a terminal would start it.
+            .process_group(0);
+        let mut make = make.spawn().expect("running make");
+        let (tx, lines) = mpsc::channel();
+        for pipe in [
+            Box::new(make.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(make.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Run {
+            id,
+            make,
+            lines,
+            output: Vec::new(),
+            state,
+        }
+    }
+
+    /// Reads output until a line contains `text`.
+    fn wait_for(&mut self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        if self.output.iter().any(|l| l.contains(text)) {
+            return;
+        }
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.output.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "`make run` never printed {text:?}; output so far:\n{}",
+            self.output.join("\n")
+        );
+    }
+
+    fn stop(&mut self, how: Stop) -> BTreeSet<Seen> {
+        let started = processes_of(&self.id, &self.state);
+        let make = Pid::from_raw(self.make.id() as i32);
+        match how {
+            Stop::Group(signal) => killpg(make, signal).unwrap(),
+            Stop::MakeOnly => kill(make, Signal::SIGTERM).unwrap(),
+        }
+        started
+    }
+
+    /// Waits up to 10 s for everything to be gone; returns what is left.
+    fn leftovers(&mut self, started: &BTreeSet<Seen>) -> Vec<Seen> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            while let Ok(line) = self.lines.try_recv() {
+                self.output.push(line);
+            }
+            let _ = self.make.try_wait();
+            let mut left: Vec<Seen> = started.iter().filter(|s| still_alive(s)).cloned().collect();
+            left.extend(processes_of(&self.id, &self.state));
+            left.sort();
+            left.dedup();
+            if left.is_empty() || Instant::now() >= deadline {
+                return left;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        // Whatever failed, leave nothing behind for the next test.
+        for seen in processes_of(&self.id, &self.state) {
+            let _ = kill(Pid::from_raw(seen.pid), Signal::SIGKILL);
+        }
+        let _ = self.make.kill();
+        let _ = self.make.wait();
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).unwrap();
+    u64::from_le_bytes(bytes) >> 16
+}
+
+/// Starts `make run`, waits for `moment` (a line of its output; `None`: 300 ms after the start),
+/// stops it as `how` says, and checks nothing is left 10 s later.
+fn stops_cleanly(moment: Option<&str>, how: Stop) {
+    let mut run = Run::start();
+    match moment {
+        Some(text) => run.wait_for(text, Duration::from_secs(240)),
+        None => std::thread::sleep(Duration::from_millis(300)),
+    }
+    let started = run.stop(how);
+    let left = run.leftovers(&started);
+    assert!(
+        left.is_empty(),
+        "stopped with {how:?} at {moment:?}: still running after 10 s: {left:?}\noutput:\n{}",
+        run.output.join("\n")
+    );
+    if moment == Some("Chameleon is running") {
+        run.wait_for("stopped", Duration::from_secs(1));
+        assert!(
+            started.iter().any(|s| s.command.starts_with("postgres")),
+            "the snapshot saw PostgreSQL: {started:?}"
+        );
+        assert!(started.iter().any(|s| s.command == "nginx"), "{started:?}");
+        assert!(
+            started.iter().any(|s| s.command == "chameleon"),
+            "{started:?}"
+        );
+    }
+}
+
+// One test, runs in sequence: each run starts a stack of its own, and two at once would only
+// slow each other down on a small machine.
+#[test]
+fn make_run_leaves_nothing_running_however_it_is_stopped() {
+    let term = Stop::Group(Signal::SIGTERM);
+    stops_cleanly(None, term);
+    stops_cleanly(Some("starting the private PostgreSQL cluster"), term);
+    stops_cleanly(Some("migrating"), term);
+    stops_cleanly(Some("provisioning the demo tenants"), term);
+    stops_cleanly(Some("Chameleon is running"), term);
+    stops_cleanly(Some("Chameleon is running"), Stop::Group(Signal::SIGINT));
+    stops_cleanly(Some("Chameleon is running"), Stop::MakeOnly);
+}

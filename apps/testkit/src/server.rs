@@ -1,0 +1,93 @@
+//! Finding a PostgreSQL server for the tests, or starting a private one.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use chameleon_stack::{Cluster, ServerOptions, users};
+use tokio::sync::OnceCell;
+use tokio_postgres::Config;
+use tokio_postgres::config::Host;
+
+/// The administrative connection string of the server the tests use (see the crate docs).
+/// Decided once per test process.
+pub async fn url() -> anyhow::Result<String> {
+    static URL: OnceCell<Result<String, String>> = OnceCell::const_new();
+    URL.get_or_init(|| async { discover().await.map_err(|e| format!("{e:#}")) })
+        .await
+        .clone()
+        .map_err(|e| anyhow!("no PostgreSQL for the tests: {e}"))
+}
+
+async fn discover() -> anyhow::Result<String> {
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && !url.trim().is_empty()
+    {
+        let config: Config = url
+            .parse()
+            .context("DATABASE_URL is not a valid connection string")?;
+        return Ok(to_key_value(&config));
+    }
+    let local: SocketAddr = ([127, 0, 0, 1], 5432).into();
+    if TcpStream::connect_timeout(&local, Duration::from_millis(300)).is_ok() {
+        return Ok("host=127.0.0.1 port=5432 user=postgres dbname=postgres".to_owned());
+    }
+    private_cluster().await
+}
+
+/// A key/value connection string for `config` (tokio-postgres has no formatter of its own).
+pub fn to_key_value(config: &Config) -> String {
+    let mut parts = Vec::new();
+    if let Some(host) = config.get_hosts().first() {
+        match host {
+            Host::Tcp(name) => parts.push(format!("host={name}")),
+            Host::Unix(path) => parts.push(format!("host={}", path.display())),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        parts.push(format!("port={port}"));
+    }
+    parts.push(format!("user={}", config.get_user().unwrap_or("postgres")));
+    if let Some(password) = config.get_password() {
+        parts.push(format!(
+            "password='{}'",
+            String::from_utf8_lossy(password)
+                .replace('\\', "\\\\")
+                .replace('\'', "\\'")
+        ));
+    }
+    parts.push(format!(
+        "dbname={}",
+        config.get_dbname().unwrap_or("postgres")
+    ));
+    parts.join(" ")
+}
+
+/// The directory of the private cluster: `<temp>/chameleon-test-pg`. Under the temp directory
+/// because, when we are root, the server runs as an unprivileged user who must be able to
+/// traverse every parent directory of its data (a checkout under `/root` is not).
+pub fn private_cluster_dir() -> PathBuf {
+    std::env::temp_dir().join("chameleon-test-pg")
+}
+
+/// Starts (creating it the first time) the private cluster through the stack's own code. It
+/// is left running for the next test binary; `make test` stops it at the end.
+async fn private_cluster() -> anyhow::Result<String> {
+    let dir = private_cluster_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Test binaries may start at once: one of them creates and starts the cluster.
+    let lock = std::fs::File::create(std::env::temp_dir().join("chameleon-test-pg.lock"))?;
+    lock.lock()
+        .context("locking the private cluster directory")?;
+    let cluster = Cluster::new(&dir, users::server_user()?)?;
+    cluster.init_if_missing().await?;
+    cluster
+        .start(&ServerOptions {
+            max_connections: 300,
+            unsafe_fast: true,
+            ..ServerOptions::default()
+        })
+        .await?;
+    cluster.superuser_url("postgres")
+}

@@ -1,0 +1,82 @@
+//! Tenants: finding them (the directory) and creating their isolated storage (the provisioner).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::tenant::{Domain, NewTenant, Tenant, TenantId};
+
+/// Finds tenants: by the domain a storefront request arrives on, or by id for managers.
+pub trait TenantDirectory: Send + Sync + 'static {
+    /// Makes `tenant`, just provisioned, resolvable through this directory at once. A caching
+    /// directory MUST drop any "no such tenant" it remembers for the tenant's domain or id.
+    fn register(&self, tenant: &Tenant) -> impl Future<Output = ()> + Send;
+
+    /// MUST return `Ok(Some(_))` with the tenant registered for `domain`, `Ok(None)` when there is
+    /// none (never a default tenant), and `Err` only when the directory cannot answer.
+    fn resolve_domain(
+        &self,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Option<Arc<Tenant>>, ResolveTenantError>> + Send;
+
+    /// MUST return `Ok(Some(_))` with the tenant `id`, `Ok(None)` when there is none.
+    fn get(
+        &self,
+        id: TenantId,
+    ) -> impl Future<Output = Result<Option<Arc<Tenant>>, ResolveTenantError>> + Send;
+
+    /// MUST return every registered tenant, ordered by domain.
+    fn list(&self) -> impl Future<Output = Result<Vec<Tenant>, ListTenantsError>> + Send;
+}
+
+/// The directory could not answer.
+#[derive(Debug, Error)]
+#[error("the tenant directory could not answer")]
+pub struct ResolveTenantError(#[from] pub anyhow::Error);
+
+/// The directory could not list the tenants.
+#[derive(Debug, Error)]
+#[error("the tenants could not be listed")]
+pub struct ListTenantsError(#[from] pub anyhow::Error);
+
+/// Creates a tenant's isolated storage and keeps every tenant's storage on the latest schema.
+pub trait TenantProvisioner: Send + Sync + 'static {
+    /// Registers `new` under a freshly drawn id and creates its isolated storage, all or nothing.
+    ///
+    /// MUST return `Err(DuplicateDomain)` when the domain is already registered, including when a
+    /// concurrent call for the same domain wins; whenever it returns `Err`, nothing of the tenant
+    /// remains.
+    fn provision(
+        &self,
+        new: NewTenant,
+    ) -> impl Future<Output = Result<Tenant, ProvisionTenantError>> + Send;
+
+    /// Brings every tenant's storage to the latest schema version. MUST leave each tenant either
+    /// fully migrated or untouched, and MUST be cheap when there is nothing to do.
+    fn migrate_all(&self) -> impl Future<Output = Result<MigrationReport, MigrateAllError>> + Send;
+}
+
+/// Why provisioning failed. Nothing of the tenant was kept.
+#[derive(Debug, Error)]
+pub enum ProvisionTenantError {
+    #[error("the domain {0} is already registered")]
+    DuplicateDomain(Domain),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// What `migrate_all` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MigrationReport {
+    /// Tenants looked at.
+    pub tenants: usize,
+    /// Tenants that had at least one migration applied.
+    pub migrated: usize,
+}
+
+/// `migrate_all` stopped. Tenants migrated before the failure stay migrated; the failing tenant
+/// is untouched.
+#[derive(Debug, Error)]
+#[error("migrating the tenants failed")]
+pub struct MigrateAllError(#[from] pub anyhow::Error);
