@@ -45,6 +45,7 @@ macro_rules! port_contract_tests {
             an_order_keeps_its_snapshot_when_the_menu_changes,
             orders_are_isolated_between_tenants,
             migrating_up_to_date_tenants_changes_nothing,
+            a_rotated_manager_key_replaces_the_old_one_at_once,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -449,4 +450,35 @@ pub async fn migrating_up_to_date_tenants_changes_nothing<P: Ports>(app: &Chamel
         .map(|t| t.id)
         .collect();
     assert_eq!(ids.len(), 2);
+}
+
+pub async fn a_rotated_manager_key_replaces_the_old_one_at_once<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    // Warm every lookup first, so a cache that kept the old key would show.
+    app.tenant_for_domain(&a.domain).await.unwrap();
+    app.tenant_by_id(a.id).await.unwrap();
+    let new_key = ManagerApiKey::from_random_bytes([9; 32]);
+    let rotated = app.rotate_manager_key(&a, new_key.hash()).await.unwrap();
+    assert!(rotated.manager_key_hash.verifies(new_key.expose()));
+    let old_key = ManagerApiKey::from_random_bytes([1; 32]);
+    for tenant in [
+        app.tenant_by_id(a.id).await.unwrap().unwrap(),
+        app.tenant_for_domain(&a.domain).await.unwrap().unwrap(),
+    ] {
+        assert!(tenant.manager_key_hash.verifies(new_key.expose()));
+        assert!(!tenant.manager_key_hash.verifies(old_key.expose()));
+    }
+    let other = app.tenant_by_id(b.id).await.unwrap().unwrap();
+    assert!(
+        other.manager_key_hash.verifies(old_key.expose()),
+        "B keeps its key"
+    );
+    let ghost = TenantId::from_uuid(Uuid::from_u128(77));
+    let mut nobody = a.clone();
+    nobody.id = ghost;
+    assert!(matches!(
+        app.rotate_manager_key(&nobody, new_key.hash()).await,
+        Err(crate::ports::UpdateTenantError::NotFound(id)) if id == ghost
+    ));
 }

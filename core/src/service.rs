@@ -14,9 +14,9 @@ use crate::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
     MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
 };
-use crate::tenant::{Domain, NewTenant, Tenant, TenantId, TenantName};
+use crate::tenant::{Domain, ManagerKeyHash, NewTenant, Tenant, TenantId, TenantName};
 use crate::theme::Theme;
 
 /// What a storefront needs to brand itself.
@@ -123,6 +123,15 @@ impl<P: Ports> Chameleon<P> {
     }
 
     // --- manager ------------------------------------------------------------------------------
+
+    /// Replaces the tenant's manager key: the old one stops working at once.
+    pub async fn rotate_manager_key(
+        &self,
+        tenant: &Tenant,
+        hash: ManagerKeyHash,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        self.directory.replace_manager_key(tenant.id, hash).await
+    }
 
     pub async fn create_menu_item(
         &self,

@@ -240,6 +240,17 @@ impl ManagerApiKey {
         Self(text)
     }
 
+    /// Whether `presented` has the form of a manager key (`chm_` and 64 lowercase hex digits).
+    /// Checked before anything is looked up, so a malformed key costs nothing.
+    pub fn is_well_formed(presented: &str) -> bool {
+        presented.strip_prefix(Self::PREFIX).is_some_and(|hex| {
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    }
+
     /// The key itself, to be shown to its owner exactly once.
     pub fn expose(&self) -> &str {
         &self.0
@@ -407,6 +418,23 @@ mod tests {
         assert!(key.hash().verifies(key.expose()));
         assert!(!key.hash().verifies(other.expose()));
         assert!(!key.hash().verifies(""));
+    }
+
+    #[test]
+    fn only_keys_of_the_issued_form_are_well_formed() {
+        let key = ManagerApiKey::from_random_bytes([0xab; 32]);
+        assert!(ManagerApiKey::is_well_formed(key.expose()));
+        for bad in [
+            "",
+            "chm_",
+            "chm_abc",
+            &key.expose().to_uppercase(),
+            &format!("{}0", key.expose()),
+            &key.expose().replace("chm_", "xyz_"),
+            &format!("chm_{}", "g".repeat(64)),
+        ] {
+            assert!(!ManagerApiKey::is_well_formed(bad), "{bad:?}");
+        }
     }
 
     #[test]

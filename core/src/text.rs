@@ -1,6 +1,12 @@
 //! Shared parsing of short human-entered text (names of items, customers and restaurants).
+//!
+//! Text is stored in Unicode normal form C, so the same name typed on two keyboards is the same
+//! string. Characters that change how text around them is shown without being seen themselves
+//! are refused: bidirectional overrides and isolates (a manager could be shown `Ann` for a name
+//! whose bytes say something else), zero-width characters, and line or paragraph separators.
 
 use thiserror::Error;
+use unicode_normalization::UnicodeNormalization as _;
 
 /// Why a piece of human-entered text was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -14,21 +20,46 @@ pub enum TextError {
     /// A control character (newline, tab, NUL, ...) inside the text.
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// An invisible formatting character: a bidirectional control, a zero-width character, a
+    /// line or paragraph separator.
+    #[error("must not contain invisible formatting characters (found U+{0:04X})")]
+    InvisibleCharacter(u32),
 }
 
-/// Trims `raw` and checks it holds 1 to `max` characters (Unicode scalar values), none of them a
-/// control character. Returns the trimmed text.
+/// Whether `c` changes how text is shown without being seen: bidirectional embeddings,
+/// overrides, isolates and marks, zero-width characters, word joiners and invisible operators,
+/// the byte order mark, line and paragraph separators.
+fn is_invisible_formatting(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Normalizes `raw` to NFC, trims it and checks it holds 1 to `max` characters (Unicode scalar
+/// values), none of them a control character or an invisible formatting character. Returns the
+/// trimmed, normalized text.
 pub(crate) fn parse_line(raw: &str, max: usize) -> Result<String, TextError> {
-    let trimmed = raw.trim();
+    let normalized: String = raw.nfc().collect();
+    let trimmed = normalized.trim();
     if trimmed.is_empty() {
         return Err(TextError::Blank);
+    }
+    if let Some(c) = trimmed.chars().find(|c| is_invisible_formatting(*c)) {
+        return Err(TextError::InvisibleCharacter(u32::from(c)));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(TextError::ControlCharacter);
     }
     let actual = trimmed.chars().count();
     if actual > max {
         return Err(TextError::TooLong { max, actual });
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(TextError::ControlCharacter);
     }
     Ok(trimmed.to_owned())
 }
@@ -54,6 +85,40 @@ mod tests {
             parse_line("éééééé", 5),
             Err(TextError::TooLong { max: 5, actual: 6 })
         );
+    }
+
+    #[test]
+    fn text_is_stored_in_normal_form_c() {
+        // "é" as e + combining acute accent becomes the single precomposed character.
+        assert_eq!(parse_line("Cafe\u{301}", 10).unwrap(), "Caf\u{e9}");
+        assert_eq!(parse_line("Cafe\u{301}", 4).unwrap().chars().count(), 4);
+    }
+
+    #[test]
+    fn bidi_controls_zero_width_and_separators_are_refused() {
+        for bad in [
+            "Ann\u{202E}nnA",
+            "a\u{202A}b",
+            "a\u{2066}b\u{2069}",
+            "a\u{200B}b",
+            "a\u{200D}b",
+            "a\u{FEFF}b",
+            "a\u{2060}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{200F}b",
+        ] {
+            assert!(
+                matches!(parse_line(bad, 20), Err(TextError::InvisibleCharacter(_))),
+                "{bad:?} was accepted"
+            );
+        }
+        assert_eq!(
+            parse_line("x\u{202E}", 20),
+            Err(TextError::InvisibleCharacter(0x202E))
+        );
+        // Visible non-Latin text and emoji stay welcome.
+        assert!(parse_line("Zoë's Café 🍕 寿司 مطعم", 40).is_ok());
     }
 
     #[test]

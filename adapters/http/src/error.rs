@@ -39,6 +39,13 @@ pub enum ApiError {
     /// 422: well-formed JSON whose content is invalid; nothing was written.
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: this client sent too many requests of a kind; `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooManyRequests {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// 503: a dependency (the database) is unavailable right now.
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -78,7 +85,9 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::NotFound { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::TooManyRequests { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -113,6 +122,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,6 +143,12 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if let ApiError::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }

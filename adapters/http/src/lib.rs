@@ -12,6 +12,7 @@
 //! - [`server`]: the application ([`server::app`]) and the bound server ([`Application`]).
 //! - [`handlers`]: one module per API area.
 //! - [`tenancy`]: the tenant middleware and [`tenancy::CurrentTenant`].
+//! - [`client_budget`]: the per-client budget of requests for unknown hosts.
 //! - [`telemetry`]: one span and one log line per request.
 //! - [`convert`]: wire bodies to domain values and back.
 //! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
@@ -20,6 +21,7 @@
 //! - [`openapi`]: the OpenAPI document.
 //! - [`state`]: what handlers share.
 
+pub mod client_budget;
 pub mod convert;
 pub mod error;
 pub mod handlers;

@@ -9,7 +9,7 @@ use chameleon_core::order::{OrderRejection, OrderStatus};
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, PlaceOrderError, ProvisionTenantError,
-    ResolveTenantError, UpdateMenuItemError,
+    ResolveTenantError, UpdateMenuItemError, UpdateTenantError,
 };
 
 use crate::error::ApiError;
@@ -52,6 +52,17 @@ impl From<ProvisionTenantError> for ApiError {
                 format!("the domain {domain} is already registered"),
             ),
             ProvisionTenantError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<UpdateTenantError> for ApiError {
+    fn from(err: UpdateTenantError) -> Self {
+        match err {
+            UpdateTenantError::NotFound(id) => {
+                ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
+            }
+            UpdateTenantError::Unknown(err) => ApiError::from_port(err),
         }
     }
 }

@@ -76,6 +76,15 @@ pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
 )]
 pub struct Unprocessable(#[allow(dead_code)] Problem);
 
+/// 429.
+#[derive(Debug, ToResponse)]
+#[response(
+    description = "Too many requests from this client (the edge's limits, or too many requests for unknown hosts); `Retry-After` says when to try again",
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds to wait"))
+)]
+pub struct TooManyRequests(#[allow(dead_code)] Problem);
+
 /// 503.
 #[derive(Debug, ToResponse)]
 #[response(
@@ -108,6 +117,7 @@ impl IntoResponses for ManagerRefusals {
             ("401", "Unauthorized"),
             ("403", "Forbidden"),
             ("404", "NotFound"),
+            ("429", "TooManyRequests"),
             ("503", "Unavailable"),
         ])
     }
@@ -119,7 +129,11 @@ pub struct AdminRefusals;
 
 impl IntoResponses for AdminRefusals {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refs(&[("401", "Unauthorized"), ("503", "Unavailable")])
+        refs(&[
+            ("401", "Unauthorized"),
+            ("429", "TooManyRequests"),
+            ("503", "Unavailable"),
+        ])
     }
 }
 
@@ -129,7 +143,11 @@ pub struct StoreRefusals;
 
 impl IntoResponses for StoreRefusals {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refs(&[("404", "NotFound"), ("503", "Unavailable")])
+        refs(&[
+            ("404", "NotFound"),
+            ("429", "TooManyRequests"),
+            ("503", "Unavailable"),
+        ])
     }
 }
 

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
@@ -91,6 +91,7 @@ pub fn app<P: Ports>(
         .service(
             web::scope("/api/v1/sys")
                 .wrap(from_fn(admin_only::<P, _>))
+                .wrap(no_store())
                 .service(
                     web::resource("/provision")
                         .route(web::post().to(system::provision_tenant::<P>)),
@@ -100,6 +101,10 @@ pub fn app<P: Ports>(
         .service(
             web::scope("/api/v1/manager")
                 .wrap(from_fn(manager_tenant::<P, _>))
+                .wrap(no_store())
+                .service(
+                    web::resource("/key").route(web::post().to(manager::rotate_manager_key::<P>)),
+                )
                 .service(
                     web::resource("/menu")
                         .route(web::post().to(manager::create_menu_item::<P>))
@@ -127,6 +132,12 @@ pub fn app<P: Ports>(
                 .service(web::resource("/orders").route(web::post().to(store::place_order::<P>))),
         )
         .default_service(web::to(no_route))
+}
+
+/// Manager and system answers carry keys, orders and tenants: no cache anywhere may keep them.
+/// Outermost in its scope, so refusals made by the scope's own middleware get it too.
+fn no_store() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {

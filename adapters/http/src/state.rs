@@ -10,6 +10,13 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::client_budget::ClientBudget;
+
+/// Requests for unknown hosts a client may send a second (and at once) before it gets 429:
+/// a person mistyping a restaurant's address never comes close.
+pub const UNKNOWN_HOSTS_PER_CLIENT_PER_SECOND: u32 = 5;
+pub const UNKNOWN_HOSTS_PER_CLIENT_BURST: u32 = 20;
+
 /// Answers whether the service's dependencies (the database) are reachable now.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
@@ -25,6 +32,8 @@ pub fn always_ready() -> ReadinessCheck {
 /// Shared by all handlers through `web::Data`.
 pub struct AppState<P: Ports> {
     pub app: Chameleon<P>,
+    /// Each client's budget of requests for hosts no tenant has.
+    pub unknown_hosts: ClientBudget,
     /// SHA-256 of the admin token: the token itself is not kept, and digests of equal length
     /// compare in constant time whatever the length of a guess.
     admin_token_digest: [u8; 32],
@@ -42,6 +51,10 @@ impl<P: Ports> AppState<P> {
     pub fn new(app: Chameleon<P>, admin_token: &SecretString, readiness: ReadinessCheck) -> Self {
         Self {
             app,
+            unknown_hosts: ClientBudget::new(
+                UNKNOWN_HOSTS_PER_CLIENT_PER_SECOND,
+                UNKNOWN_HOSTS_PER_CLIENT_BURST,
+            ),
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
             readiness,
             warm_up: None,

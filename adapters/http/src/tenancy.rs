@@ -21,8 +21,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use anyhow::anyhow;
 use chameleon_core::ports::Ports;
-use chameleon_core::tenant::{Domain, Tenant, TenantId};
+use chameleon_core::tenant::{Domain, ManagerApiKey, Tenant, TenantId};
 
+use crate::client_budget::client_of;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -114,12 +115,22 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, Api
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .ok_or_else(|| ApiError::BadRequest("the request has no Host header".into()))?;
-    let domain = Domain::parse(&host).map_err(|_| unknown_host(&host))?;
-    state
-        .app
-        .tenant_for_domain(&domain)
-        .await?
-        .ok_or_else(|| unknown_host(&host))
+    let found = match Domain::parse(&host) {
+        Ok(domain) => state.app.tenant_for_domain(&domain).await?,
+        Err(_) => None,
+    };
+    match found {
+        Some(tenant) => Ok(tenant),
+        // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
+        None => match state.unknown_hosts.spend(client_of(req)) {
+            Ok(()) => Err(unknown_host(&host)),
+            Err(retry_after_secs) => Err(ApiError::TooManyRequests {
+                code: "too_many_unknown_hosts",
+                detail: "too many requests for hosts no restaurant has; try again later".into(),
+                retry_after_secs,
+            }),
+        },
+    }
 }
 
 /// Manager routes: `X-Tenant-ID` and that tenant's manager key.
@@ -138,6 +149,12 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
             "send the tenant's manager API key as `Authorization: Bearer <key>`".into(),
         )
     })?;
+    // A key that cannot be one costs no lookup at all.
+    if !ManagerApiKey::is_well_formed(key) {
+        return Err(ApiError::Unauthorized(
+            "this is not a manager API key (`chm_` and 64 hex digits)".into(),
+        ));
+    }
     let id = req
         .headers()
         .get("x-tenant-id")

@@ -24,9 +24,9 @@ use chameleon_core::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
     MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
 };
-use chameleon_core::tenant::{Domain, NewTenant, SchemaName, Tenant, TenantId};
+use chameleon_core::tenant::{Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantId};
 use uuid::Uuid;
 
 /// One tenant's data, the in-memory counterpart of a tenant schema.
@@ -122,6 +122,22 @@ impl TenantDirectory for MemoryStore {
             .collect();
         tenants.sort_by(|a, b| a.domain.cmp(&b.domain));
         Ok(tenants)
+    }
+
+    async fn replace_manager_key(
+        &self,
+        id: TenantId,
+        hash: ManagerKeyHash,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        let mut state = self.lock();
+        let tenant = state
+            .tenants
+            .get_mut(&id)
+            .ok_or(UpdateTenantError::NotFound(id))?;
+        let mut updated = (**tenant).clone();
+        updated.manager_key_hash = hash;
+        *tenant = Arc::new(updated);
+        Ok(tenant.clone())
     }
 }
 

@@ -1,36 +1,52 @@
-//! The tenant directory over `public.tenants`, with a cache in front.
+//! The tenant directory over `public.tenants`, with what it knows kept in memory.
 //!
 //! Every storefront request resolves its `Host`, every manager request its `X-Tenant-ID`. Once
-//! warm, neither costs a database round trip:
+//! warm, neither costs a database round trip, and requests for tenants that do not exist cost
+//! none either, however many arrive:
 //!
+//! - **Every registered domain and id is held in memory** (a few dozen bytes each), loaded once
+//!   and reloaded in the background every [`DirectoryCacheSettings::known_refresh`]; this
+//!   instance's own provisioning adds to it at once. A domain or id not in it is answered "no
+//!   such tenant" without a query.
+//! - A domain or id not known here may still belong to a tenant another instance provisioned
+//!   since the last reload. Those lookups go to the database only within a budget for the whole
+//!   process ([`DirectoryCacheSettings::miss_lookups_per_second`]), so a flood of random hosts
+//!   or ids costs at most that many queries a second. Nothing of a miss is cached: misses never
+//!   take room from real tenants.
 //! - A tenant found is kept for [`DirectoryCacheSettings::found_ttl`]. Tenants are only ever
 //!   created through provisioning (which registers them here at once), so this only bounds how
 //!   long a change made behind the service's back (a manual `UPDATE public.tenants`) takes to show.
-//! - A domain or id *not* found is kept for [`DirectoryCacheSettings::missing_ttl`], so a flood of
-//!   requests for unknown hosts cannot turn into a flood of queries. A tenant provisioned by
-//!   another instance becomes visible here within that time; one provisioned by this instance is
-//!   visible at once.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
-use chameleon_core::ports::{ListTenantsError, ResolveTenantError, TenantDirectory};
+use chameleon_core::ports::{
+    ListTenantsError, ResolveTenantError, TenantDirectory, UpdateTenantError,
+};
 use chameleon_core::tenant::{Domain, ManagerKeyHash, SchemaName, Tenant, TenantId, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use serde_json::json;
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
+use uuid::Uuid;
 
-use crate::cache::TtlCache;
+use crate::cache::{Lookup, TtlCache};
 use crate::pool::PgPool;
 
-/// How long directory answers are reused.
+/// How directory answers are kept.
 #[derive(Debug, Clone, Copy)]
 pub struct DirectoryCacheSettings {
+    /// How long a found tenant is reused before it is read again.
     pub found_ttl: Duration,
-    pub missing_ttl: Duration,
-    /// Entries kept at most, per index (domain, id).
+    /// How often the set of every registered domain and id is reloaded (in the background):
+    /// the longest a tenant provisioned by another instance can go unknown here when the miss
+    /// budget is spent.
+    pub known_refresh: Duration,
+    /// Database lookups a second, for the whole process, of domains and ids not known here.
+    pub miss_lookups_per_second: u32,
+    /// Tenants kept at most, per index (domain, id).
     pub capacity: usize,
 }
 
@@ -38,7 +54,8 @@ impl Default for DirectoryCacheSettings {
     fn default() -> Self {
         Self {
             found_ttl: Duration::from_secs(60),
-            missing_ttl: Duration::from_secs(2),
+            known_refresh: Duration::from_secs(30),
+            miss_lookups_per_second: 20,
             capacity: 100_000,
         }
     }
@@ -65,16 +82,67 @@ const ALL: &str = concat!(
     tenant_columns!(),
     " FROM public.tenants ORDER BY domain"
 );
+const KNOWN: &str = "SELECT id, domain FROM public.tenants";
+const SET_MANAGER_KEY: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    " FROM chameleon_sys.set_manager_key($1, $2)"
+);
 
-type Slot = Option<Arc<Tenant>>;
+/// Every registered domain and id, as of `loaded_at`.
+#[derive(Debug, Default)]
+struct Known {
+    domains: HashSet<String>,
+    ids: HashSet<Uuid>,
+    loaded_at: Option<Instant>,
+    reloading: bool,
+}
+
+/// A token bucket: `rate` tokens a second, at most `rate` saved up.
+#[derive(Debug)]
+struct Budget {
+    rate: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl Budget {
+    fn new(per_second: u32) -> Self {
+        let rate = f64::from(per_second.max(1));
+        Self {
+            rate,
+            state: Mutex::new((rate, Instant::now())),
+        }
+    }
+
+    fn take(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let (tokens, last) = *state;
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.rate);
+        let allowed = tokens >= 1.0;
+        *state = (if allowed { tokens - 1.0 } else { tokens }, now);
+        allowed
+    }
+}
 
 /// [`TenantDirectory`] over `public.tenants`.
 #[derive(Debug, Clone)]
 pub struct PgDirectory {
     pool: PgPool,
     settings: DirectoryCacheSettings,
-    by_domain: Arc<TtlCache<Domain, Slot>>,
-    by_id: Arc<TtlCache<TenantId, Slot>>,
+    by_domain: Arc<TtlCache<Domain, Arc<Tenant>>>,
+    by_id: Arc<TtlCache<TenantId, Arc<Tenant>>>,
+    known: Arc<RwLock<Known>>,
+    miss_budget: Arc<Budget>,
+    /// Single-tenant reads sent to the database, for tests and metrics.
+    lookups: Arc<AtomicU64>,
+}
+
+/// What a lookup is by.
+#[derive(Debug, Clone)]
+enum Key {
+    Domain(Domain),
+    Id(TenantId),
 }
 
 impl PgDirectory {
@@ -84,83 +152,216 @@ impl PgDirectory {
             settings,
             by_domain: Arc::new(TtlCache::new(settings.capacity)),
             by_id: Arc::new(TtlCache::new(settings.capacity)),
+            known: Arc::default(),
+            miss_budget: Arc::new(Budget::new(settings.miss_lookups_per_second)),
+            lookups: Arc::default(),
         }
     }
 
-    fn ttl(&self, slot: &Slot) -> Duration {
-        match slot {
-            Some(_) => self.settings.found_ttl,
-            None => self.settings.missing_ttl,
-        }
+    /// How many single-tenant reads this directory has sent to the database.
+    pub fn database_lookups(&self) -> u64 {
+        self.lookups.load(Ordering::Relaxed)
     }
 
-    async fn fetch_one(&self, sql: &'static str, key: &(dyn ToSql + Sync)) -> anyhow::Result<Slot> {
+    /// Reads the tenant `key` names. A tenant found is cached under both keys, unless an
+    /// invalidation happened while the query ran.
+    async fn fetch(&self, key: &Key) -> anyhow::Result<Option<Arc<Tenant>>> {
+        let tickets = (self.by_domain.ticket(), self.by_id.ticket());
+        self.lookups.fetch_add(1, Ordering::Relaxed);
         let mut conn = self.pool.get().await?;
+        let sql = match key {
+            Key::Domain(_) => BY_DOMAIN,
+            Key::Id(_) => BY_ID,
+        };
         let statement = conn.prepared(sql).await?;
-        let row = conn.client().query_opt(&statement, &[key]).await?;
-        row.map(|row| tenant_from_row(&row).map(Arc::new))
-            .transpose()
+        let row = match key {
+            Key::Domain(domain) => {
+                conn.client()
+                    .query_opt(&statement, &[&domain.as_str()])
+                    .await?
+            }
+            Key::Id(id) => {
+                conn.client()
+                    .query_opt(&statement, &[&id.as_uuid()])
+                    .await?
+            }
+        };
+        let tenant = row
+            .map(|row| tenant_from_row(&row).map(Arc::new))
+            .transpose()?;
+        if let Some(tenant) = &tenant {
+            let ttl = self.settings.found_ttl;
+            self.by_domain
+                .fill(tickets.0, tenant.domain.clone(), tenant.clone(), ttl);
+            self.by_id.fill(tickets.1, tenant.id, tenant.clone(), ttl);
+            self.add_known(tenant);
+        }
+        Ok(tenant)
     }
 
-    /// Caches a tenant under both keys, so a lookup by one warms the other.
-    fn remember(&self, slot: &Slot) {
-        if let Some(tenant) = slot {
-            self.by_domain
-                .put(tenant.domain.clone(), slot.clone(), self.settings.found_ttl);
-            self.by_id
-                .put(tenant.id, slot.clone(), self.settings.found_ttl);
+    fn lookup(&self, key: &Key) -> Lookup<Arc<Tenant>> {
+        match key {
+            Key::Domain(domain) => self.by_domain.lookup(domain),
+            Key::Id(id) => self.by_id.lookup(id),
         }
+    }
+
+    fn is_known(&self, key: &Key) -> bool {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        match key {
+            Key::Domain(domain) => known.domains.contains(domain.as_str()),
+            Key::Id(id) => known.ids.contains(&id.as_uuid()),
+        }
+    }
+
+    /// Resolves from the cache; past its time, the previous answer is served while the tenant
+    /// is read again in the background. Otherwise from the database, if the key is known here
+    /// or the miss budget allows; "no such tenant" without a query if not.
+    async fn resolve(&self, key: Key) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
+        match self.lookup(&key) {
+            Lookup::Hit(tenant) => return Ok(Some(tenant)),
+            Lookup::Refresh(stale) => {
+                self.refresh_in_background(key);
+                return Ok(Some(stale));
+            }
+            Lookup::Miss => {}
+        }
+        self.ensure_known().await?;
+        if self.is_known(&key) || self.miss_budget.take() {
+            Ok(self.fetch(&key).await?)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn refresh_in_background(&self, key: Key) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            match this.fetch(&key).await {
+                Ok(Some(_)) => {}
+                Ok(None) => this.forget_key(&key),
+                Err(err) => {
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "refreshing a tenant failed; serving the previous answer"
+                    );
+                    match &key {
+                        Key::Domain(domain) => this.by_domain.abandon_refresh(domain),
+                        Key::Id(id) => this.by_id.abandon_refresh(id),
+                    }
+                }
+            }
+        });
+    }
+
+    fn forget_key(&self, key: &Key) {
+        match key {
+            Key::Domain(domain) => self.by_domain.invalidate(domain),
+            Key::Id(id) => self.by_id.invalidate(id),
+        }
+    }
+
+    /// Caches a tenant this process just wrote under both keys, and adds it to the known set.
+    fn remember(&self, tenant: &Arc<Tenant>) {
+        self.by_domain.put(
+            tenant.domain.clone(),
+            tenant.clone(),
+            self.settings.found_ttl,
+        );
+        self.by_id
+            .put(tenant.id, tenant.clone(), self.settings.found_ttl);
+        self.add_known(tenant);
+    }
+
+    fn add_known(&self, tenant: &Tenant) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        known.domains.insert(tenant.domain.as_str().to_owned());
+        known.ids.insert(tenant.id.as_uuid());
+    }
+
+    /// Loads the known set the first time (waiting for it), and reloads it in the background once
+    /// it is older than `known_refresh`.
+    async fn ensure_known(&self) -> anyhow::Result<()> {
+        let (loaded, stale) = {
+            let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+            let loaded = known.loaded_at.is_some();
+            let stale = known
+                .loaded_at
+                .is_some_and(|at| at.elapsed() >= self.settings.known_refresh)
+                && !known.reloading;
+            if stale {
+                known.reloading = true;
+            }
+            (loaded, stale)
+        };
+        if !loaded {
+            return self.reload_known().await;
+        }
+        if stale {
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(err) = this.reload_known().await {
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "reloading the known tenants failed"
+                    );
+                    this.known
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .reloading = false;
+                }
+            });
+        }
+        Ok(())
+    }
+
+    async fn reload_known(&self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let mut conn = self.pool.get().await?;
+        let statement = conn.prepared(KNOWN).await?;
+        let rows = conn
+            .client()
+            .query(&statement, &[])
+            .await
+            .context("loading the known tenants")?;
+        let mut domains = HashSet::with_capacity(rows.len());
+        let mut ids = HashSet::with_capacity(rows.len());
+        for row in &rows {
+            ids.insert(row.try_get::<_, Uuid>(0)?);
+            domains.insert(row.try_get::<_, String>(1)?);
+        }
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        // Tenants this instance registered while the query ran stay known.
+        if let Some(previous) = known.loaded_at
+            && previous > started
+        {
+            domains.extend(known.domains.drain());
+            ids.extend(known.ids.drain());
+        }
+        *known = Known {
+            domains,
+            ids,
+            loaded_at: Some(Instant::now()),
+            reloading: false,
+        };
+        Ok(())
     }
 }
 
 impl TenantDirectory for PgDirectory {
     async fn register(&self, tenant: &Tenant) {
-        self.remember(&Some(Arc::new(tenant.clone())));
+        self.remember(&Arc::new(tenant.clone()));
     }
 
     async fn resolve_domain(
         &self,
         domain: &Domain,
     ) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
-        let slot = self
-            .by_domain
-            .get_or_load(
-                domain,
-                |slot| self.ttl(slot),
-                || async {
-                    let slot = self.fetch_one(BY_DOMAIN, &domain.as_str()).await?;
-                    if let Some(tenant) = &slot {
-                        // Warm the other index too.
-                        self.by_id
-                            .put(tenant.id, slot.clone(), self.settings.found_ttl);
-                    }
-                    Ok::<_, anyhow::Error>(slot)
-                },
-            )
-            .await?;
-        Ok(slot)
+        self.resolve(Key::Domain(domain.clone())).await
     }
 
     async fn get(&self, id: TenantId) -> Result<Option<Arc<Tenant>>, ResolveTenantError> {
-        let slot = self
-            .by_id
-            .get_or_load(
-                &id,
-                |slot| self.ttl(slot),
-                || async {
-                    let slot = self.fetch_one(BY_ID, &id.as_uuid()).await?;
-                    if let Some(tenant) = &slot {
-                        self.by_domain.put(
-                            tenant.domain.clone(),
-                            slot.clone(),
-                            self.settings.found_ttl,
-                        );
-                    }
-                    Ok::<_, anyhow::Error>(slot)
-                },
-            )
-            .await?;
-        Ok(slot)
+        self.resolve(Key::Id(id)).await
     }
 
     async fn list(&self) -> Result<Vec<Tenant>, ListTenantsError> {
@@ -175,6 +376,29 @@ impl TenantDirectory for PgDirectory {
             .iter()
             .map(tenant_from_row)
             .collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn replace_manager_key(
+        &self,
+        id: TenantId,
+        hash: ManagerKeyHash,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        let mut conn = self.pool.get().await?;
+        let statement = conn.prepared(SET_MANAGER_KEY).await.context("preparing")?;
+        let hash: &[u8] = hash.as_bytes();
+        let row = conn
+            .client()
+            .query_opt(&statement, &[&id.as_uuid(), &hash])
+            .await
+            .context("replacing a manager key")?
+            .ok_or(UpdateTenantError::NotFound(id))?;
+        let tenant = Arc::new(tenant_from_row(&row)?);
+        // Invalidating first voids any read of the old row still in flight; then the new one
+        // is what both indexes hold.
+        self.by_id.invalidate(&id);
+        self.by_domain.invalidate(&tenant.domain);
+        self.remember(&tenant);
+        Ok(tenant)
     }
 }
 

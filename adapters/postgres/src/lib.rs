@@ -10,7 +10,9 @@
 //!
 //! Provisioning is a module of this adapter, not an adapter of its own: it shares the pool, the
 //! SQLSTATE translation and the stored form of a theme with the repositories, and splitting it
-//! out would mean publishing those internals (`docs/architecture.md`).
+//! out would mean publishing those internals (`docs/architecture.md`). The privileged half of
+//! it lives in the database (SECURITY DEFINER functions, `migrations/public/`), so the role the
+//! service connects as needs no privilege beyond its tenants' (`docs/database-roles.md`).
 //!
 //! # Layout
 //! - [`pool`]: the connection pool and the per-connection statement cache.
@@ -35,5 +37,5 @@ pub use directory::{DirectoryCacheSettings, PgDirectory};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;
 pub use pool::{PgPool, PgSettings};
-pub use provisioning::{PgProvisioner, migrate_public};
+pub use provisioning::{InstallSettings, OWNER_ROLE, PgProvisioner, install, install_at};
 pub use tenant_tx::TenantTx;

@@ -29,6 +29,9 @@ pub struct PgSettings {
     /// `Some(threads)`: split the connections into one pool per thread that uses them, each of
     /// `max_connections / threads` (rounded up). See [`PgPool`].
     pub per_thread: Option<usize>,
+    /// A role every connection switches to when it is opened (`SET ROLE`): the owner role, for
+    /// fleet migrations run by an installing login.
+    pub session_role: Option<String>,
 }
 
 impl fmt::Debug for PgSettings {
@@ -39,6 +42,7 @@ impl fmt::Debug for PgSettings {
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("per_thread", &self.per_thread)
+            .field("session_role", &self.session_role)
             .finish()
     }
 }
@@ -50,6 +54,7 @@ impl PgSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             per_thread: None,
+            session_role: None,
         }
     }
 }
@@ -104,6 +109,8 @@ impl PgConn {
 /// Creates and recycles [`PgConn`]s, delegating the connection work to deadpool-postgres.
 pub struct ConnManager {
     inner: deadpool_postgres::Manager,
+    /// `SET ROLE …` for every new connection, already quoted.
+    set_role: Option<String>,
 }
 
 impl fmt::Debug for ConnManager {
@@ -118,6 +125,9 @@ impl managed::Manager for ConnManager {
 
     async fn create(&self) -> Result<PgConn, tokio_postgres::Error> {
         let client = managed::Manager::create(&self.inner).await?;
+        if let Some(set_role) = &self.set_role {
+            client.batch_execute(set_role).await?;
+        }
         // A non-superuser may only SET ROLE to roles it is a member of, and PostgreSQL works out
         // the whole membership list of the session user the first time it checks (then caches
         // it, per backend). PostgreSQL before 17 does that in time quadratic in the number of
@@ -172,6 +182,7 @@ struct Pools {
     per_pool: usize,
     acquire_timeout: Duration,
     per_thread: bool,
+    set_role: Option<String>,
     pools: RwLock<HashMap<PoolKey, managed::Pool<ConnManager>>>,
 }
 
@@ -200,13 +211,16 @@ impl Pools {
                 recycling_method: deadpool_postgres::RecyclingMethod::Fast,
             },
         );
-        managed::Pool::builder(ConnManager { inner })
-            .max_size(self.per_pool)
-            .wait_timeout(Some(self.acquire_timeout))
-            .create_timeout(Some(self.acquire_timeout))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .context("building the connection pool")
+        managed::Pool::builder(ConnManager {
+            inner,
+            set_role: self.set_role.clone(),
+        })
+        .max_size(self.per_pool)
+        .wait_timeout(Some(self.acquire_timeout))
+        .create_timeout(Some(self.acquire_timeout))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .context("building the connection pool")
     }
 
     /// The pool of the calling thread (or the only pool).
@@ -247,6 +261,10 @@ impl PgPool {
             per_pool: settings.max_connections.div_ceil(threads).max(1),
             acquire_timeout: settings.acquire_timeout,
             per_thread: settings.per_thread.is_some(),
+            set_role: settings
+                .session_role
+                .as_deref()
+                .map(|role| format!("SET ROLE \"{}\"", role.replace('"', "\"\""))),
             pools: RwLock::new(HashMap::new()),
         };
         // Fail at start-up, not at the first request, if the settings cannot make a pool.

@@ -9,8 +9,9 @@
 //!                                        from PATH (default docs/bench/summary.json) alone
 //! ```
 //!
-//! `BENCH_QUICK=1` (or `--quick`) makes the measurement a smoke run. The generated files stay
-//! apart from `docs/benchmarks.md`, the hand-written reading of them.
+//! `BENCH_QUICK=1` (or `--quick`) makes the measurement a smoke run; its figures are not for
+//! quoting, so it renders into `target/bench/` and leaves `docs/bench/` alone. The generated
+//! files stay apart from `docs/benchmarks.md`, the hand-written reading of them.
 //!
 //! # Layout
 //! - [`summary`]: the JSON, the one type both halves share.
@@ -77,19 +78,24 @@ async fn main() -> anyhow::Result<()> {
             let summary = measure::run(&repo, args.quick).await?;
             let written = repo.join("target/bench/summary.json");
             summary.write(&written)?;
+            if args.quick {
+                // A smoke run's figures are not for quoting: they stay out of docs/.
+                return render_documents(&written, &repo.join("target/bench"));
+            }
             std::fs::copy(&written, &published)
                 .with_context(|| format!("copying the summary to {}", published.display()))?;
-            render_documents(&repo, &published)
+            render_documents(&published, &repo.join("docs/bench"))
         }
-        Command::Render(args) => render_documents(&repo, &args.from.unwrap_or(published)),
+        Command::Render(args) => {
+            render_documents(&args.from.unwrap_or(published), &repo.join("docs/bench"))
+        }
     }
 }
 
-/// Reads the summary at `from` and writes every generated document into `docs/bench`.
-fn render_documents(repo: &Path, from: &Path) -> anyhow::Result<()> {
+/// Reads the summary at `from` and writes every generated document into `dir`.
+fn render_documents(from: &Path, dir: &Path) -> anyhow::Result<()> {
     let summary = Summary::read(from)?;
-    let dir = repo.join("docs/bench");
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     for document in render::documents(&summary) {
         let path = dir.join(document.file_name);
         std::fs::write(&path, document.text)

@@ -98,11 +98,36 @@ pub struct Summary {
     pub migrate_all_s: f64,
     /// `migrate_all` again, with nothing to do, seconds.
     pub migrate_all_noop_s: f64,
+    /// A random-Host flood from one client beside a real tenant's storefront.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flood: Option<Flood>,
     /// Set when this summary was rebuilt from an older, Markdown-only report rather than
     /// measured: what that report did not show is left out (the optional [`Run`] fields, the
     /// 20-bucket provisioning curve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconstructed_from: Option<String>,
+}
+
+/// A flood of requests for hosts no tenant has, from one client, and what a real tenant saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flood {
+    pub flood_requests: u64,
+    pub flood_rps: f64,
+    /// Answered 404 (the client's budget of unknown hosts not spent yet).
+    pub flood_not_found: u64,
+    /// Answered 429.
+    pub flood_too_many: u64,
+    /// Transactions in the service's database over the flood (everything included).
+    pub database_transactions: i64,
+    /// `database_transactions / flood_requests`: at most the share of the flood that reached
+    /// PostgreSQL.
+    pub share_reaching_postgres: f64,
+    /// Answers other than 200 the real tenant got, during and after.
+    pub real_errors: u64,
+    /// The real tenant's config reads, p99.
+    pub real_p99_ms_without: f64,
+    pub real_p99_ms_during: f64,
+    pub real_p99_ms_after: f64,
 }
 
 /// What the figures are next to: they only mean something on the machine they were taken on.
@@ -351,6 +376,7 @@ pub(crate) mod tests {
             migrate_all_tenants: 300,
             migrate_all_s: 1.5,
             migrate_all_noop_s: 0.01,
+            flood: None,
             reconstructed_from: None,
         }
     }

@@ -16,6 +16,20 @@ fn secret(raw: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(raw))
 }
 
+/// The shortest admin token accepted: it guards provisioning of every tenant.
+const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+
+fn admin_token(raw: &str) -> Result<SecretString, String> {
+    let chars = raw.trim().chars().count();
+    if chars < ADMIN_TOKEN_MIN_CHARS {
+        return Err(format!(
+            "must be at least {ADMIN_TOKEN_MIN_CHARS} characters (got {chars}); make one with \
+             `openssl rand -hex 32` or `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`"
+        ));
+    }
+    Ok(SecretString::from(raw.trim()))
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chameleon",
@@ -68,8 +82,9 @@ impl DatabaseArgs {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(ServeArgs),
-    /// Bring the control plane and every tenant schema to the latest migration.
-    Migrate,
+    /// Install the control plane (roles, migrations, grants) and bring every tenant schema to
+    /// the latest migration. Needs a login that may create roles.
+    Migrate(MigrateArgs),
     /// Provision one tenant and print it with its manager API key.
     Provision(ProvisionArgs),
     /// Provision the demo tenants (pizza.localhost, burger.localhost) with a few menu items,
@@ -87,8 +102,8 @@ pub struct ServeArgs {
     #[arg(long, env = "API_PORT", default_value_t = 8081)]
     pub api_port: u16,
 
-    /// Bearer token of the system endpoints (/api/v1/sys/*).
-    #[arg(long, env = "ADMIN_TOKEN", value_parser = secret, hide_env_values = true)]
+    /// Bearer token of the system endpoints (/api/v1/sys/*): at least 32 characters.
+    #[arg(long, env = "ADMIN_TOKEN", value_parser = admin_token, hide_env_values = true)]
     pub admin_token: SecretString,
 
     /// HTTP worker threads (default: one per CPU).
@@ -103,9 +118,15 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANT_CACHE_TTL_SECS", default_value_t = 60)]
     pub tenant_cache_ttl_secs: u64,
 
-    /// Seconds an unknown domain or id is remembered as unknown.
-    #[arg(long, env = "TENANT_MISS_TTL_SECS", default_value_t = 2)]
-    pub tenant_miss_ttl_secs: u64,
+    /// Seconds between reloads of the set of every registered domain and id (in the
+    /// background): the longest a tenant provisioned by another instance may go unknown here.
+    #[arg(long, env = "TENANT_KNOWN_REFRESH_SECS", default_value_t = 30)]
+    pub tenant_known_refresh_secs: u64,
+
+    /// Database lookups a second, for the whole process, of domains and ids that are not in that
+    /// set: what a flood of unknown hosts can cost at most.
+    #[arg(long, env = "TENANT_MISS_LOOKUPS_PER_SEC", default_value_t = 20)]
+    pub tenant_miss_lookups_per_sec: u32,
 
     /// Seconds a storefront menu is reused (writes through this process invalidate it at once,
     /// so this bounds only how long a change made by another instance goes unseen).
@@ -118,7 +139,8 @@ impl ServeArgs {
         CacheSettings {
             directory: DirectoryCacheSettings {
                 found_ttl: Duration::from_secs(self.tenant_cache_ttl_secs),
-                missing_ttl: Duration::from_secs(self.tenant_miss_ttl_secs),
+                known_refresh: Duration::from_secs(self.tenant_known_refresh_secs.max(1)),
+                miss_lookups_per_second: self.tenant_miss_lookups_per_sec,
                 ..DirectoryCacheSettings::default()
             },
             menu: MenuCacheSettings {
@@ -127,6 +149,18 @@ impl ServeArgs {
             },
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The role the service connects as: created if missing, stripped of every attribute that
+    /// could escalate (SUPERUSER, CREATEROLE, ...), made a member of every tenant role.
+    #[arg(long, env = "SERVING_ROLE", default_value = "chameleon")]
+    pub serving_role: String,
+
+    /// Sets (or changes) the serving role's password.
+    #[arg(long, env = "SERVING_PASSWORD", value_parser = secret, hide_env_values = true)]
+    pub serving_password: Option<SecretString>,
 }
 
 #[derive(Debug, Args)]
@@ -151,4 +185,18 @@ pub struct DemoArgs {
     /// not printed.
     #[arg(long, env = "DEMO_KEYS_FILE")]
     pub keys_file: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_admin_tokens_are_refused_with_a_way_to_make_one() {
+        let refused = admin_token("short-token").unwrap_err();
+        assert!(refused.contains("at least 32"), "{refused}");
+        assert!(refused.contains("openssl rand"), "{refused}");
+        assert!(admin_token(&"x".repeat(31)).is_err());
+        assert!(admin_token(&"x".repeat(32)).is_ok());
+    }
 }

@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
             .build()?
             .block_on(async move {
                 match other {
-                    Command::Migrate => commands::migrate::run(cli.database).await,
+                    Command::Migrate(args) => commands::migrate::run(&cli.database, &args).await,
                     Command::Provision(args) => commands::provision::run(cli.database, args).await,
                     Command::Demo(args) => commands::demo::run(cli.database, args).await,
                     Command::Serve(_) => unreachable!("handled above"),

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use nix::sys::signal::Signal;
 use tokio::process::Command;
 
+use crate::edge_limits::EdgeLimits;
 use crate::probe;
 use crate::process::{self, Proc};
 
@@ -24,6 +25,7 @@ pub struct EdgeSettings {
     /// The storefront build served at `/`.
     pub web_root: PathBuf,
     pub template: PathBuf,
+    pub limits: EdgeLimits,
 }
 
 impl EdgeSettings {
@@ -41,15 +43,39 @@ impl EdgeSettings {
             .map(|backend| format!("server {backend} max_fails=1 fail_timeout=2s;"))
             .collect::<Vec<_>>()
             .join("\n        ");
-        let config = template
+        self.limits.check()?;
+        let mut config = template
             .replace("@STATE_DIR@", &path_str(&self.dir)?)
             .replace("@PORT@", &self.port.to_string())
             .replace("@UPSTREAM_SERVERS@", &upstream)
             .replace("@WEB_ROOT@", &path_str(&self.web_root)?);
+        for (placeholder, value) in self.limits.placeholders() {
+            config = config.replace(placeholder, &value);
+        }
+        if let Some(left) = unfilled_placeholder(&config) {
+            anyhow::bail!("the nginx template has a placeholder nobody fills: {left}");
+        }
         let path = self.dir.join("nginx.conf");
         fs::write(&path, config).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
+}
+
+/// An `@NAME@` left in the rendered text (named locations are `@lowercase` and never closed).
+fn unfilled_placeholder(config: &str) -> Option<&str> {
+    let mut rest = config;
+    while let Some(start) = rest.find('@') {
+        let after = &rest[start + 1..];
+        let name_len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || *b == b'_')
+            .count();
+        if name_len > 0 && after.as_bytes().get(name_len) == Some(&b'@') {
+            return Some(&rest[start..start + name_len + 2]);
+        }
+        rest = after;
+    }
+    None
 }
 
 fn path_str(path: &Path) -> anyhow::Result<String> {

@@ -19,6 +19,7 @@
 //! - [`cluster`]: [`Cluster`], a private PostgreSQL cluster.
 //! - [`backend`]: [`Backend`], one `chameleon serve`.
 //! - [`edge`]: [`Edge`], nginx from the project's template.
+//! - [`edge_limits`]: [`EdgeLimits`], the edge's rate, connection and time limits.
 //! - [`process`]: children in their own process groups, stopped with a deadline.
 //! - [`shutdown`]: [`Shutdown`], the signals that end a run.
 //! - [`probe`]: waiting for an HTTP endpoint to answer.
@@ -27,6 +28,7 @@
 pub mod backend;
 pub mod cluster;
 pub mod edge;
+pub mod edge_limits;
 pub mod probe;
 pub mod process;
 pub mod shutdown;
@@ -36,5 +38,6 @@ pub mod users;
 pub use backend::{Backend, BackendSettings};
 pub use cluster::{Cluster, ServerOptions};
 pub use edge::{Edge, EdgeSettings};
+pub use edge_limits::EdgeLimits;
 pub use shutdown::Shutdown;
 pub use stack::{Database, Ended, Stack, StackSettings};

@@ -13,7 +13,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use chameleon_stack::cluster::{self, Cluster};
 use chameleon_stack::stack::log;
-use chameleon_stack::{Database, Ended, ServerOptions, Shutdown, Stack, StackSettings, users};
+use chameleon_stack::{
+    Database, EdgeLimits, Ended, ServerOptions, Shutdown, Stack, StackSettings, users,
+};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -130,6 +132,7 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
         admin_token: admin_token.clone(),
         demo: args.demo != "0",
         backend_env: Vec::new(),
+        edge_limits: EdgeLimits::from_env()?,
     };
     let mut stack = Stack::new(settings)?;
     let started = stack.start(&shutdown).await;

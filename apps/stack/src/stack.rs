@@ -12,6 +12,7 @@ use tokio::process::Command;
 use crate::backend::{Backend, BackendSettings};
 use crate::cluster::{self, Cluster, ServerOptions};
 use crate::edge::{Edge, EdgeSettings};
+use crate::edge_limits::EdgeLimits;
 use crate::process;
 use crate::shutdown::Shutdown;
 use crate::users::{self, OsUser};
@@ -50,6 +51,8 @@ pub struct StackSettings {
     pub web_root: PathBuf,
     /// Set in every backend's environment.
     pub backend_env: Vec<(String, String)>,
+    /// The edge's rate, connection and time limits.
+    pub edge_limits: EdgeLimits,
 }
 
 /// Why [`Stack::watch`] returned.
@@ -67,13 +70,16 @@ pub struct Stack {
     /// Set once a private cluster was started by us (and so must be stopped by us).
     started_cluster: Option<Cluster>,
     cluster: Option<Cluster>,
+    /// The administrative login: installs the control plane, never serves.
+    admin_url: Option<String>,
+    /// The serving role's login.
     database_url: Option<String>,
     backends: Vec<Backend>,
     edge: Option<Edge>,
 }
 
-/// The service's role in a private cluster (docs/database-roles.md).
-const SERVICE_ROLE: &str = "chameleon";
+/// The role the service connects as (docs/database-roles.md): a login and nothing more.
+pub const SERVING_ROLE: &str = "chameleon";
 /// The database of a private cluster.
 pub const SERVICE_DATABASE: &str = "chameleon";
 
@@ -84,6 +90,7 @@ impl Stack {
             settings,
             started_cluster: None,
             cluster: None,
+            admin_url: None,
             database_url: None,
             backends: Vec::new(),
             edge: None,
@@ -136,10 +143,10 @@ impl Stack {
     }
 
     async fn start_database(&mut self) -> anyhow::Result<()> {
-        match self.settings.database.clone() {
+        let admin_url = match self.settings.database.clone() {
             Database::External { url } => {
                 log("using the PostgreSQL in DATABASE_URL");
-                self.database_url = Some(url);
+                url
             }
             Database::Private { dir, options } => {
                 let dir = reachable_data_dir(&dir, self.server_user.as_ref()).await?;
@@ -156,60 +163,33 @@ impl Stack {
                 } else {
                     log("the private PostgreSQL cluster was already running");
                 }
-                self.database_url = Some(self.bootstrap(&cluster).await?);
+                create_database(&cluster).await?;
+                let url = cluster.superuser_url(SERVICE_DATABASE)?;
                 self.cluster = Some(cluster);
+                url
             }
-        }
+        };
+        self.admin_url = Some(admin_url);
         Ok(())
     }
 
-    /// The service's role and database in a private cluster, created if missing; returns the
-    /// service's connection string.
-    async fn bootstrap(&self, cluster: &Cluster) -> anyhow::Result<String> {
-        let password_file = cluster.dir().join(format!("{SERVICE_ROLE}.password"));
-        let password = match fs::read_to_string(&password_file) {
-            Ok(text) => text.trim().to_owned(),
-            Err(_) => {
-                let password = cluster::secret()?;
-                cluster::write_private(&password_file, &password)?;
-                password
-            }
-        };
-        let admin = connect(&cluster.superuser_url("postgres")?).await?;
-        let role_exists = admin
-            .query_opt(
-                "SELECT 1 FROM pg_roles WHERE rolname = $1",
-                &[&SERVICE_ROLE],
-            )
-            .await?
-            .is_some();
-        let verb = if role_exists { "ALTER" } else { "CREATE" };
-        admin
-            .batch_execute(&format!(
-                "{verb} ROLE {SERVICE_ROLE} LOGIN NOINHERIT CREATEROLE PASSWORD '{password}'"
-            ))
-            .await
-            .context("creating the service role")?;
-        let db_exists = admin
-            .query_opt(
-                "SELECT 1 FROM pg_database WHERE datname = $1",
-                &[&SERVICE_DATABASE],
-            )
-            .await?
-            .is_some();
-        if !db_exists {
-            admin
-                .batch_execute(&format!(
-                    "CREATE DATABASE {SERVICE_DATABASE} OWNER {SERVICE_ROLE}"
-                ))
-                .await
-                .context("creating the service database")?;
+    /// The serving role's password, generated once and kept (0600) in the state directory.
+    fn serving_password(&self) -> anyhow::Result<String> {
+        let path = self.settings.state.join("serving-role.password");
+        if let Ok(text) = fs::read_to_string(&path)
+            && !text.trim().is_empty()
+        {
+            return Ok(text.trim().to_owned());
         }
-        connect(&cluster.superuser_url(SERVICE_DATABASE)?)
-            .await?
-            .batch_execute(&format!("ALTER SCHEMA public OWNER TO {SERVICE_ROLE}"))
-            .await?;
-        Ok(cluster.url_as(SERVICE_ROLE, &password, SERVICE_DATABASE))
+        let password = cluster::secret()?;
+        cluster::write_private(&path, &password)?;
+        Ok(password)
+    }
+
+    fn admin_url(&self) -> anyhow::Result<&str> {
+        self.admin_url
+            .as_deref()
+            .ok_or_else(|| anyhow!("the database is not started"))
     }
 
     fn service_url(&self) -> anyhow::Result<&str> {
@@ -218,8 +198,15 @@ impl Stack {
             .ok_or_else(|| anyhow!("the database is not started"))
     }
 
-    /// Runs a `chameleon` subcommand to completion, its output appended to the main log.
-    async fn chameleon(&self, what: &str, args: &[&str]) -> anyhow::Result<()> {
+    /// Runs a `chameleon` subcommand to completion as `url`'s login, its output appended to the
+    /// main log.
+    async fn chameleon(
+        &self,
+        what: &str,
+        args: &[&str],
+        url: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
         let log_path = self.settings.state.join("logs/chameleon.log");
         let log = fs::OpenOptions::new()
             .create(true)
@@ -229,7 +216,8 @@ impl Stack {
             &format!("chameleon {what}"),
             Command::new(&self.settings.bin)
                 .args(args)
-                .env("DATABASE_URL", self.service_url()?)
+                .env("DATABASE_URL", url)
+                .envs(env.iter().copied())
                 .stdout(log.try_clone()?)
                 .stderr(log),
             None,
@@ -238,16 +226,37 @@ impl Stack {
         .map_err(|e| anyhow!("{e:#}\n{}", process::tail(&log_path, 20)))
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
+    /// Installs the control plane as the administrative login (roles, migrations, grants); from
+    /// then on everything runs as the serving role only (docs/database-roles.md).
+    async fn migrate(&mut self) -> anyhow::Result<()> {
         log("migrating");
-        self.chameleon("migrate", &["migrate"]).await
+        let password = self.serving_password()?;
+        let admin_url = self.admin_url()?.to_owned();
+        self.chameleon(
+            "migrate",
+            &["migrate"],
+            &admin_url,
+            &[
+                ("SERVING_ROLE", SERVING_ROLE),
+                ("SERVING_PASSWORD", &password),
+            ],
+        )
+        .await?;
+        self.database_url = Some(login_as(&admin_url, SERVING_ROLE, &password)?);
+        Ok(())
     }
 
     async fn demo(&self) -> anyhow::Result<()> {
         log("provisioning the demo tenants (if missing)");
         let keys = self.settings.state.join("demo-tenants.jsonl");
         let keys = keys.to_str().context("the state directory is not UTF-8")?;
-        self.chameleon("demo", &["demo", "--keys-file", keys]).await
+        self.chameleon(
+            "demo",
+            &["demo", "--keys-file", keys],
+            self.service_url()?,
+            &[],
+        )
+        .await
     }
 
     fn backend_settings(&self, instance: u16) -> anyhow::Result<BackendSettings> {
@@ -282,6 +291,7 @@ impl Stack {
                 .collect(),
             web_root: self.settings.web_root.clone(),
             template: self.settings.repo.join("deploy/nginx/nginx.conf.template"),
+            limits: self.settings.edge_limits.clone(),
         }
     }
 
@@ -333,6 +343,65 @@ async fn until_shutdown<T>(
         result = step => result,
         name = shutdown.wait() => Err(anyhow!("interrupted by {name}")),
     }
+}
+
+/// The private cluster's database, created (by the superuser) if missing.
+async fn create_database(cluster: &Cluster) -> anyhow::Result<()> {
+    let admin = connect(&cluster.superuser_url("postgres")?).await?;
+    let exists = admin
+        .query_opt(
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            &[&SERVICE_DATABASE],
+        )
+        .await?
+        .is_some();
+    if !exists {
+        admin
+            .batch_execute(&format!("CREATE DATABASE {SERVICE_DATABASE}"))
+            .await
+            .context("creating the service database")?;
+    }
+    Ok(())
+}
+
+/// `url` with its user and password replaced, as a key/value connection string.
+pub fn login_as(url: &str, user: &str, password: &str) -> anyhow::Result<String> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .context("DATABASE_URL is not a valid connection string")?;
+    config.user(user).password(password);
+    Ok(to_key_value(&config))
+}
+
+/// A key/value connection string for `config` (tokio-postgres has no formatter of its own).
+pub fn to_key_value(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let quote = |value: &str| format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"));
+    let mut parts = Vec::new();
+    if let Some(host) = config.get_hosts().first() {
+        match host {
+            Host::Tcp(name) => parts.push(format!("host={}", quote(name))),
+            Host::Unix(path) => parts.push(format!("host={}", quote(&path.to_string_lossy()))),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        parts.push(format!("port={port}"));
+    }
+    parts.push(format!(
+        "user={}",
+        quote(config.get_user().unwrap_or("postgres"))
+    ));
+    if let Some(password) = config.get_password() {
+        parts.push(format!(
+            "password={}",
+            quote(&String::from_utf8_lossy(password))
+        ));
+    }
+    parts.push(format!(
+        "dbname={}",
+        quote(config.get_dbname().unwrap_or("postgres"))
+    ));
+    parts.join(" ")
 }
 
 /// Connects, driving the connection on the current runtime.

@@ -298,6 +298,52 @@ fn rand_suffix() -> u64 {
     u64::from_le_bytes(bytes) >> 16
 }
 
+/// Once the stack runs: the backends do not run as root, and every connection they hold is the
+/// serving role's, not the administrator's.
+fn serves_least_privileged(run: &Run) {
+    let seen = processes_of(&run.id, &run.state);
+    let backends: Vec<&Seen> = seen.iter().filter(|s| s.command == "chameleon").collect();
+    assert!(!backends.is_empty(), "{seen:?}");
+    for backend in backends {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", backend.pid)).unwrap();
+        let uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap();
+        assert_ne!(uid, "0", "the backend runs as root");
+    }
+    let password = std::fs::read_to_string(run.state.join("pg/superuser.password")).unwrap();
+    let url = format!(
+        "host={} port=5432 user=postgres password={} dbname=chameleon",
+        run.state.join("pg/run").display(),
+        password.trim()
+    );
+    let users: Vec<String> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let admin = chameleon_stack::stack::connect(&url).await.unwrap();
+            admin
+                .query(
+                    "SELECT DISTINCT usename::text FROM pg_stat_activity \
+                     WHERE datname = 'chameleon' AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect()
+        });
+    assert_eq!(
+        users,
+        ["chameleon"],
+        "the service connects as the serving role only"
+    );
+}
+
 /// Starts `make run`, waits for `moment` (a line of its output; `None`: 300 ms after the start),
 /// stops it as `how` says, and checks nothing is left 10 s later.
 fn stops_cleanly(moment: Option<&str>, how: Stop) {
@@ -305,6 +351,9 @@ fn stops_cleanly(moment: Option<&str>, how: Stop) {
     match moment {
         Some(text) => run.wait_for(text, Duration::from_secs(240)),
         None => std::thread::sleep(Duration::from_millis(300)),
+    }
+    if moment == Some("Chameleon is running") && matches!(how, Stop::MakeOnly) {
+        serves_least_privileged(&run);
     }
     let started = run.stop(how);
     let left = run.leftovers(&started);

@@ -43,6 +43,10 @@ pub struct Template {
     /// A query, run in a test database before it is dropped, naming the roles that belong to it
     /// (they are dropped with it).
     pub roles_query: &'static str,
+    /// Run on the server after each clone, with `{database}` replaced by the new database's
+    /// quoted name: what a clone does not inherit from its template (privileges on the
+    /// database itself are the database's, not its contents').
+    pub after_clone: &'static str,
 }
 
 /// A database of one test's own, dropped with its roles when this value is dropped.
@@ -66,11 +70,21 @@ impl TestDb {
         let server = server::url().await?;
         let source = ensure_template(&server, template).await?;
         let name = format!("chameleon_test_{}", Uuid::new_v4().simple());
-        connect(&server)
-            .await?
+        let admin = connect(&server).await?;
+        admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{source}\""))
             .await
             .with_context(|| format!("creating {name} from {source}"))?;
+        if !template.after_clone.is_empty() {
+            admin
+                .batch_execute(
+                    &template
+                        .after_clone
+                        .replace("{database}", &format!("\"{name}\"")),
+                )
+                .await
+                .with_context(|| format!("preparing {name}"))?;
+        }
         Ok(TestDb {
             url: with_dbname(&server, &name),
             name,
@@ -92,7 +106,7 @@ impl TestDb {
     pub fn url_as(&self, user: &str, password: &str) -> String {
         let mut config: Config = self.url.parse().expect("a valid connection string");
         config.user(user).password(password);
-        server::to_key_value(&config)
+        chameleon_stack::stack::to_key_value(&config)
     }
 
     /// A separate administrative connection, for inspecting what the code under test wrote.
@@ -188,7 +202,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Client> {
 pub fn with_dbname(url: &str, dbname: &str) -> String {
     let mut config = url.parse::<Config>().expect("a valid connection string");
     config.dbname(dbname);
-    server::to_key_value(&config)
+    chameleon_stack::stack::to_key_value(&config)
 }
 
 /// The template database for `template`, built if missing.

@@ -8,7 +8,6 @@ use anyhow::{Context as _, anyhow};
 use chameleon_stack::{Cluster, ServerOptions, users};
 use tokio::sync::OnceCell;
 use tokio_postgres::Config;
-use tokio_postgres::config::Host;
 
 /// The administrative connection string of the server the tests use (see the crate docs).
 /// Decided once per test process.
@@ -27,41 +26,13 @@ async fn discover() -> anyhow::Result<String> {
         let config: Config = url
             .parse()
             .context("DATABASE_URL is not a valid connection string")?;
-        return Ok(to_key_value(&config));
+        return Ok(chameleon_stack::stack::to_key_value(&config));
     }
     let local: SocketAddr = ([127, 0, 0, 1], 5432).into();
     if TcpStream::connect_timeout(&local, Duration::from_millis(300)).is_ok() {
         return Ok("host=127.0.0.1 port=5432 user=postgres dbname=postgres".to_owned());
     }
     private_cluster().await
-}
-
-/// A key/value connection string for `config` (tokio-postgres has no formatter of its own).
-pub fn to_key_value(config: &Config) -> String {
-    let mut parts = Vec::new();
-    if let Some(host) = config.get_hosts().first() {
-        match host {
-            Host::Tcp(name) => parts.push(format!("host={name}")),
-            Host::Unix(path) => parts.push(format!("host={}", path.display())),
-        }
-    }
-    if let Some(port) = config.get_ports().first() {
-        parts.push(format!("port={port}"));
-    }
-    parts.push(format!("user={}", config.get_user().unwrap_or("postgres")));
-    if let Some(password) = config.get_password() {
-        parts.push(format!(
-            "password='{}'",
-            String::from_utf8_lossy(password)
-                .replace('\\', "\\\\")
-                .replace('\'', "\\'")
-        ));
-    }
-    parts.push(format!(
-        "dbname={}",
-        config.get_dbname().unwrap_or("postgres")
-    ));
-    parts.join(" ")
 }
 
 /// The directory of the private cluster: `<temp>/chameleon-test-pg`. Under the temp directory

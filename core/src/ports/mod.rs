@@ -30,7 +30,7 @@ pub use menu::{
 pub use orders::{ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError};
 pub use tenants::{
     ListTenantsError, MigrateAllError, MigrationReport, ProvisionTenantError, ResolveTenantError,
-    TenantDirectory, TenantProvisioner,
+    TenantDirectory, TenantProvisioner, UpdateTenantError,
 };
 
 /// Put by an adapter into the chain of an `Unknown` error when its backend could not be reached

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::tenant::{Domain, NewTenant, Tenant, TenantId};
+use crate::tenant::{Domain, ManagerKeyHash, NewTenant, Tenant, TenantId};
 
 /// Finds tenants: by the domain a storefront request arrives on, or by id for managers.
 pub trait TenantDirectory: Send + Sync + 'static {
@@ -28,6 +28,24 @@ pub trait TenantDirectory: Send + Sync + 'static {
 
     /// MUST return every registered tenant, ordered by domain.
     fn list(&self) -> impl Future<Output = Result<Vec<Tenant>, ListTenantsError>> + Send;
+
+    /// Makes `hash` the only manager key of tenant `id` and MUST return the tenant as stored;
+    /// from then on this directory MUST never answer with the old hash. `Err(NotFound)` when
+    /// there is no tenant `id`.
+    fn replace_manager_key(
+        &self,
+        id: TenantId,
+        hash: ManagerKeyHash,
+    ) -> impl Future<Output = Result<Arc<Tenant>, UpdateTenantError>> + Send;
+}
+
+/// Why a tenant was not changed. Nothing was written.
+#[derive(Debug, Error)]
+pub enum UpdateTenantError {
+    #[error("there is no tenant {0}")]
+    NotFound(TenantId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
 }
 
 /// The directory could not answer.

@@ -6,12 +6,13 @@ use actix_web::{HttpResponse, web};
 use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::OrderId;
 use chameleon_core::ports::Ports;
-use chameleon_wire::{MenuItem, MenuItemPatch, NewMenuItem, Order};
+use chameleon_wire::{MenuItem, MenuItemPatch, NewMenuItem, Order, RotatedManagerKey};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::convert;
 use crate::error::ApiError;
+use crate::handlers::system::new_manager_key;
 use crate::port_errors::item_not_found;
 use crate::problems::{Conflict, JsonBodyRefusals, ManagerRefusals};
 use crate::state::AppState;
@@ -216,4 +217,33 @@ pub async fn confirm_order<P: Ports>(
     let id = OrderId::from_uuid(id.into_inner());
     let order = state.app.confirm_order(&tenant, id).await?;
     Ok(HttpResponse::Ok().json(convert::order(&order)))
+}
+
+/// Replaces the tenant's manager API key. The new key is in the response, shown this once; the
+/// key used for this request stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/key",
+    operation_id = "rotate_manager_key",
+    tag = "manager",
+    params(TenantHeader),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The new key (shown once; not cached)", body = RotatedManagerKey),
+        ManagerRefusals,
+    ),
+)]
+pub async fn rotate_manager_key<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> Result<HttpResponse, ApiError> {
+    let key = new_manager_key()?;
+    let rotated = state.app.rotate_manager_key(&tenant, key.hash()).await?;
+    tracing::info!(tenant = %rotated.id, "manager key rotated");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(RotatedManagerKey {
+            tenant_id: rotated.id.as_uuid(),
+            manager_api_key: key.expose().to_owned(),
+        }))
 }

@@ -12,6 +12,14 @@ use crate::error::ApiError;
 use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals};
 use crate::state::AppState;
 
+/// A fresh manager API key from the operating system's randomness.
+pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| ApiError::Internal(anyhow!("no randomness for a manager key: {e}")))?;
+    Ok(ManagerApiKey::from_random_bytes(secret))
+}
+
 /// Provisions a tenant: its routing row, schema, database role and tables, in one transaction.
 ///
 /// The manager API key in the response is shown this once; only its hash is stored.
@@ -34,10 +42,7 @@ pub async fn provision_tenant<P: Ports>(
     body: web::Json<ProvisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (domain, name, theme) = convert::new_tenant(&body)?;
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret)
-        .map_err(|e| ApiError::Internal(anyhow!("no randomness for the manager key: {e}")))?;
-    let key = ManagerApiKey::from_random_bytes(secret);
+    let key = new_manager_key()?;
     let new = NewTenant {
         domain,
         name,

@@ -240,3 +240,77 @@ async fn orders_are_listed_newest_first_and_confirmed_once() {
     .await;
     assert_eq!(ghost.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn a_rotated_key_works_at_once_and_the_old_one_stops() {
+    let app = spawn().await;
+    let mut a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let menu = || TestRequest::get().uri("/api/v1/manager/menu");
+    assert_eq!(call(&app, manager(menu(), &a)).await.status, StatusCode::OK);
+
+    let rotated = call(
+        &app,
+        manager(TestRequest::post().uri("/api/v1/manager/key"), &a),
+    )
+    .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    assert_eq!(rotated.headers.get("cache-control").unwrap(), "no-store");
+    let body: chameleon_wire::RotatedManagerKey = rotated.json();
+    assert_eq!(body.tenant_id, a.tenant_id);
+    assert_ne!(body.manager_api_key, a.manager_api_key);
+
+    let old = call(&app, manager(menu(), &a)).await;
+    assert_eq!(
+        old.status,
+        StatusCode::FORBIDDEN,
+        "the old key stopped working"
+    );
+    old.problem();
+    a.manager_api_key = body.manager_api_key;
+    assert_eq!(call(&app, manager(menu(), &a)).await.status, StatusCode::OK);
+    assert_eq!(
+        call(&app, manager(menu(), &b)).await.status,
+        StatusCode::OK,
+        "B's key is untouched"
+    );
+}
+
+#[actix_web::test]
+async fn a_key_that_cannot_be_one_is_refused_before_any_lookup() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    for key in ["short", "chm_xyz", &a.manager_api_key.to_uppercase()] {
+        let reply = call(
+            &app,
+            TestRequest::get()
+                .uri("/api/v1/manager/menu")
+                .insert_header(("X-Tenant-ID", a.tenant_id.to_string()))
+                .insert_header(("Authorization", format!("Bearer {key}"))),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{key}");
+        assert!(reply.problem().detail.contains("not a manager API key"));
+    }
+}
+
+#[actix_web::test]
+async fn manager_and_system_answers_are_never_cached() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let listed = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/orders"), &a),
+    )
+    .await;
+    assert_eq!(listed.headers.get("cache-control").unwrap(), "no-store");
+    let refused = call(&app, TestRequest::get().uri("/api/v1/manager/orders")).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.headers.get("cache-control").unwrap(), "no-store");
+    let tenants = call(
+        &app,
+        super::helpers::admin(TestRequest::get().uri("/api/v1/sys/tenants")),
+    )
+    .await;
+    assert_eq!(tenants.headers.get("cache-control").unwrap(), "no-store");
+}

@@ -226,3 +226,64 @@ async fn the_store_menu_shows_only_available_items() {
         ["Burger"]
     );
 }
+
+#[actix_web::test]
+async fn names_that_would_show_something_else_are_refused_and_text_is_normalized() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let item = add_item(&app, &a, "Cafe\u{301}", 500).await;
+    assert_eq!(item.name, "Caf\u{e9}", "stored in NFC");
+    for customer in [
+        "Ann\u{202E}nnA",
+        "Bo\u{200B}b",
+        "Eve\u{2066}x\u{2069}",
+        "Li\u{2028}ne",
+    ] {
+        let reply = call(
+            &app,
+            store(TestRequest::post().uri("/api/v1/store/orders"), "a.com")
+                .set_json(json!({"items": [{"id": item.id, "qty": 1}], "customer": customer})),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{customer:?}"
+        );
+        assert!(reply.problem().detail.contains("customer"));
+    }
+    let renamed = call(
+        &app,
+        manager(
+            TestRequest::patch().uri(&format!("/api/v1/manager/menu/{}", item.id)),
+            &a,
+        )
+        .set_json(json!({"name": "Soup\u{202E}puoS"})),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[actix_web::test]
+async fn a_client_asking_for_unknown_hosts_again_and_again_is_slowed_down() {
+    let app = spawn().await;
+    provision(&app, "a.com", "#ff0000").await;
+    let ask = |host: String, client: &'static str| {
+        store(TestRequest::get().uri("/api/v1/store/config"), &host)
+            .insert_header(("X-Real-IP", client))
+    };
+    let burst = chameleon_http::state::UNKNOWN_HOSTS_PER_CLIENT_BURST;
+    for n in 0..burst {
+        let reply = call(&app, ask(format!("x{n}.example"), "192.0.2.7")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "request {n}");
+    }
+    let slowed = call(&app, ask("one-more.example".into(), "192.0.2.7")).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(slowed.problem().code, "too_many_unknown_hosts");
+    assert!(slowed.headers.get("retry-after").is_some());
+    // Real tenants are still served to that client, and other clients keep their own budget.
+    let real = call(&app, ask("a.com".into(), "192.0.2.7")).await;
+    assert_eq!(real.status, StatusCode::OK);
+    let other = call(&app, ask("elsewhere.example".into(), "192.0.2.8")).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}

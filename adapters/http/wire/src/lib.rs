@@ -89,6 +89,16 @@ pub struct ProvisionedTenant {
 
 // --- manager ----------------------------------------------------------------------------------
 
+/// Response of `POST /api/v1/manager/key`: the tenant's new manager API key, shown this once.
+/// The key used to ask for it stopped working when this was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RotatedManagerKey {
+    pub tenant_id: Uuid,
+    /// `Authorization: Bearer <manager_api_key>` with `X-Tenant-ID: <tenant_id>` from now on.
+    pub manager_api_key: String,
+}
+
 /// Body of `POST /api/v1/manager/menu`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -6,10 +6,9 @@ use chameleon_core::tenant::{SchemaName, TenantId};
 use chameleon_postgres::PgProvisioner;
 use chameleon_postgres::provisioning::migrations::tenant_migrations;
 use futures_util::future::join_all;
-use refinery::Migration;
 use uuid::Uuid;
 
-use super::support::{new_tenant, scalar, traces};
+use super::support::{add_tenant_migration, latest_tenant_version, new_tenant, scalar, traces};
 
 #[tokio::test]
 async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
@@ -37,7 +36,7 @@ async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
         row.get::<_, String>(2),
         r##"{"font": "sans-serif", "primary_color": "#00aa00"}"##
     );
-    assert_eq!(row.get::<_, i32>(3), provisioner.latest_version());
+    assert_eq!(row.get::<_, i32>(3), latest_tenant_version(&db).await);
     assert_eq!(row.get::<_, i32>(4), 32, "only the key's hash is stored");
 
     let tables: Vec<String> = inspect
@@ -70,16 +69,13 @@ async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
 #[tokio::test]
 async fn a_failure_in_the_last_tenant_migration_leaves_nothing_behind() {
     let db = TestDb::new().await;
-    let mut migrations = tenant_migrations();
-    let next = migrations.iter().map(Migration::version).max().unwrap() + 1;
-    migrations.push(
-        Migration::unapplied(
-            &format!("V{next}__fails_halfway"),
-            "CREATE TABLE loyalty_points (id uuid PRIMARY KEY); SELECT 1 / 0;",
-        )
-        .unwrap(),
-    );
-    let provisioner = PgProvisioner::with_tenant_migrations(db.pool().clone(), migrations);
+    add_tenant_migration(
+        &db,
+        "fails_halfway",
+        "CREATE TABLE loyalty_points (id uuid PRIMARY KEY); SELECT 1 / 0;",
+    )
+    .await;
+    let provisioner = PgProvisioner::new(db.pool().clone());
     let id = TenantId::from_uuid(Uuid::new_v4());
     let failed = provisioner
         .provision_with_id(id, new_tenant("broken.localhost"))
@@ -109,9 +105,16 @@ async fn a_failure_in_the_last_tenant_migration_leaves_nothing_behind() {
         "no table of the failed tenant survives anywhere"
     );
 
-    // The domain is still free: a working provisioner can have it.
-    let working = PgProvisioner::new(db.pool().clone());
-    working
+    // The domain is still free: once the broken migration is fixed, it can be had.
+    db.inspect()
+        .await
+        .batch_execute(
+            "UPDATE chameleon_sys.tenant_migrations SET sql = 'SELECT 1' \
+             WHERE name = 'fails_halfway'",
+        )
+        .await
+        .unwrap();
+    provisioner
         .provision(new_tenant("broken.localhost"))
         .await
         .unwrap();

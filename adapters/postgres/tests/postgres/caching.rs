@@ -71,3 +71,57 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
     app.delete_menu_item(&tenant, burger.id).await.unwrap();
     assert!(app.store_menu(&tenant).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_flood_of_unknown_hosts_costs_at_most_the_miss_budget_and_evicts_nobody() {
+    use chameleon_core::ports::TenantDirectory as _;
+    use chameleon_postgres::{DirectoryCacheSettings, PgDirectory};
+    use std::time::Instant;
+
+    let db = TestDb::new().await;
+    let app = service(&db);
+    let real = provision(&app, "real.localhost").await;
+    let directory = PgDirectory::new(
+        db.pool().clone(),
+        DirectoryCacheSettings {
+            miss_lookups_per_second: 5,
+            ..DirectoryCacheSettings::default()
+        },
+    );
+    let real_domain = Domain::parse("real.localhost").unwrap();
+    assert!(
+        directory
+            .resolve_domain(&real_domain)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let before = directory.database_lookups();
+
+    let started = Instant::now();
+    let flood = 5_000;
+    for n in 0..flood {
+        let domain = Domain::parse(&format!("x{n}.flood.localhost")).unwrap();
+        assert!(directory.resolve_domain(&domain).await.unwrap().is_none());
+        let id = chameleon_core::tenant::TenantId::from_uuid(uuid::Uuid::new_v4());
+        assert!(directory.get(id).await.unwrap().is_none());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let queries = directory.database_lookups() - before;
+    // The bucket holds one second's worth and refills at 5 a second.
+    let allowed = 5.0 + 5.0 * elapsed;
+    assert!(
+        (queries as f64) <= allowed.ceil(),
+        "{queries} queries for {} unknown lookups in {elapsed:.2} s (budget {allowed:.0})",
+        2 * flood
+    );
+
+    // The real tenant is still served from memory: nothing of the flood took its place.
+    db.pool().close();
+    let still = directory.resolve_domain(&real_domain).await.unwrap();
+    assert_eq!(still.map(|t| t.id), Some(real.id));
+    assert_eq!(
+        directory.get(real.id).await.unwrap().map(|t| t.id),
+        Some(real.id)
+    );
+}

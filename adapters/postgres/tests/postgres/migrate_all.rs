@@ -5,16 +5,8 @@ use chameleon_core::ports::TenantProvisioner;
 use chameleon_core::tenant::Tenant;
 use chameleon_postgres::PgProvisioner;
 use chameleon_postgres::provisioning::migrations::tenant_migrations;
-use refinery::Migration;
 
-use super::support::{new_tenant, scalar};
-
-fn with_extra(sql: &str) -> Vec<Migration> {
-    let mut migrations = tenant_migrations();
-    let next = migrations.iter().map(Migration::version).max().unwrap() + 1;
-    migrations.push(Migration::unapplied(&format!("V{next}__extra"), sql).unwrap());
-    migrations
-}
+use super::support::{add_tenant_migration, new_tenant, scalar};
 
 async fn has_description(db: &TestDb, tenant: &Tenant) -> bool {
     scalar(
@@ -41,10 +33,13 @@ async fn a_new_migration_reaches_every_tenant_once() {
     let noop = v1.migrate_all().await.unwrap();
     assert_eq!((noop.tenants, noop.migrated), (3, 0));
 
-    let v2 = PgProvisioner::with_tenant_migrations(
-        db.pool().clone(),
-        with_extra("ALTER TABLE menu_items ADD COLUMN description text"),
-    );
+    let latest = add_tenant_migration(
+        &db,
+        "extra",
+        "ALTER TABLE menu_items ADD COLUMN description text",
+    )
+    .await;
+    let v2 = PgProvisioner::new(db.pool().clone());
     let report = v2.migrate_all().await.unwrap();
     assert_eq!((report.tenants, report.migrated), (3, 3));
     for tenant in &tenants {
@@ -59,7 +54,7 @@ async fn a_new_migration_reaches_every_tenant_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![v2.latest_version(); 3]);
+    assert_eq!(versions, vec![latest; 3]);
 
     let again = v2.migrate_all().await.unwrap();
     assert_eq!((again.tenants, again.migrated), (3, 0));
@@ -73,11 +68,14 @@ async fn a_failing_migration_leaves_the_tenant_untouched() {
     let db = TestDb::new().await;
     let v1 = PgProvisioner::new(db.pool().clone());
     let tenant = v1.provision(new_tenant("a.localhost")).await.unwrap();
-    let broken = PgProvisioner::with_tenant_migrations(
-        db.pool().clone(),
-        with_extra("ALTER TABLE menu_items ADD COLUMN description text; SELECT 1 / 0;"),
-    );
-    assert!(broken.migrate_all().await.is_err());
+    let before = tenant_migrations().len() as i32;
+    add_tenant_migration(
+        &db,
+        "extra",
+        "ALTER TABLE menu_items ADD COLUMN description text; SELECT 1 / 0;",
+    )
+    .await;
+    assert!(v1.migrate_all().await.is_err());
     assert!(!has_description(&db, &tenant).await);
     let version: i32 = scalar(
         &db.inspect().await,
@@ -85,7 +83,7 @@ async fn a_failing_migration_leaves_the_tenant_untouched() {
         &[],
     )
     .await;
-    assert_eq!(version, v1.latest_version());
+    assert_eq!(version, before);
     let history: i64 = scalar(
         &db.inspect().await,
         &format!(
@@ -99,11 +97,36 @@ async fn a_failing_migration_leaves_the_tenant_untouched() {
 }
 
 #[tokio::test]
-async fn public_migrations_can_run_again() {
+async fn installing_again_changes_nothing() {
     let db = TestDb::new().await;
-    let report = chameleon_postgres::migrate_public(db.pool()).await.unwrap();
+    let settings = chameleon_postgres::InstallSettings {
+        serving_role: super::support::SERVING_ROLE.to_owned(),
+        serving_password: None,
+    };
+    let report = chameleon_postgres::install(db.pool(), &settings)
+        .await
+        .unwrap();
     assert!(
         report.applied_migrations().is_empty(),
-        "the template was already migrated"
+        "the template was already installed"
     );
+}
+
+#[tokio::test]
+async fn an_edited_released_tenant_migration_is_refused() {
+    let db = TestDb::new().await;
+    db.inspect()
+        .await
+        .batch_execute(
+            "UPDATE chameleon_sys.tenant_migrations SET checksum = '1' WHERE version = 1",
+        )
+        .await
+        .unwrap();
+    let settings = chameleon_postgres::InstallSettings {
+        serving_role: super::support::SERVING_ROLE.to_owned(),
+        serving_password: None,
+    };
+    let refused = chameleon_postgres::install(db.pool(), &settings).await;
+    let message = format!("{:#}", refused.unwrap_err());
+    assert!(message.contains("must never be edited"), "{message}");
 }

@@ -10,11 +10,11 @@ use chameleon_core::service::Chameleon;
 use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use chameleon_postgres::provisioning::migrations::{
-    migrate_public_at, public_migrations_fingerprint,
+    migrations_fingerprint, store_tenant_migration,
 };
 use chameleon_postgres::{
-    DirectoryCacheSettings, MenuCacheSettings, PgDirectory, PgMenu, PgOrders, PgPool,
-    PgProvisioner, PgSettings,
+    DirectoryCacheSettings, InstallSettings, MenuCacheSettings, PgDirectory, PgMenu, PgOrders,
+    PgPool, PgProvisioner, PgSettings, install_at,
 };
 use chameleon_testkit::Template;
 use tokio_postgres::Client;
@@ -22,14 +22,28 @@ use tokio_postgres::Client;
 // The port contract's own set-up helpers serve these tests too.
 pub use chameleon_core::contract::{add_item, provision};
 
-/// Test databases start with the control plane migrated.
+/// The serving role of every test database (roles belong to the whole server, so they share
+/// it). The password only matters on a server that asks for one (the private test cluster).
+pub const SERVING_ROLE: &str = "chameleon_test_service";
+pub const SERVING_PASSWORD: &str = "chameleon-test-service-password";
+
+/// Test databases start with the control plane installed, as `chameleon migrate` does it.
 pub fn template() -> Template {
     Template {
         name: "chameleon_template",
-        fingerprint: public_migrations_fingerprint(),
-        build: |url| Box::pin(migrate_public_at(url)),
+        fingerprint: migrations_fingerprint(),
+        build: |url| {
+            Box::pin(async move {
+                let settings = InstallSettings {
+                    serving_role: SERVING_ROLE.to_owned(),
+                    serving_password: Some(SERVING_PASSWORD.to_owned()),
+                };
+                install_at(&url, &settings).await.map(drop)
+            })
+        },
         // Tenant roles are named like their schemas.
         roles_query: "SELECT schema_name FROM public.tenants",
+        after_clone: "GRANT CONNECT, CREATE ON DATABASE {database} TO chameleon_owner",
     }
 }
 
@@ -111,6 +125,35 @@ pub async fn count(db: &TestDb, schema: &str, table: &str) -> i64 {
         .await
         .expect("counting rows")
         .get(0)
+}
+
+/// Stores one more tenant migration, `V{n}__{name}` after the last one (what a new release of
+/// the binary would do through `chameleon migrate`).
+pub async fn add_tenant_migration(db: &TestDb, name: &str, sql: &str) -> i32 {
+    let client = db.inspect().await;
+    let latest: i32 = scalar(
+        &client,
+        "SELECT max(version) FROM chameleon_sys.tenant_migrations",
+        &[],
+    )
+    .await;
+    let version = latest + 1;
+    let migration =
+        refinery::Migration::unapplied(&format!("V{version}__{name}"), sql).expect("a migration");
+    store_tenant_migration(&client, &migration)
+        .await
+        .expect("storing a tenant migration");
+    version
+}
+
+/// The latest stored tenant migration.
+pub async fn latest_tenant_version(db: &TestDb) -> i32 {
+    scalar(
+        &db.inspect().await,
+        "SELECT max(version) FROM chameleon_sys.tenant_migrations",
+        &[],
+    )
+    .await
 }
 
 pub fn new_tenant(domain: &str) -> NewTenant {

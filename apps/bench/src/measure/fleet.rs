@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use chameleon_core::ports::{MigrationReport, TenantProvisioner as _};
-use chameleon_postgres::provisioning::migrations::{latest_version, tenant_migrations};
+use chameleon_postgres::provisioning::migrations::{
+    latest_version, store_tenant_migration, tenant_migrations,
+};
 use chameleon_postgres::{PgPool, PgProvisioner, PgSettings};
 use refinery::Migration;
 use serde::Deserialize;
@@ -168,34 +170,27 @@ impl Fleet {
         Ok(started.elapsed().as_secs_f64())
     }
 
-    /// `migrate_all` with `migrations`, timed.
-    async fn migrate_all(
-        &self,
-        migrations: Vec<Migration>,
-    ) -> anyhow::Result<(MigrationReport, f64)> {
+    /// `migrate_all`, timed.
+    async fn migrate_all(&self) -> anyhow::Result<(MigrationReport, f64)> {
         let mut settings = PgSettings::new(self.superuser_url.clone());
         settings.max_connections = 8;
-        let provisioner =
-            PgProvisioner::with_tenant_migrations(PgPool::new(&settings)?, migrations);
+        let provisioner = PgProvisioner::new(PgPool::new(&settings)?);
         let started = Instant::now();
         let report = provisioner.migrate_all().await?;
         let seconds = started.elapsed().as_secs_f64();
         Ok((report, seconds))
     }
 
-    fn with_new_migration() -> anyhow::Result<Vec<Migration>> {
-        let mut migrations = tenant_migrations();
-        let next = latest_version(&migrations) + 1;
-        migrations.push(Migration::unapplied(
+    /// `migrate_all` with one migration every tenant lacks: stored first, as a release that
+    /// adds a tenant migration would store it (`chameleon migrate`), untimed.
+    pub async fn migrate_all_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
+        let next = latest_version(&tenant_migrations()) + 1;
+        let migration = Migration::unapplied(
             &format!("V{next}__bench_item_descriptions"),
             "ALTER TABLE menu_items ADD COLUMN description text",
-        )?);
-        Ok(migrations)
-    }
-
-    /// `migrate_all` with one migration every tenant lacks.
-    pub async fn migrate_all_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
-        let (report, seconds) = self.migrate_all(Self::with_new_migration()?).await?;
+        )?;
+        store_tenant_migration(&self.superuser_db, &migration).await?;
+        let (report, seconds) = self.migrate_all().await?;
         if report.migrated != self.provisioned() {
             bail!(
                 "migrate_all migrated {} of {} tenants",
@@ -211,7 +206,7 @@ impl Fleet {
 
     /// `migrate_all` again: nothing to do.
     pub async fn migrate_all_noop(&self) -> anyhow::Result<MigrateTiming> {
-        let (report, seconds) = self.migrate_all(Self::with_new_migration()?).await?;
+        let (report, seconds) = self.migrate_all().await?;
         if report.migrated != 0 {
             bail!("a second migrate_all migrated {} tenants", report.migrated);
         }

@@ -11,6 +11,7 @@
 //! - [`fleet`]: the tenants: provisioned (timed), seeded, migrated.
 //! - [`wrk`] and [`pgbench`]: the load runs, each parsed into a [`Run`].
 //! - [`ceilings`]: nginx's static answers.
+//! - [`flood`]: a random-Host flood from one client beside a real tenant.
 //! - [`cpu`]: the CPU each process group spends over a run.
 //! - [`stats`]: percentiles and provisioning buckets.
 //! - [`machine`]: what the machine is, and a process's memory.
@@ -19,6 +20,7 @@ mod ceilings;
 mod config;
 mod cpu;
 mod fleet;
+mod flood;
 mod machine;
 mod pgbench;
 mod stack;
@@ -95,6 +97,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         }
         scaling_runs.push(scaling_point(config, target, tenants).await?);
     }
+    let flood = flood::measure(config, target, &fleet::domain(1)).await?;
     eprintln!("== migrate_all over {} tenants", fleet.provisioned());
     let migrate = fleet.migrate_all_with_new_migration().await?;
     let migrate_noop = fleet.migrate_all_noop().await?;
@@ -127,6 +130,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         migrate_all_tenants: migrate.tenants,
         migrate_all_s: round(migrate.seconds, 3),
         migrate_all_noop_s: round(migrate_noop.seconds, 4),
+        flood: Some(flood),
         reconstructed_from: None,
     })
 }

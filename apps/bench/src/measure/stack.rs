@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow, bail};
 use chameleon_stack::cluster::{self, Cluster};
 use chameleon_stack::stack::SERVICE_DATABASE;
-use chameleon_stack::{Database, Edge, ServerOptions, Stack, StackSettings, users};
+use chameleon_stack::{Database, Edge, EdgeLimits, ServerOptions, Stack, StackSettings, users};
 use tokio_postgres::config::Host;
 
 use super::config::Config;
@@ -51,6 +51,7 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
         ],
         // The load comes from one address, far above any per-client limit a restaurant
         // needs: limited, the edge would measure its own rejections.
+        edge_limits: EdgeLimits::unlimited(),
     })
 }
 
@@ -119,7 +120,11 @@ pub struct Target<'a> {
     /// As the superuser: seeding menus behind the service's back, and `migrate_all`, which
     /// only the owner of the tenant schemas (or a superuser) may run.
     pub superuser_url: String,
-    /// pgbench connects as the service does (the least-privileged serving role).
+    /// pgbench's login: the superuser. Its scripts switch to each tenant's role with
+    /// `SET LOCAL ROLE` as the service does, but pgbench prepares every statement of a script
+    /// before running the first, that is before the switch; the serving role may not even parse
+    /// a statement naming a tenant's table outside that tenant's transaction (it has no
+    /// privilege of its own on tenant schemas), the superuser may.
     pub pgbench_login: PgLogin,
 }
 
@@ -131,10 +136,8 @@ impl<'a> Target<'a> {
         let postmaster_pid = cluster
             .postmaster_pid()
             .context("the private cluster is not running")?;
-        let database_url = stack
-            .database_url()
-            .context("the stack has no database URL")?;
-        let pgbench_login = PgLogin::parse(database_url)?;
+        let superuser_url = cluster.superuser_url(SERVICE_DATABASE)?;
+        let pgbench_login = PgLogin::parse(&superuser_url)?;
         Ok(Target {
             base_url: format!("http://127.0.0.1:{}", stack.settings().port),
             api_url: format!("http://{}", backend.address()),
@@ -142,7 +145,7 @@ impl<'a> Target<'a> {
             service_pid: backend.pid(),
             postmaster_pid: postmaster_pid.unsigned_abs(),
             edge,
-            superuser_url: cluster.superuser_url(SERVICE_DATABASE)?,
+            superuser_url,
             pgbench_login,
         })
     }

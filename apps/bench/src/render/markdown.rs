@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::summary::{Endpoint, HotPath, Run, ScalingPoint, Summary};
+use crate::summary::{Endpoint, Flood, HotPath, Run, ScalingPoint, Summary};
 
 /// The whole page (without the generated-file notice, which [`super::documents`] adds).
 pub fn results(summary: &Summary) -> String {
@@ -13,6 +13,7 @@ pub fn results(summary: &Summary) -> String {
     scaling(&mut md, summary);
     provisioning(&mut md, summary);
     migrations(&mut md, summary);
+    flood(&mut md, summary);
     md
 }
 
@@ -226,6 +227,39 @@ fn migrations(md: &mut String, summary: &Summary) {
         summary.service_rss_mb, summary.took_s
     )
     .unwrap();
+}
+
+fn flood(md: &mut String, summary: &Summary) {
+    let Some(flood) = &summary.flood else {
+        return;
+    };
+    writeln!(md, "\n## A random-Host flood from one client\n").unwrap();
+    writeln!(md, "{}", flood_text(flood)).unwrap();
+}
+
+fn flood_text(flood: &Flood) -> String {
+    format!(
+        "wrk from this machine (one client address) asked for a host no tenant has on every \
+         request, {rps:.0} requests a second: {requests} requests, {not_found} answered 404, \
+         {too_many} answered 429. Transactions in the service's database over the flood, \
+         everything else included: {transactions}, so at most **{share:.3}%** of the flood \
+         reached PostgreSQL.\n\n\
+         | a real tenant's `GET /api/v1/store/config`, p99 | ms |\n|---|---:|\n\
+         | without a flood | {without:.2} |\n| during the flood | {during:.2} |\n\
+         | after it | {after:.2} |\n\n\
+         Answers other than 200 the real tenant got: {errors}. (On two CPUs the flood's own \
+         processing competes with the real tenant's: \"during\" is reported, not a target.)\n",
+        rps = flood.flood_rps,
+        requests = flood.flood_requests,
+        not_found = flood.flood_not_found,
+        too_many = flood.flood_too_many,
+        transactions = flood.database_transactions,
+        share = flood.share_reaching_postgres * 100.0,
+        without = flood.real_p99_ms_without,
+        during = flood.real_p99_ms_during,
+        after = flood.real_p99_ms_after,
+        errors = flood.real_errors,
+    )
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ const DEMO: [DemoTenant; 2] = [
 ];
 
 pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
-    let pool = super::connect(&database).await?;
+    let pool = super::connect(&database)?;
     let app = startup::service(pool, CacheSettings::default());
     let mut created = Vec::new();
     for demo in &DEMO {

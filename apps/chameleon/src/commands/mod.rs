@@ -5,19 +5,14 @@ pub mod migrate;
 pub mod provision;
 pub mod serve;
 
-use anyhow::Context as _;
 use chameleon_core::tenant::ManagerApiKey;
 use chameleon_postgres::PgPool;
 
 use crate::config::DatabaseArgs;
 
-/// The pool, with the control plane migrated.
-pub async fn connect(database: &DatabaseArgs) -> anyhow::Result<PgPool> {
-    let pool = PgPool::new(&database.settings()?)?;
-    chameleon_postgres::migrate_public(&pool)
-        .await
-        .context("migrating the control plane")?;
-    Ok(pool)
+/// The pool. The control plane must be installed (`chameleon migrate`).
+pub fn connect(database: &DatabaseArgs) -> anyhow::Result<PgPool> {
+    PgPool::new(&database.settings()?)
 }
 
 /// A fresh manager API key from the operating system's randomness.

@@ -18,7 +18,7 @@ pub async fn run(database: DatabaseArgs, args: ProvisionArgs) -> anyhow::Result<
             .map_err(|e| anyhow!("--primary-color: {e}"))?,
         font: Font::parse(&args.font).map_err(|e| anyhow!("--font: {e}"))?,
     };
-    let pool = super::connect(&database).await?;
+    let pool = super::connect(&database)?;
     let app = startup::service(pool, CacheSettings::default());
     let key = super::new_manager_key()?;
     let tenant = app

@@ -1,5 +1,5 @@
-//! `chameleon serve`: migrate (unless told not to), then serve the HTTP API until SIGINT or
-//! SIGTERM.
+//! `chameleon serve`: migrate (unless told not to, and only when its login may; see
+//! `migrate::at_start`), then serve the HTTP API until SIGINT or SIGTERM.
 
 use std::sync::Arc;
 
@@ -15,18 +15,8 @@ use crate::config::{DatabaseArgs, ServeArgs};
 
 pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     if !args.no_migrate {
-        // On a pool of its own, closed when done: the serving pool is per worker thread.
-        let pool = super::connect(&database).await?;
-        let report = startup::service(pool.clone(), args.caches())
-            .migrate_all_tenants()
-            .await
-            .context("migrating tenant schemas")?;
-        pool.close();
-        tracing::info!(
-            tenants = report.tenants,
-            migrated = report.migrated,
-            "tenant schemas up to date"
-        );
+        // On pools of their own, closed when done: the serving pool is per worker thread.
+        super::migrate::at_start(&database).await?;
     }
     let workers = args
         .api_workers

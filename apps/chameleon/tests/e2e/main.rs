@@ -3,5 +3,6 @@
 
 mod edge;
 mod leakage;
+mod security;
 mod stack;
 mod storefront;

@@ -7,10 +7,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chameleon_postgres::provisioning::migrations::{
-    migrate_public_at, public_migrations_fingerprint,
-};
-use chameleon_stack::{Backend, BackendSettings, Edge, EdgeSettings};
+use chameleon_postgres::provisioning::migrations::migrations_fingerprint;
+use chameleon_postgres::{InstallSettings, install_at};
+use chameleon_stack::{Backend, BackendSettings, Edge, EdgeLimits, EdgeSettings};
 use chameleon_testkit::{Template, TestDb};
 use chameleon_wire::{MenuItem, ProvisionedTenant};
 use reqwest::{Client, RequestBuilder, StatusCode};
@@ -19,13 +18,27 @@ use uuid::Uuid;
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789abcdef0123";
 
-/// Test databases start with the control plane migrated.
+/// The role the backend serves as, exactly as `make run` sets it up (a shared name: roles belong
+/// to the whole server).
+pub const SERVING_ROLE: &str = "chameleon_test_service";
+pub const SERVING_PASSWORD: &str = "chameleon-test-service-password";
+
+/// Test databases start with the control plane installed, as `chameleon migrate` does it.
 pub fn template() -> Template {
     Template {
         name: "chameleon_template",
-        fingerprint: public_migrations_fingerprint(),
-        build: |url| Box::pin(migrate_public_at(url)),
+        fingerprint: migrations_fingerprint(),
+        build: |url| {
+            Box::pin(async move {
+                let settings = InstallSettings {
+                    serving_role: SERVING_ROLE.to_owned(),
+                    serving_password: Some(SERVING_PASSWORD.to_owned()),
+                };
+                install_at(&url, &settings).await.map(drop)
+            })
+        },
         roles_query: "SELECT schema_name FROM public.tenants",
+        after_clone: "GRANT CONNECT, CREATE ON DATABASE {database} TO chameleon_owner",
     }
 }
 
@@ -52,6 +65,11 @@ pub fn repo_root() -> PathBuf {
 impl Stack {
     /// The stack serving the storefront build in `web_root`, or a placeholder page when `None`.
     pub async fn start(web_root: Option<&Path>) -> Stack {
+        Self::start_with(web_root, EdgeLimits::default()).await
+    }
+
+    /// [`Stack::start`] with the edge's limits of the caller's.
+    pub async fn start_with(web_root: Option<&Path>, limits: EdgeLimits) -> Stack {
         let db = TestDb::new(&template()).await;
         let dir = std::env::temp_dir().join(format!("chameleon-e2e-{}", Uuid::new_v4().simple()));
         fs::create_dir_all(&dir).unwrap();
@@ -71,7 +89,8 @@ impl Stack {
         let (port, api_port) = (free_port(), free_port());
         let backend = Backend::start(&BackendSettings {
             bin: PathBuf::from(env!("CARGO_BIN_EXE_chameleon")),
-            database_url: db.url().to_owned(),
+            // The backend connects as the serving role, never as the administrator.
+            database_url: db.url_as(SERVING_ROLE, SERVING_PASSWORD),
             admin_token: ADMIN_TOKEN.to_owned(),
             host: "127.0.0.1".to_owned(),
             port: api_port,
@@ -87,13 +106,14 @@ impl Stack {
         })
         .await
         .expect("starting the backend");
-        // `serve --no-migrate`: the test database is migrated by its template already.
+        // `serve --no-migrate`: the test database is installed by its template already.
         let edge = Edge::start(&EdgeSettings {
             dir: dir.join("nginx"),
             port,
             backends: vec![backend.address().to_owned()],
             web_root,
             template: repo_root().join("deploy/nginx/nginx.conf.template"),
+            limits,
         })
         .await
         .expect("starting nginx (apt install nginx; `make test` does)");

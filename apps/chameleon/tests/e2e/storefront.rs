@@ -19,6 +19,7 @@ use super::stack::{Stack, free_port, repo_root};
 struct Browser {
     client: Client,
     driver: Child,
+    driver_url: String,
     profile: PathBuf,
 }
 
@@ -36,6 +37,8 @@ impl Browser {
         let profile =
             std::env::temp_dir().join(format!("chameleon-chromium-{}", Uuid::new_v4().simple()));
         let capabilities = json!({
+            // The console, so a test can tell the page broke no Content-Security-Policy rule.
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": [
@@ -60,6 +63,7 @@ impl Browser {
                     return Browser {
                         client,
                         driver,
+                        driver_url: url,
                         profile,
                     };
                 }
@@ -68,6 +72,43 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("chromedriver did not start a session: {last_error:?}");
+    }
+}
+
+impl Browser {
+    /// What the page printed to the console since the last call (chromedriver's log endpoint).
+    async fn console(&self) -> Vec<String> {
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let entries: Value = reqwest::Client::new()
+            .post(format!("{}/session/{session}/se/log", self.driver_url))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        entries["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Fails if the console shows any Content-Security-Policy violation.
+    async fn assert_no_csp_violation(&self, page: &str) {
+        let violations: Vec<String> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|line| line.contains("Content Security Policy") || line.contains("Refused to"))
+            .collect();
+        assert!(
+            violations.is_empty(),
+            "{page} broke the Content-Security-Policy: {violations:#?}"
+        );
     }
 }
 
@@ -223,6 +264,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
         assert_eq!(button, json!(shop.rgb));
         let font = js(b, "return getComputedStyle(document.querySelector('[data-testid=tenant-name]')).fontFamily").await;
         assert!(font.as_str().unwrap().contains("Georgia"), "{font}");
+        browser.assert_no_csp_violation(&shop.tenant.domain).await;
 
         let slug = shop.tenant.domain.split('.').next().unwrap().to_owned();
         std::fs::write(
@@ -478,4 +520,5 @@ async fn swagger_ui_authorizes_and_tries_an_operation_out_through_nginx() {
         b.screenshot().await.unwrap(),
     )
     .unwrap();
+    browser.assert_no_csp_violation("Swagger UI").await;
 }

@@ -1,0 +1,221 @@
+//! Installing the control plane: the roles, the control-plane migrations, the stored tenant
+//! migrations and the serving role's grants (`docs/database-roles.md`).
+//!
+//! This runs as a login that may create roles: a superuser, or a `CREATEROLE` role that owns the
+//! database (what `chameleon migrate` is given; `make run` gives it the private cluster's
+//! superuser). The service itself then connects as the serving role, which can do none of it.
+
+use anyhow::{Context as _, bail};
+use refinery::Report;
+use tokio_postgres::Client;
+
+use super::migrations::{run_public, store_tenant_migration, tenant_migrations};
+use crate::pool::PgPool;
+
+/// The NOLOGIN role that owns the control plane, every tenant schema and every tenant table,
+/// and runs the SECURITY DEFINER functions that provision tenants. Nobody logs in as it.
+pub const OWNER_ROLE: &str = "chameleon_owner";
+
+/// Session advisory lock key held while installing, so two instances starting at once do not
+/// race. ("chamelon" in ASCII.)
+const INSTALL_LOCK: i64 = 0x6368_616d_656c_6f6e;
+
+/// Who serves requests.
+#[derive(Clone)]
+pub struct InstallSettings {
+    /// The role the service connects as: created if missing, stripped of every attribute that
+    /// could escalate, made a member of every tenant role.
+    pub serving_role: String,
+    /// Its password, set (or changed) when given.
+    pub serving_password: Option<String>,
+}
+
+impl std::fmt::Debug for InstallSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstallSettings")
+            .field("serving_role", &self.serving_role)
+            .field(
+                "serving_password",
+                &self.serving_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// What the login running the install may do.
+struct Installer {
+    name: String,
+    superuser: bool,
+    create_role: bool,
+}
+
+/// Brings the control plane to the latest version and names the serving role. Idempotent.
+pub async fn install(pool: &PgPool, settings: &InstallSettings) -> anyhow::Result<Report> {
+    let mut conn = pool.get().await?;
+    let client = conn.client_mut();
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&INSTALL_LOCK])
+        .await
+        .context("waiting for the migration lock")?;
+    let installed = install_locked(client, settings).await;
+    // On a failure the connection is in no transaction (every step commits on its own), so the
+    // unlock and RESET go through either way.
+    let _ = client.batch_execute("RESET ROLE").await;
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&INSTALL_LOCK])
+        .await
+        .context("releasing the migration lock")?;
+    installed
+}
+
+/// [`install`] on a pool of its own to `url`, closed when done (test support builds its template
+/// databases with it).
+pub async fn install_at(url: &str, settings: &InstallSettings) -> anyhow::Result<Report> {
+    let pool = PgPool::new(&crate::pool::PgSettings::new(url))?;
+    let report = install(&pool, settings).await;
+    pool.close();
+    report
+}
+
+async fn install_locked(client: &mut Client, settings: &InstallSettings) -> anyhow::Result<Report> {
+    let row = client
+        .query_one(
+            "SELECT current_user::text, rolsuper, rolcreaterole FROM pg_roles \
+             WHERE rolname = current_user",
+            &[],
+        )
+        .await?;
+    let installer = Installer {
+        name: row.get(0),
+        superuser: row.get(1),
+        create_role: row.get(2),
+    };
+    if !installer.superuser && !installer.create_role {
+        bail!(
+            "installing needs a superuser or a CREATEROLE role that owns the database; {} is neither \
+             (see docs/database-roles.md)",
+            installer.name
+        );
+    }
+    ensure_owner(client, &installer).await?;
+    ensure_serving_role(client, &installer, settings).await?;
+    client
+        .batch_execute(&format!("SET ROLE {OWNER_ROLE}"))
+        .await
+        .context("switching to the owner role")?;
+    let report = run_public(client).await?;
+    for migration in tenant_migrations() {
+        store_tenant_migration(client, &migration).await?;
+    }
+    client
+        .execute(
+            "SELECT chameleon_sys.grant_serving($1)",
+            &[&settings.serving_role],
+        )
+        .await
+        .context("granting the serving role what it needs")?;
+    Ok(report)
+}
+
+/// The owner role, able to create schemas in this database, and the installer able to become it.
+async fn ensure_owner(client: &Client, installer: &Installer) -> anyhow::Result<()> {
+    let exists = role_exists(client, OWNER_ROLE).await?;
+    let verb = if exists { "ALTER" } else { "CREATE" };
+    client
+        .batch_execute(&format!(
+            "{verb} ROLE {OWNER_ROLE} NOLOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
+        ))
+        .await
+        .context("creating the owner role")?;
+    if !installer.superuser {
+        client
+            .batch_execute(&format!("GRANT {OWNER_ROLE} TO CURRENT_USER"))
+            .await
+            .context("letting the installer act as the owner role")?;
+    }
+    client
+        .batch_execute(&format!(
+            "DO $$ BEGIN
+                 EXECUTE format('GRANT CONNECT, CREATE ON DATABASE %I TO {OWNER_ROLE}', current_database());
+             END $$;
+             GRANT USAGE, CREATE ON SCHEMA public TO {OWNER_ROLE};
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+        ))
+        .await
+        .context("letting the owner role create schemas")?;
+    Ok(())
+}
+
+/// The serving role: created if missing, and never more than a login.
+async fn ensure_serving_role(
+    client: &Client,
+    installer: &Installer,
+    settings: &InstallSettings,
+) -> anyhow::Result<()> {
+    let role = settings.serving_role.as_str();
+    if role == installer.name {
+        // A service run as the installing login itself (a test server's superuser): nothing to
+        // create or take away.
+        return Ok(());
+    }
+    let verb = if role_exists(client, role).await? {
+        "ALTER"
+    } else {
+        "CREATE"
+    };
+    let password = match &settings.serving_password {
+        Some(password) => client
+            .query_one("SELECT format(' PASSWORD %L', $1::text)", &[password])
+            .await?
+            .get::<_, String>(0),
+        None => String::new(),
+    };
+    let statement: String = client
+        .query_one(
+            &format!(
+                "SELECT format('{verb} ROLE %I LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE \
+                 NOREPLICATION NOBYPASSRLS', $1::text)"
+            ),
+            &[&role],
+        )
+        .await?
+        .get(0);
+    client
+        .batch_execute(&format!(
+            "SET password_encryption = 'scram-sha-256'; {statement}{password}"
+        ))
+        .await
+        .with_context(|| format!("making {role} a serving role"))?;
+    // An earlier version ran the service as a role that owned the control plane and every
+    // tenant schema. Ownership moves to the owner role, or the serving role would keep it.
+    let owns_here: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspowner = to_regrole($1)) \
+                 OR EXISTS (SELECT FROM pg_class WHERE relowner = to_regrole($1))",
+            &[&role],
+        )
+        .await?
+        .get(0);
+    if owns_here {
+        client
+            .batch_execute(
+                &client
+                    .query_one(
+                        &format!("SELECT format('REASSIGN OWNED BY %I TO {OWNER_ROLE}', $1::text)"),
+                        &[&role],
+                    )
+                    .await?
+                    .get::<_, String>(0),
+            )
+            .await
+            .with_context(|| format!("moving what {role} owns to {OWNER_ROLE}"))?;
+    }
+    Ok(())
+}
+
+async fn role_exists(client: &Client, role: &str) -> anyhow::Result<bool> {
+    Ok(client
+        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+        .await?
+        .is_some())
+}
