@@ -10,14 +10,15 @@ use std::collections::HashSet;
 use futures_util::future::join_all;
 use uuid::Uuid;
 
+use crate::idempotency::{IdempotencyKey, KeyReused};
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
 use crate::order::{
-    CustomerName, OrderId, OrderLines, OrderRejection, OrderRequest, OrderStatus, Quantity,
-    StatusChangeRefused,
+    CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderPage, OrderRejection, OrderRequest,
+    OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused,
 };
 use crate::ports::{
-    ChangeOrderStatusError, DeleteMenuItemError, PlaceOrderError, Ports, ProvisionTenantError,
-    UpdateMenuItemError,
+    ChangeOrderStatusError, DeleteMenuItemError, PlaceOrderError, Placement, Ports,
+    ProvisionTenantError, UpdateMenuItemError,
 };
 use crate::service::Chameleon;
 use crate::tenant::{Domain, ManagerApiKey, NewTenant, SchemaName, Tenant, TenantId, TenantName};
@@ -46,6 +47,10 @@ macro_rules! port_contract_tests {
             orders_are_isolated_between_tenants,
             migrating_up_to_date_tenants_changes_nothing,
             a_rotated_manager_key_replaces_the_old_one_at_once,
+            an_idempotency_key_places_once_and_replays_the_first_answer,
+            a_key_used_for_another_order_is_refused_and_keys_are_per_tenant,
+            concurrent_requests_under_one_key_place_one_order,
+            orders_are_paged_newest_first_with_a_cursor_and_a_status,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -99,16 +104,38 @@ pub async fn add_item<P: Ports>(
     .expect("creating a menu item")
 }
 
-fn order(lines: &[(MenuItemId, i64)]) -> OrderRequest {
-    OrderRequest {
-        customer: CustomerName::parse("John Doe").expect("test customer"),
-        lines: OrderLines::parse(
-            lines
-                .iter()
-                .map(|(id, qty)| (*id, Quantity::try_from(*qty).expect("test quantity"))),
-        )
-        .expect("test lines"),
+fn order(lines: &[(MenuItemId, i64)]) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        order: OrderRequest {
+            customer: CustomerName::parse("John Doe").expect("test customer"),
+            lines: OrderLines::parse(
+                lines
+                    .iter()
+                    .map(|(id, qty)| (*id, Quantity::try_from(*qty).expect("test quantity"))),
+            )
+            .expect("test lines"),
+        },
+        idempotency_key: None,
     }
+}
+
+fn keyed(lines: &[(MenuItemId, i64)], key: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        idempotency_key: Some(IdempotencyKey::parse(key).expect("test key")),
+        ..order(lines)
+    }
+}
+
+/// Every order of `tenant`, newest first (one page of the largest size).
+pub async fn all_orders<P: Ports>(app: &Chameleon<P>, tenant: &Tenant) -> Vec<Order> {
+    let page = OrderPage {
+        limit: PageLimit::try_from(100).expect("a page size"),
+        ..OrderPage::default()
+    };
+    app.list_orders(tenant, page)
+        .await
+        .expect("listing orders")
+        .items
 }
 
 fn names(items: &[MenuItem]) -> Vec<&str> {
@@ -285,7 +312,8 @@ pub async fn orders_are_priced_from_stored_prices<P: Ports>(app: &Chameleon<P>) 
     let placed = app
         .place_order(&tenant, order(&[(burger.id, 2), (fries.id, 1)]))
         .await
-        .unwrap();
+        .unwrap()
+        .into_order();
     assert_eq!(placed.status, OrderStatus::Pending);
     assert_eq!(placed.total_cents, 2 * 900 + 350);
     assert_eq!(placed.customer.as_str(), "John Doe");
@@ -298,7 +326,7 @@ pub async fn orders_are_priced_from_stored_prices<P: Ports>(app: &Chameleon<P>) 
         lines,
         vec![(burger.id, "Burger", 900, 2), (fries.id, "Fries", 350, 1)]
     );
-    assert_eq!(app.list_orders(&tenant).await.unwrap(), vec![placed]);
+    assert_eq!(all_orders(app, &tenant).await, vec![placed]);
 }
 
 pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P: Ports>(
@@ -341,8 +369,8 @@ pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P:
         Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem(id))) if id == off.id
     ));
 
-    assert!(app.list_orders(&a).await.unwrap().is_empty());
-    assert!(app.list_orders(&b).await.unwrap().is_empty());
+    assert!(all_orders(app, &a).await.is_empty());
+    assert!(all_orders(app, &b).await.is_empty());
 }
 
 pub async fn orders_are_listed_newest_first<P: Ports>(app: &Chameleon<P>) {
@@ -354,14 +382,13 @@ pub async fn orders_are_listed_newest_first<P: Ports>(app: &Chameleon<P>) {
             app.place_order(&tenant, order(&[(burger.id, qty)]))
                 .await
                 .unwrap()
+                .into_order()
                 .id,
         );
     }
     placed.reverse();
-    let listed: Vec<OrderId> = app
-        .list_orders(&tenant)
+    let listed: Vec<OrderId> = all_orders(app, &tenant)
         .await
-        .unwrap()
         .iter()
         .map(|o| o.id)
         .collect();
@@ -372,7 +399,11 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
     let a = provision(app, "a.com").await;
     let b = provision(app, "b.com").await;
     let burger = add_item(app, &a, "Burger", 900).await;
-    let placed = app.place_order(&a, order(&[(burger.id, 1)])).await.unwrap();
+    let placed = app
+        .place_order(&a, order(&[(burger.id, 1)]))
+        .await
+        .unwrap()
+        .into_order();
 
     assert!(matches!(
         app.confirm_order(&b, placed.id).await,
@@ -394,10 +425,7 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
         app.confirm_order(&a, ghost).await,
         Err(ChangeOrderStatusError::NotFound(_))
     ));
-    assert_eq!(
-        app.list_orders(&a).await.unwrap()[0].status,
-        OrderStatus::Confirmed
-    );
+    assert_eq!(all_orders(app, &a).await[0].status, OrderStatus::Confirmed);
 }
 
 pub async fn an_order_keeps_its_snapshot_when_the_menu_changes<P: Ports>(app: &Chameleon<P>) {
@@ -406,7 +434,8 @@ pub async fn an_order_keeps_its_snapshot_when_the_menu_changes<P: Ports>(app: &C
     let placed = app
         .place_order(&tenant, order(&[(burger.id, 1)]))
         .await
-        .unwrap();
+        .unwrap()
+        .into_order();
     app.update_menu_item(
         &tenant,
         burger.id,
@@ -419,7 +448,7 @@ pub async fn an_order_keeps_its_snapshot_when_the_menu_changes<P: Ports>(app: &C
     .await
     .unwrap();
     app.delete_menu_item(&tenant, burger.id).await.unwrap();
-    let stored = app.list_orders(&tenant).await.unwrap();
+    let stored = all_orders(app, &tenant).await;
     assert_eq!(stored, vec![placed]);
     assert_eq!(stored[0].items[0].name.as_str(), "Burger");
     assert_eq!(stored[0].total_cents, 900);
@@ -430,9 +459,13 @@ pub async fn orders_are_isolated_between_tenants<P: Ports>(app: &Chameleon<P>) {
     let b = provision(app, "b.com").await;
     let burger = add_item(app, &a, "Burger", 900).await;
     add_item(app, &b, "Salad", 700).await;
-    let placed = app.place_order(&a, order(&[(burger.id, 1)])).await.unwrap();
-    assert_eq!(app.list_orders(&a).await.unwrap(), vec![placed]);
-    assert!(app.list_orders(&b).await.unwrap().is_empty());
+    let placed = app
+        .place_order(&a, order(&[(burger.id, 1)]))
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(all_orders(app, &a).await, vec![placed]);
+    assert!(all_orders(app, &b).await.is_empty());
 }
 
 pub async fn migrating_up_to_date_tenants_changes_nothing<P: Ports>(app: &Chameleon<P>) {
@@ -481,4 +514,151 @@ pub async fn a_rotated_manager_key_replaces_the_old_one_at_once<P: Ports>(app: &
         app.rotate_manager_key(&nobody, new_key.hash()).await,
         Err(crate::ports::UpdateTenantError::NotFound(id)) if id == ghost
     ));
+}
+
+pub async fn an_idempotency_key_places_once_and_replays_the_first_answer<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let first = app
+        .place_order(&tenant, keyed(&[(burger.id, 2)], "checkout-1"))
+        .await
+        .unwrap();
+    let Placement::Placed(placed) = first else {
+        panic!("the first request was not placed: {first:?}");
+    };
+    // The same order written another way is the same request.
+    let again = app
+        .place_order(
+            &tenant,
+            keyed(&[(burger.id, 1), (burger.id, 1)], "checkout-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, Placement::Replayed(placed.clone()));
+    assert_eq!(all_orders(app, &tenant).await, vec![placed.clone()]);
+
+    // Even once the order has moved on, a replay answers as the first answer did.
+    app.confirm_order(&tenant, placed.id).await.unwrap();
+    let later = app
+        .place_order(&tenant, keyed(&[(burger.id, 2)], "checkout-1"))
+        .await
+        .unwrap();
+    assert_eq!(later, Placement::Replayed(placed));
+    // Without a key, every request is an order of its own.
+    app.place_order(&tenant, order(&[(burger.id, 2)]))
+        .await
+        .unwrap();
+    app.place_order(&tenant, order(&[(burger.id, 2)]))
+        .await
+        .unwrap();
+    assert_eq!(all_orders(app, &tenant).await.len(), 3);
+}
+
+pub async fn a_key_used_for_another_order_is_refused_and_keys_are_per_tenant<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let burger = add_item(app, &a, "Burger", 900).await;
+    let salad = add_item(app, &b, "Salad", 700).await;
+    app.place_order(&a, keyed(&[(burger.id, 1)], "k"))
+        .await
+        .unwrap();
+    let other = app.place_order(&a, keyed(&[(burger.id, 3)], "k")).await;
+    assert!(
+        matches!(other, Err(PlaceOrderError::KeyReused(KeyReused))),
+        "{other:?}"
+    );
+    assert_eq!(
+        all_orders(app, &a).await.len(),
+        1,
+        "nothing more was stored"
+    );
+    // A rejected order stores no key either.
+    let ghost = MenuItemId::from_uuid(Uuid::from_u128(3));
+    assert!(
+        app.place_order(&a, keyed(&[(ghost, 1)], "k2"))
+            .await
+            .is_err()
+    );
+    let fixed = app.place_order(&a, keyed(&[(burger.id, 1)], "k2")).await;
+    assert!(matches!(fixed, Ok(Placement::Placed(_))), "{fixed:?}");
+    // B's keys are B's own.
+    let placed_b = app.place_order(&b, keyed(&[(salad.id, 1)], "k")).await;
+    assert!(matches!(placed_b, Ok(Placement::Placed(_))), "{placed_b:?}");
+}
+
+pub async fn concurrent_requests_under_one_key_place_one_order<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let attempts = join_all(
+        (0..6).map(|_| app.place_order(&tenant, keyed(&[(burger.id, 1)], "double-click"))),
+    )
+    .await;
+    let placed = attempts
+        .iter()
+        .filter(|a| matches!(a, Ok(Placement::Placed(_))))
+        .count();
+    assert_eq!(placed, 1, "{attempts:?}");
+    let stored = all_orders(app, &tenant).await;
+    assert_eq!(stored.len(), 1);
+    for attempt in attempts {
+        assert_eq!(attempt.unwrap().into_order().id, stored[0].id);
+    }
+}
+
+pub async fn orders_are_paged_newest_first_with_a_cursor_and_a_status<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let mut placed = Vec::new();
+    for qty in 1..=5 {
+        placed.push(
+            app.place_order(&tenant, order(&[(burger.id, qty)]))
+                .await
+                .unwrap()
+                .into_order(),
+        );
+    }
+    app.confirm_order(&tenant, placed[1].id).await.unwrap();
+    app.confirm_order(&tenant, placed[3].id).await.unwrap();
+    let newest_first: Vec<OrderId> = placed.iter().rev().map(|o| o.id).collect();
+
+    let mut seen = Vec::new();
+    let mut after: Option<OrderCursor> = None;
+    for expected_len in [2, 2, 1] {
+        let page = app
+            .list_orders(
+                &tenant,
+                OrderPage {
+                    limit: PageLimit::try_from(2).unwrap(),
+                    after,
+                    status: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), expected_len);
+        seen.extend(page.items.iter().map(|o| o.id));
+        after = page.next;
+    }
+    assert_eq!(after, None, "the last page says so");
+    assert_eq!(seen, newest_first);
+
+    let confirmed = app
+        .list_orders(
+            &tenant,
+            OrderPage {
+                status: Some(OrderStatus::Confirmed),
+                ..OrderPage::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<OrderId> = confirmed.items.iter().map(|o| o.id).collect();
+    assert_eq!(ids, vec![placed[3].id, placed[1].id]);
+    assert_eq!(confirmed.next, None);
 }

@@ -15,10 +15,12 @@
 //! - [`theme`]: the "Chameleon" theme: colour, font and the CSS block generated from them.
 //! - [`menu`]: menu items and their validated fields.
 //! - [`order`]: orders, their lines, pricing with checked arithmetic and the status lifecycle.
+//! - [`idempotency`]: keys that make retried order placements take effect once.
 //! - [`ports`]: the traits adapters implement, one error enum per operation.
 //! - [`service`]: the use cases, generic over the ports.
 //! - `contract` (feature `contract`): the port-contract suite every adapter runs.
 
+pub mod idempotency;
 pub mod menu;
 pub mod order;
 pub mod ports;

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
 use crate::text::{TextError, parse_line};
 
@@ -214,6 +215,13 @@ pub struct OrderRequest {
     pub lines: OrderLines,
 }
 
+/// An order request with the client's `Idempotency-Key`, if it sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceOrderRequest {
+    pub order: OrderRequest,
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
 /// One line of a placed order: a snapshot of the item's name and price at order time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderItem {
@@ -242,6 +250,7 @@ pub struct NewOrder {
     customer: CustomerName,
     items: Vec<OrderItem>,
     total_cents: i64,
+    idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
 }
 
 impl NewOrder {
@@ -276,7 +285,23 @@ impl NewOrder {
             customer: request.customer.clone(),
             items,
             total_cents: total,
+            idempotency: None,
         })
+    }
+
+    /// The same order, stored under `key` with `fingerprint` of the request that asked for it.
+    pub fn with_idempotency(
+        mut self,
+        key: IdempotencyKey,
+        fingerprint: RequestFingerprint,
+    ) -> Self {
+        self.idempotency = Some((key, fingerprint));
+        self
+    }
+
+    /// The key (and the request's fingerprint) to store the order under, if any.
+    pub fn idempotency(&self) -> Option<&(IdempotencyKey, RequestFingerprint)> {
+        self.idempotency.as_ref()
     }
 
     pub fn customer(&self) -> &CustomerName {
@@ -300,6 +325,109 @@ impl NewOrder {
             total_cents: self.total_cents,
             items: self.items,
             created_at,
+        }
+    }
+}
+
+/// Where a page of orders starts: just after the order with this creation time and id (orders
+/// are listed newest first, ties broken by id, descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderCursor {
+    pub created_at: SystemTime,
+    pub id: OrderId,
+}
+
+impl OrderCursor {
+    /// The cursor that continues after `order`.
+    pub fn after(order: &Order) -> Self {
+        Self {
+            created_at: order.created_at,
+            id: order.id,
+        }
+    }
+}
+
+/// How many orders a page holds: 1 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(u8);
+
+impl PageLimit {
+    pub const MAX: u8 = 100;
+    pub const DEFAULT: PageLimit = PageLimit(50);
+
+    pub fn get(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+impl TryFrom<i64> for PageLimit {
+    type Error = PageLimitError;
+
+    fn try_from(limit: i64) -> Result<Self, PageLimitError> {
+        u8::try_from(limit)
+            .ok()
+            .filter(|l| (1..=Self::MAX).contains(l))
+            .map(Self)
+            .ok_or(PageLimitError(limit))
+    }
+}
+
+/// The limit is outside 1 to 100.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("limit must be a whole number from 1 to 100, got {0}")]
+pub struct PageLimitError(pub i64);
+
+/// Which orders a listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderPage {
+    pub limit: PageLimit,
+    /// Start after this order; `None`: from the newest.
+    pub after: Option<OrderCursor>,
+    /// Only orders with this status.
+    pub status: Option<OrderStatus>,
+}
+
+impl Default for OrderPage {
+    fn default() -> Self {
+        Self {
+            limit: PageLimit::DEFAULT,
+            after: None,
+            status: None,
+        }
+    }
+}
+
+impl OrderPage {
+    /// Whether `order` belongs to this page's listing (status, and after the cursor).
+    pub fn admits(&self, order: &Order) -> bool {
+        self.status.is_none_or(|status| order.status == status)
+            && self
+                .after
+                .is_none_or(|after| (order.created_at, order.id) < (after.created_at, after.id))
+    }
+}
+
+/// One page of orders, newest first, and where the next one starts (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderList {
+    pub items: Vec<Order>,
+    pub next: Option<OrderCursor>,
+}
+
+impl OrderList {
+    /// A page from the `limit + 1` newest admitted orders an adapter read: the extra one, if
+    /// there, only tells that another page follows.
+    pub fn from_lookahead(mut orders: Vec<Order>, limit: PageLimit) -> Self {
+        let more = orders.len() > limit.get();
+        orders.truncate(limit.get());
+        let next = if more {
+            orders.last().map(OrderCursor::after)
+        } else {
+            None
+        };
+        Self {
+            items: orders,
+            next,
         }
     }
 }

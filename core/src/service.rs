@@ -8,13 +8,17 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::idempotency::{self, RequestFingerprint};
 use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
-use crate::order::{NewOrder, Order, OrderId, OrderRequest, OrderStatus};
+use crate::order::{
+    NewOrder, Order, OrderId, OrderList, OrderPage, OrderStatus, PlaceOrderRequest,
+};
 use crate::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
+    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
+    UpdateMenuItemError, UpdateTenantError,
 };
 use crate::tenant::{Domain, ManagerKeyHash, NewTenant, Tenant, TenantId, TenantName};
 use crate::theme::Theme;
@@ -111,15 +115,35 @@ impl<P: Ports> Chameleon<P> {
 
     /// Places a guest order, priced from the prices stored when it is placed: the repository
     /// reads the items in the transaction that stores the order, and core prices them there.
+    /// With an `Idempotency-Key`, a retry of the same request answers as the first did and
+    /// places nothing (see [`idempotency`]).
     pub async fn place_order(
         &self,
         tenant: &Tenant,
-        request: OrderRequest,
-    ) -> Result<Order, PlaceOrderError> {
-        let wanted: Vec<MenuItemId> = request.lines.item_ids().collect();
-        self.orders
-            .place(tenant, &wanted, |stored| NewOrder::price(&request, stored))
-            .await
+        request: PlaceOrderRequest,
+    ) -> Result<Placement, PlaceOrderError> {
+        let PlaceOrderRequest {
+            order,
+            idempotency_key,
+        } = request;
+        let wanted: Vec<MenuItemId> = order.lines.item_ids().collect();
+        let fingerprint = RequestFingerprint::of(&order);
+        let placing = Placing {
+            wanted: &wanted,
+            key: idempotency_key.as_ref(),
+            judge_prior: |prior: &_| Ok(idempotency::judge(prior, &fingerprint)?),
+            price: |stored: &[_]| {
+                let new = NewOrder::price(&order, stored)?;
+                Ok(match &idempotency_key {
+                    Some(key) => new.with_idempotency(key.clone(), fingerprint),
+                    None => new,
+                })
+            },
+        };
+        Ok(match self.orders.place(tenant, placing).await? {
+            Placement::Replayed(order) => Placement::Replayed(idempotency::first_answer(order)),
+            placed => placed,
+        })
     }
 
     // --- manager ------------------------------------------------------------------------------
@@ -176,8 +200,13 @@ impl<P: Ports> Chameleon<P> {
         self.menu.delete(tenant, id).await
     }
 
-    pub async fn list_orders(&self, tenant: &Tenant) -> Result<Vec<Order>, ListOrdersError> {
-        self.orders.list(tenant).await
+    /// One page of the tenant's orders, newest first.
+    pub async fn list_orders(
+        &self,
+        tenant: &Tenant,
+        page: OrderPage,
+    ) -> Result<OrderList, ListOrdersError> {
+        self.orders.list(tenant, page).await
     }
 
     /// Confirms a PENDING order; any other status is refused and nothing changes.

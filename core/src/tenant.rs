@@ -138,6 +138,17 @@ impl Domain {
         Ok(Self(ascii))
     }
 
+    /// Parses a domain as an API client registers one: what [`Domain::parse`] takes, but ASCII
+    /// only (an international name in its punycode form, `xn--bcher-kva.example`) and without
+    /// surrounding white space. This is exactly what the OpenAPI document's pattern for
+    /// `domain` admits.
+    pub fn parse_name(raw: &str) -> Result<Self, DomainError> {
+        if !raw.is_ascii() || raw.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Err(DomainError::BadCharacter);
+        }
+        Self::parse(raw)
+    }
+
     fn check_hostname(host: &str) -> Result<(), DomainError> {
         if host.is_empty() {
             return Err(DomainError::Empty);
@@ -385,6 +396,31 @@ mod tests {
         ]
         .join(".");
         assert_eq!(Domain::parse(&long).unwrap_err(), DomainError::TooLong);
+    }
+
+    #[test]
+    fn a_registered_name_is_a_plain_hostname() {
+        assert_eq!(
+            Domain::parse_name("Pizza.Localhost").unwrap().as_str(),
+            "pizza.localhost"
+        );
+        assert_eq!(
+            Domain::parse_name("xn--bcher-kva.example")
+                .unwrap()
+                .as_str(),
+            "xn--bcher-kva.example"
+        );
+        for bad in [
+            "",
+            " a.com",
+            "a.com ",
+            "bücher.example",
+            "127.0.0.1",
+            "a..com",
+            "-a.com",
+        ] {
+            assert!(Domain::parse_name(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

@@ -42,10 +42,15 @@ fn is_invisible_formatting(c: char) -> bool {
     )
 }
 
-/// Normalizes `raw` to NFC, trims it and checks it holds 1 to `max` characters (Unicode scalar
-/// values), none of them a control character or an invisible formatting character. Returns the
-/// trimmed, normalized text.
+/// Checks `raw` holds at most `max` characters (Unicode scalar values, as sent: the API's
+/// documented `maxLength`), normalizes it to NFC, trims it and checks what is left holds at
+/// least one character, none of them a control character or an invisible formatting
+/// character. Returns the trimmed, normalized text.
 pub(crate) fn parse_line(raw: &str, max: usize) -> Result<String, TextError> {
+    let sent = raw.chars().count();
+    if sent > max {
+        return Err(TextError::TooLong { max, actual: sent });
+    }
     let normalized: String = raw.nfc().collect();
     let trimmed = normalized.trim();
     if trimmed.is_empty() {
@@ -91,7 +96,15 @@ mod tests {
     fn text_is_stored_in_normal_form_c() {
         // "é" as e + combining acute accent becomes the single precomposed character.
         assert_eq!(parse_line("Cafe\u{301}", 10).unwrap(), "Caf\u{e9}");
-        assert_eq!(parse_line("Cafe\u{301}", 4).unwrap().chars().count(), 4);
+        assert_eq!(parse_line("Cafe\u{301}", 5).unwrap().chars().count(), 4);
+    }
+
+    #[test]
+    fn the_length_limit_counts_what_was_sent() {
+        // As the API documents it (maxLength): spaces and combining marks count.
+        assert!(parse_line("Cafe\u{301}", 4).is_err());
+        assert!(parse_line(" abc ", 4).is_err());
+        assert_eq!(parse_line(" abc", 4).unwrap(), "abc");
     }
 
     #[test]

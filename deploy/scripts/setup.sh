@@ -28,6 +28,17 @@ command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 if [ "$what" = test ]; then
     # The storefront's browser test drives Debian's Chromium through chromedriver.
     apt_ensure chromium chromium-driver
+    # schemathesis (from PyPI, into a virtual environment of the project's own) drives the
+    # OpenAPI document against the running stack.
+    schemathesis_version="4.32.5"
+    venv="target/tools/venv"
+    if [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $schemathesis_version" ]; then
+        log "installing schemathesis $schemathesis_version"
+        command -v python3 >/dev/null 2>&1 || apt_ensure python3
+        python3 -c 'import venv, ensurepip' 2>/dev/null || apt_ensure python3-venv
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+    fi
 fi
 
 # --- the storefront's toolchain (web/) ----------------------------------------------------------

@@ -16,8 +16,23 @@ pub enum ApiError {
     Refused { status: u16, detail: String },
     /// The request never got an answer.
     Network(String),
+    /// The service was briefly unable to answer (502, 503 or 504): worth trying again.
+    Unavailable(u16),
     /// An answer the storefront cannot read.
     Unexpected(String),
+    /// The same order is still being placed by an earlier try of this checkout.
+    InFlight,
+}
+
+impl ApiError {
+    /// Whether sending the same request again (with the same `Idempotency-Key`) may succeed:
+    /// no answer came, the service was briefly unavailable, or the first try is still at work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network(_) | ApiError::Unavailable(_) | ApiError::InFlight
+        )
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -28,9 +43,13 @@ impl fmt::Display for ApiError {
             ApiError::Network(_) => f.write_str(
                 "We could not reach the restaurant. Check your connection and try again.",
             ),
+            ApiError::Unavailable(_) => {
+                f.write_str("The restaurant is busy right now. Please try again in a moment.")
+            }
             ApiError::Unexpected(_) => {
                 f.write_str("Something went wrong on our side. Please try again.")
             }
+            ApiError::InFlight => f.write_str("Your order is still being placed. Please wait."),
         }
     }
 }
@@ -38,9 +57,15 @@ impl fmt::Display for ApiError {
 impl ApiError {
     /// The error for a non-2xx answer with status `status` and body `body`.
     pub fn from_status(status: u16, body: &str) -> ApiError {
+        if matches!(status, 502..=504) {
+            return ApiError::Unavailable(status);
+        }
         match serde_json::from_str::<Problem>(body) {
             Ok(problem) if status == 404 && problem.code == "unknown_tenant" => {
                 ApiError::UnknownRestaurant
+            }
+            Ok(problem) if status == 409 && problem.code == "idempotency_key_in_flight" => {
+                ApiError::InFlight
             }
             Ok(problem) => ApiError::Refused {
                 status,
@@ -105,8 +130,11 @@ pub async fn store_menu() -> Result<Vec<MenuItem>, ApiError> {
     .await
 }
 
-pub async fn place_order(order: &PlaceOrder) -> Result<Order, ApiError> {
+/// Places `order` under `idempotency_key`: sending it again with the same key never places a
+/// second order.
+pub async fn place_order(order: &PlaceOrder, idempotency_key: &str) -> Result<Order, ApiError> {
     let request = Request::post("/api/v1/store/orders")
+        .header("Idempotency-Key", idempotency_key)
         .json(order)
         .map_err(|e| ApiError::Unexpected(e.to_string()))?;
     decode(request.send().await.map_err(network)?).await
@@ -136,9 +164,23 @@ mod tests {
     }
 
     #[test]
+    fn only_what_another_try_may_fix_is_retried() {
+        assert!(ApiError::from_status(502, "<html>").is_retryable());
+        assert!(ApiError::from_status(503, r#"{"type":"about:blank","title":"x","status":503,"detail":"down","code":"unavailable"}"#).is_retryable());
+        assert!(ApiError::from_status(504, "").is_retryable());
+        assert!(ApiError::Network("reset".into()).is_retryable());
+        let in_flight = r#"{"type":"about:blank","title":"Conflict","status":409,"detail":"still","code":"idempotency_key_in_flight"}"#;
+        assert!(ApiError::from_status(409, in_flight).is_retryable());
+        let refused = r#"{"type":"about:blank","title":"x","status":422,"detail":"no","code":"validation_failed"}"#;
+        assert!(!ApiError::from_status(422, refused).is_retryable());
+        assert!(!ApiError::from_status(500, "").is_retryable());
+        assert!(!ApiError::from_status(429, "").is_retryable());
+    }
+
+    #[test]
     fn answers_without_a_problem_body_still_read_well() {
         assert!(matches!(
-            ApiError::from_status(502, "<html>"),
+            ApiError::from_status(500, "<html>"),
             ApiError::Unexpected(_)
         ));
         assert_eq!(

@@ -11,6 +11,7 @@
 //! - [`components`]: what is rendered, one component per file.
 //! - [`api`]: every HTTP call, decoding problem+json into readable errors.
 //! - [`cart`]: the cart as a pure reducer.
+//! - [`checkout_retry`]: how a checkout retries under one `Idempotency-Key`.
 //! - [`money`], [`theme`]: pure formatting and colour helpers.
 //!
 //! The pure modules are tested natively (`cargo test -p chameleon-web`); what only a browser can
@@ -19,6 +20,7 @@
 mod api;
 mod app;
 mod cart;
+mod checkout_retry;
 mod components;
 mod hooks;
 mod money;

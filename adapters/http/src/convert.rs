@@ -1,11 +1,19 @@
 //! Wire bodies to domain values (parsing, every problem reported at once) and back.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use actix_web::http::header::HeaderValue;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use chameleon_core::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use chameleon_core::menu::{
     MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents,
 };
-use chameleon_core::order::{CustomerName, Order, OrderLines, OrderRequest, Quantity};
+use chameleon_core::order::{
+    CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderList, OrderPage, OrderRequest,
+    OrderStatus, PageLimit, Quantity,
+};
 use chameleon_core::service::StoreConfig;
 use chameleon_core::tenant::{Domain, Tenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
@@ -48,7 +56,7 @@ fn parse_theme(problems: &mut Problems, theme: &wire::Theme) -> Option<Theme> {
 /// The validated parts of a provisioning request.
 pub fn new_tenant(body: &wire::ProvisionRequest) -> Result<(Domain, TenantName, Theme), ApiError> {
     let mut problems = Problems::default();
-    let domain = problems.check("domain", Domain::parse(&body.domain));
+    let domain = problems.check("domain", Domain::parse_name(&body.domain));
     let name = match (&body.name, &domain) {
         (Some(name), _) => problems.check("name", TenantName::parse(name)),
         // Without a name the storefront shows the domain, which always fits a name.
@@ -113,6 +121,86 @@ pub fn order_request(body: &wire::PlaceOrder) -> Result<OrderRequest, ApiError> 
             lines: lines?,
         })
     })
+}
+
+/// The `Idempotency-Key` header, if sent: 400 when it is not 1 to 255 visible ASCII characters.
+pub fn idempotency_key(header: Option<&HeaderValue>) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|raw| IdempotencyKey::parse(raw).ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::BadRequest(IdempotencyKeyError.to_string()))
+}
+
+/// The query of `GET /api/v1/manager/orders`: 400 for a limit outside 1 to 100, a cursor this
+/// API did not give, or an unknown status.
+pub fn order_page(query: &wire::ListOrdersQuery) -> Result<OrderPage, ApiError> {
+    let mut page = OrderPage::default();
+    if let Some(limit) = query.limit {
+        page.limit = PageLimit::try_from(limit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
+    if let Some(cursor) = &query.cursor {
+        page.after = Some(decode_cursor(cursor).ok_or_else(|| {
+            ApiError::BadRequest(
+                "cursor: not a cursor this API gave (use next_cursor as is)".into(),
+            )
+        })?);
+    }
+    if let Some(status) = &query.status {
+        page.status = Some(
+            OrderStatus::parse(status).map_err(|e| ApiError::BadRequest(format!("status: {e}")))?,
+        );
+    }
+    Ok(page)
+}
+
+/// A cursor, opaque to clients: 8 bytes of microseconds since 1970, big-endian, and the order's
+/// 16-byte id, in URL-safe base64 without padding.
+pub fn encode_cursor(cursor: &OrderCursor) -> String {
+    let micros = cursor
+        .created_at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let mut bytes = Vec::with_capacity(24);
+    bytes.extend_from_slice(&micros.to_be_bytes());
+    bytes.extend_from_slice(cursor.id.as_uuid().as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Any 24 bytes are a position in the listing (a time and an id), so any text of the cursor's
+/// form is accepted, as its schema says; only the form is checked.
+fn decode_cursor(text: &str) -> Option<OrderCursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    if bytes.len() != 24 {
+        return None;
+    }
+    let (micros, id) = bytes.split_at(8);
+    // Clamped to what a PostgreSQL timestamp can hold (4713 BC to 294276 AD): a position past
+    // either end lists the same orders as the end itself.
+    let micros = i64::from_be_bytes(micros.try_into().ok()?)
+        .clamp(-200_000_000_000_000_000, 9_000_000_000_000_000_000);
+    let since_epoch = Duration::from_micros(micros.unsigned_abs());
+    let created_at = if micros >= 0 {
+        UNIX_EPOCH.checked_add(since_epoch)?
+    } else {
+        UNIX_EPOCH.checked_sub(since_epoch)?
+    };
+    Some(OrderCursor {
+        created_at,
+        id: OrderId::from_uuid(uuid::Uuid::from_slice(id).ok()?),
+    })
+}
+
+pub fn order_list(list: &OrderList) -> wire::OrderPage {
+    wire::OrderPage {
+        items: list.items.iter().map(order).collect(),
+        next_cursor: list.next.as_ref().map(encode_cursor),
+    }
 }
 
 pub fn theme(theme: &Theme) -> wire::Theme {

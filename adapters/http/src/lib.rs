@@ -14,6 +14,7 @@
 //! - [`tenancy`]: the tenant middleware and [`tenancy::CurrentTenant`].
 //! - [`client_budget`]: the per-client budget of requests for unknown hosts.
 //! - [`telemetry`]: one span and one log line per request.
+//! - [`body`]: [`body::JsonObject`], request bodies that must be JSON objects.
 //! - [`convert`]: wire bodies to domain values and back.
 //! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
 //! - [`port_errors`]: every port error's conversion into an `ApiError`.
@@ -21,6 +22,7 @@
 //! - [`openapi`]: the OpenAPI document.
 //! - [`state`]: what handlers share.
 
+pub mod body;
 pub mod client_budget;
 pub mod convert;
 pub mod error;

@@ -89,6 +89,16 @@ impl From<PlaceOrderError> for ApiError {
     fn from(err: PlaceOrderError) -> Self {
         match err {
             PlaceOrderError::Rejected(rejection) => rejection.into(),
+            PlaceOrderError::KeyReused(_) => ApiError::UnprocessableCode {
+                code: "idempotency_key_reused",
+                detail: "this Idempotency-Key was already used for a different order; use a new \
+                         key for a new order"
+                    .into(),
+            },
+            PlaceOrderError::KeyInFlight => ApiError::conflict(
+                "idempotency_key_in_flight",
+                "an order under this Idempotency-Key is still being placed; try again shortly",
+            ),
             PlaceOrderError::Unknown(err) => ApiError::from_port(err),
         }
     }

@@ -1,6 +1,9 @@
 //! Assembling the actix application and running the server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -13,7 +16,7 @@ use chameleon_wire::PROBLEM_JSON;
 use secrecy::SecretString;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::{ApiError, json_error, path_error};
+use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::handlers::{health, manager, store, system};
 use crate::openapi;
 use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
@@ -36,6 +39,10 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Run once by each worker thread before it serves; see [`WorkerWarmUp`].
     pub warm_up: Option<WorkerWarmUp>,
+    /// How long requests in flight get to finish once a shutdown began.
+    pub shutdown_timeout: Duration,
+    /// How long readiness answers 503 before the listener closes (see [`Application`]).
+    pub drain: Duration,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -46,6 +53,8 @@ impl std::fmt::Debug for ServerSettings {
             .field("workers", &self.workers)
             .field("body_limit", &self.body_limit)
             .field("warm_up", &self.warm_up.is_some())
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("drain", &self.drain)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +90,7 @@ pub fn app<P: Ports>(
                 .error_handler(json_error),
         )
         .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
         .wrap(
             ErrorHandlers::new().default_handler(move |res| bare_error_as_problem(res, body_limit)),
         )
@@ -191,9 +201,16 @@ fn bare_error_as_problem<B>(
 }
 
 /// A bound, ready-to-run HTTP server.
+///
+/// On SIGTERM or SIGINT it shuts down gracefully: readiness answers 503 at once; after the
+/// drain time the listener closes (nginx passes a request it cannot hand over to another
+/// backend, since nothing of it was sent); requests in flight get the shutdown timeout to
+/// finish; then [`Application::run_until_stopped`] returns and the caller closes its pools.
 pub struct Application {
     server: Server,
     port: u16,
+    draining: Arc<AtomicBool>,
+    drain: Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -206,7 +223,7 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Binds `settings.host:settings.port` and prepares the server; nothing is served until
-    /// [`Application::run_until_stopped`]. SIGINT and SIGTERM stop it gracefully.
+    /// [`Application::run_until_stopped`].
     pub fn build<P: Ports>(
         app_service: Chameleon<P>,
         readiness: ReadinessCheck,
@@ -218,17 +235,23 @@ impl Application {
         if let Some(warm_up) = &settings.warm_up {
             state = state.with_worker_warm_up(warm_up.clone());
         }
+        let draining = state.draining();
         let state = web::Data::new(state);
         let body_limit = settings.body_limit;
         let mut server = HttpServer::new(move || app(state.clone(), body_limit))
             .listen(listener)?
-            .shutdown_timeout(10);
+            // Signals are ours (see `run_until_stopped`): actix's own would close the listener
+            // before readiness could say so.
+            .disable_signals()
+            .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Application {
             server: server.run(),
             port,
+            draining,
+            drain: settings.drain,
         })
     }
 
@@ -237,8 +260,44 @@ impl Application {
         self.port
     }
 
-    /// Serves until a shutdown signal, then drains in-flight requests.
+    /// Serves until SIGTERM or SIGINT, then shuts down as the type's documentation says.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let (draining, drain) = (self.draining, self.drain);
+        actix_web::rt::spawn(async move {
+            let signal = shutdown_signal().await;
+            draining.store(true, Ordering::Release);
+            tracing::info!(signal, drain_ms = drain.as_millis() as u64, "shutting down");
+            if !drain.is_zero() {
+                actix_web::rt::time::sleep(drain).await;
+            }
+            handle.stop(true).await;
+        });
         self.server.await
+    }
+}
+
+/// The first of SIGTERM and SIGINT.
+async fn shutdown_signal() -> &'static str {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // No signal handling to be had: run until stopped otherwise.
+        return std::future::pending().await;
+    };
+    first_of(term.recv(), int.recv()).await
+}
+
+/// Whichever of two signal streams fires first.
+async fn first_of(
+    term: impl std::future::Future<Output = Option<()>>,
+    int: impl std::future::Future<Output = Option<()>>,
+) -> &'static str {
+    futures_util::pin_mut!(term, int);
+    match futures_util::future::select(term, int).await {
+        futures_util::future::Either::Left(_) => "SIGTERM",
+        futures_util::future::Either::Right(_) => "SIGINT",
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
@@ -39,6 +40,8 @@ pub struct AppState<P: Ports> {
     admin_token_digest: [u8; 32],
     readiness: ReadinessCheck,
     warm_up: Option<WorkerWarmUp>,
+    /// Set when a shutdown began: readiness answers 503 from then on.
+    draining: Arc<AtomicBool>,
 }
 
 impl<P: Ports> fmt::Debug for AppState<P> {
@@ -58,6 +61,7 @@ impl<P: Ports> AppState<P> {
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
             readiness,
             warm_up: None,
+            draining: Arc::default(),
         }
     }
 
@@ -83,7 +87,16 @@ impl<P: Ports> AppState<P> {
         digest.ct_eq(&self.admin_token_digest).into()
     }
 
+    /// Ready: not shutting down, and the dependencies answer.
     pub async fn ready(&self) -> anyhow::Result<()> {
+        if self.draining.load(Ordering::Acquire) {
+            anyhow::bail!("shutting down");
+        }
         (self.readiness)().await
+    }
+
+    /// The flag a shutdown sets.
+    pub fn draining(&self) -> Arc<AtomicBool> {
+        self.draining.clone()
     }
 }

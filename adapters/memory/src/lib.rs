@@ -13,18 +13,21 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
+use chameleon_core::idempotency::{IdempotencyKey, PriorAttempt, PriorOutcome, RequestFingerprint};
 use chameleon_core::menu::{MenuFilter, MenuItem, MenuItemId, NewMenuItem};
 use chameleon_core::order::{
-    NewOrder, Order, OrderId, OrderRejection, OrderStatus, StatusChangeRefused,
+    NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
+    StatusChangeRefused,
 };
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
     ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
+    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
+    UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::{Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantId};
 use uuid::Uuid;
@@ -34,7 +37,23 @@ use uuid::Uuid;
 struct TenantData {
     menu: BTreeMap<MenuItemId, MenuItem>,
     /// Oldest first; listings reverse it.
-    orders: Vec<Order>,
+    orders: Vec<StoredOrder>,
+}
+
+/// An order, and the key (and request fingerprint) it was placed under, if any.
+#[derive(Debug, Clone)]
+struct StoredOrder {
+    order: Order,
+    idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
+}
+
+/// Now, to the microsecond: what PostgreSQL keeps of a timestamp, so orders placed here page
+/// exactly as they do there.
+fn now_micros() -> SystemTime {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    UNIX_EPOCH + Duration::from_micros(u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
 }
 
 #[derive(Debug, Default)]
@@ -239,29 +258,64 @@ impl MenuRepository for MemoryStore {
 }
 
 impl OrderRepository for MemoryStore {
-    async fn place<F>(
+    async fn place<J, P>(
         &self,
         tenant: &Tenant,
-        wanted: &[MenuItemId],
-        price: F,
-    ) -> Result<Order, PlaceOrderError>
+        placing: Placing<'_, J, P>,
+    ) -> Result<Placement, PlaceOrderError>
     where
-        F: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send,
+        J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
+        P: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send,
     {
+        // Everything below happens under one lock: the memory counterpart of one transaction,
+        // and of the unique index on keys (a second request under a key waits, then replays).
         self.with_tenant(tenant, |data| {
-            let stored: Vec<MenuItem> = wanted
+            let now = now_micros();
+            if let Some(key) = placing.key
+                && let Some(prior) = data
+                    .orders
+                    .iter_mut()
+                    .find(|stored| stored.idempotency.as_ref().is_some_and(|(k, _)| k == key))
+            {
+                let fingerprint = prior.idempotency.as_ref().map(|(_, f)| *f);
+                let attempt = PriorAttempt {
+                    order: prior.order.clone(),
+                    fingerprint: fingerprint.expect("found by its key"),
+                    now,
+                };
+                match (placing.judge_prior)(&attempt)? {
+                    PriorOutcome::Replay => return Ok(Placement::Replayed(attempt.order)),
+                    PriorOutcome::Forget => prior.idempotency = None,
+                }
+            }
+            let stored: Vec<MenuItem> = placing
+                .wanted
                 .iter()
                 .filter_map(|id| data.menu.get(id).cloned())
                 .collect();
-            let order =
-                price(&stored)?.placed(OrderId::from_uuid(Uuid::now_v7()), SystemTime::now());
-            data.orders.push(order.clone());
-            Ok(order)
+            let new = (placing.price)(&stored)?;
+            let idempotency = new.idempotency().cloned();
+            let order = new.placed(OrderId::from_uuid(Uuid::now_v7()), now);
+            data.orders.push(StoredOrder {
+                order: order.clone(),
+                idempotency,
+            });
+            Ok(Placement::Placed(order))
         })?
     }
 
-    async fn list(&self, tenant: &Tenant) -> Result<Vec<Order>, ListOrdersError> {
-        Ok(self.with_tenant(tenant, |data| data.orders.iter().rev().cloned().collect())?)
+    async fn list(&self, tenant: &Tenant, page: OrderPage) -> Result<OrderList, ListOrdersError> {
+        Ok(self.with_tenant(tenant, |data| {
+            let mut orders: Vec<Order> = data
+                .orders
+                .iter()
+                .map(|stored| stored.order.clone())
+                .filter(|order| page.admits(order))
+                .collect();
+            orders.sort_by_key(|order| std::cmp::Reverse((order.created_at, order.id)));
+            orders.truncate(page.limit.get() + 1);
+            OrderList::from_lookahead(orders, page.limit)
+        })?)
     }
 
     async fn change_status<F>(
@@ -274,11 +328,12 @@ impl OrderRepository for MemoryStore {
         F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send,
     {
         self.with_tenant(tenant, |data| {
-            let order = data
+            let order = &mut data
                 .orders
                 .iter_mut()
-                .find(|o| o.id == id)
-                .ok_or(ChangeOrderStatusError::NotFound(id))?;
+                .find(|stored| stored.order.id == id)
+                .ok_or(ChangeOrderStatusError::NotFound(id))?
+                .order;
             order.status = decide(order)?;
             Ok(order.clone())
         })?

@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use crate::cache::{Lookup, TtlCache};
 use crate::pool::PgPool;
+use crate::sqlstate::AtSeam as _;
 
 /// How directory answers are kept.
 #[derive(Debug, Clone, Copy)]
@@ -175,11 +176,11 @@ impl PgDirectory {
         };
         let statement = conn.prepared(sql).await?;
         let row = match key {
-            Key::Domain(domain) => {
-                conn.client()
-                    .query_opt(&statement, &[&domain.as_str()])
-                    .await?
-            }
+            Key::Domain(domain) => conn
+                .client()
+                .query_opt(&statement, &[&domain.as_str()])
+                .await
+                .at_seam()?,
             Key::Id(id) => {
                 conn.client()
                     .query_opt(&statement, &[&id.as_uuid()])
@@ -323,6 +324,7 @@ impl PgDirectory {
             .client()
             .query(&statement, &[])
             .await
+            .at_seam()
             .context("loading the known tenants")?;
         let mut domains = HashSet::with_capacity(rows.len());
         let mut ids = HashSet::with_capacity(rows.len());
@@ -371,6 +373,7 @@ impl TenantDirectory for PgDirectory {
             .client()
             .query(&statement, &[])
             .await
+            .at_seam()
             .context("listing tenants")?;
         Ok(rows
             .iter()
@@ -390,6 +393,7 @@ impl TenantDirectory for PgDirectory {
             .client()
             .query_opt(&statement, &[&id.as_uuid(), &hash])
             .await
+            .at_seam()
             .context("replacing a manager key")?
             .ok_or(UpdateTenantError::NotFound(id))?;
         let tenant = Arc::new(tenant_from_row(&row)?);

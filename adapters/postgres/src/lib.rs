@@ -36,6 +36,6 @@ pub mod tenant_tx;
 pub use directory::{DirectoryCacheSettings, PgDirectory};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;
-pub use pool::{PgPool, PgSettings};
+pub use pool::{PgPool, PgSettings, SessionLimits};
 pub use provisioning::{InstallSettings, OWNER_ROLE, PgProvisioner, install, install_at};
 pub use tenant_tx::TenantTx;

@@ -14,6 +14,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chameleon_core::ports::BackendUnavailable;
 use deadpool::Runtime;
+
+use crate::sqlstate::AtSeam as _;
 use deadpool::managed::{self, Metrics, RecycleResult};
 use tokio_postgres::{NoTls, Statement};
 
@@ -32,6 +34,38 @@ pub struct PgSettings {
     /// A role every connection switches to when it is opened (`SET ROLE`): the owner role, for
     /// fleet migrations run by an installing login.
     pub session_role: Option<String>,
+    /// Server-side limits every connection sets when it is opened.
+    pub limits: SessionLimits,
+}
+
+/// How long the server lets one of the service's statements run, wait for a lock, or sit idle
+/// in a transaction before it gives up (and the request gets 503): a stuck lock or a runaway
+/// query costs one request, not a worker. `None` leaves the server's own setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub statement_timeout: Option<Duration>,
+    pub lock_timeout: Option<Duration>,
+    pub idle_in_transaction_timeout: Option<Duration>,
+}
+
+impl SessionLimits {
+    /// The `SET` statements, one batch.
+    fn statements(&self) -> String {
+        let mut sql = String::new();
+        for (name, value) in [
+            ("statement_timeout", self.statement_timeout),
+            ("lock_timeout", self.lock_timeout),
+            (
+                "idle_in_transaction_session_timeout",
+                self.idle_in_transaction_timeout,
+            ),
+        ] {
+            if let Some(value) = value {
+                sql.push_str(&format!("SET {name} = {}; ", value.as_millis()));
+            }
+        }
+        sql
+    }
 }
 
 impl fmt::Debug for PgSettings {
@@ -43,6 +77,7 @@ impl fmt::Debug for PgSettings {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("per_thread", &self.per_thread)
             .field("session_role", &self.session_role)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -55,6 +90,7 @@ impl PgSettings {
             acquire_timeout: Duration::from_secs(5),
             per_thread: None,
             session_role: None,
+            limits: SessionLimits::default(),
         }
     }
 }
@@ -90,17 +126,19 @@ impl PgConn {
         self.statements.insert(sql, statement);
     }
 
+    /// Forgets every statement prepared on this connection (after the server dropped a plan).
+    pub(crate) fn forget_statements(&mut self) {
+        self.statements.clear();
+    }
+
     /// Prepares `sql` once per connection. Only for statements whose meaning does not depend on
     /// `search_path` (control-plane queries naming `public.` explicitly); tenant statements go
     /// through [`TenantTx`].
-    pub async fn prepared(
-        &mut self,
-        sql: &'static str,
-    ) -> Result<Statement, tokio_postgres::Error> {
+    pub async fn prepared(&mut self, sql: &'static str) -> anyhow::Result<Statement> {
         if let Some(statement) = self.cached(sql) {
             return Ok(statement);
         }
-        let statement = self.client.prepare(sql).await?;
+        let statement = self.client.prepare(sql).await.at_seam()?;
         self.remember(sql, statement.clone());
         Ok(statement)
     }
@@ -109,8 +147,9 @@ impl PgConn {
 /// Creates and recycles [`PgConn`]s, delegating the connection work to deadpool-postgres.
 pub struct ConnManager {
     inner: deadpool_postgres::Manager,
-    /// `SET ROLE …` for every new connection, already quoted.
-    set_role: Option<String>,
+    /// What every new connection runs first: `SET ROLE`, the session limits, and the
+    /// membership warm-up below, in one round trip.
+    on_connect: String,
 }
 
 impl fmt::Debug for ConnManager {
@@ -125,18 +164,13 @@ impl managed::Manager for ConnManager {
 
     async fn create(&self) -> Result<PgConn, tokio_postgres::Error> {
         let client = managed::Manager::create(&self.inner).await?;
-        if let Some(set_role) = &self.set_role {
-            client.batch_execute(set_role).await?;
-        }
         // A non-superuser may only SET ROLE to roles it is a member of, and PostgreSQL works out
         // the whole membership list of the session user the first time it checks (then caches
         // it, per backend). PostgreSQL before 17 does that in time quadratic in the number of
-        // memberships (measured in docs/database-roles.md). Doing it here
-        // keeps it out of the first tenant transaction on this connection (and, with the
-        // per-worker warm-up, out of every request).
-        client
-            .simple_query("SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER')")
-            .await?;
+        // memberships (measured in docs/database-roles.md). Doing it here (the `pg_has_role` at
+        // the end of `on_connect`) keeps it out of the first tenant transaction on this
+        // connection (and, with the per-worker warm-up, out of every request).
+        client.simple_query(&self.on_connect).await?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -182,7 +216,7 @@ struct Pools {
     per_pool: usize,
     acquire_timeout: Duration,
     per_thread: bool,
-    set_role: Option<String>,
+    on_connect: String,
     pools: RwLock<HashMap<PoolKey, managed::Pool<ConnManager>>>,
 }
 
@@ -213,7 +247,7 @@ impl Pools {
         );
         managed::Pool::builder(ConnManager {
             inner,
-            set_role: self.set_role.clone(),
+            on_connect: self.on_connect.clone(),
         })
         .max_size(self.per_pool)
         .wait_timeout(Some(self.acquire_timeout))
@@ -251,20 +285,33 @@ impl Pools {
 impl PgPool {
     /// Builds the pool. No connection is opened until one is needed.
     pub fn new(settings: &PgSettings) -> anyhow::Result<Self> {
-        let manager_config: tokio_postgres::Config = settings
+        let mut manager_config: tokio_postgres::Config = settings
             .url
             .parse()
             .context("DATABASE_URL is not a valid PostgreSQL connection string")?;
+        // A server that vanished without closing the connection (a host gone, a network cut)
+        // is noticed in about a minute instead of the kernel's two hours. (TCP only.)
+        manager_config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3);
+        let set_role = settings
+            .session_role
+            .as_deref()
+            .map(|role| format!("SET ROLE \"{}\"; ", role.replace('"', "\"\"")))
+            .unwrap_or_default();
+        let on_connect = format!(
+            "{set_role}{}SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER')",
+            settings.limits.statements()
+        );
         let threads = settings.per_thread.unwrap_or(1).max(1);
         let pools = Pools {
             manager_config,
             per_pool: settings.max_connections.div_ceil(threads).max(1),
             acquire_timeout: settings.acquire_timeout,
             per_thread: settings.per_thread.is_some(),
-            set_role: settings
-                .session_role
-                .as_deref()
-                .map(|role| format!("SET ROLE \"{}\"", role.replace('"', "\"\""))),
+            on_connect,
             pools: RwLock::new(HashMap::new()),
         };
         // Fail at start-up, not at the first request, if the settings cannot make a pool.

@@ -1,6 +1,12 @@
-//! Reading PostgreSQL error codes, so driver errors are translated where they arise and never
-//! travel further up as `tokio_postgres::Error`.
+//! Reading PostgreSQL errors at the seam, so a driver error is translated where it arises and
+//! never travels further up as `tokio_postgres::Error`.
+//!
+//! The one distinction the rest of the service needs: could the database not serve this request
+//! right now (restarting, unreachable, a lock or statement timeout, a deadlock), so the answer is
+//! "try again shortly" (HTTP 503); or is it a bug or a refusal (HTTP 500, or a typed error
+//! decided by the caller).
 
+use chameleon_core::ports::BackendUnavailable;
 use tokio_postgres::error::SqlState;
 
 /// Whether `err` is a unique violation (23505) of the constraint named `constraint`.
@@ -14,4 +20,62 @@ pub(crate) fn is_unique_violation(err: &tokio_postgres::Error, constraint: &str)
 /// gets under the tenant's role.
 pub fn is_permission_denied(err: &tokio_postgres::Error) -> bool {
     err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE)
+}
+
+/// Whether `err` is a lock wait that ran out of time (`lock_timeout`, 55P03).
+pub(crate) fn is_lock_timeout(err: &tokio_postgres::Error) -> bool {
+    err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+}
+
+/// Whether the server dropped a prepared statement's plan because a table it reads changed shape
+/// (0A000 "cached plan must not change result type"): preparing it again fixes it.
+pub(crate) fn is_stale_plan(err: &tokio_postgres::Error) -> bool {
+    err.as_db_error().is_some_and(|db| {
+        db.code() == &SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan")
+    })
+}
+
+/// Whether the database could not serve the request now, through no fault of the request.
+pub(crate) fn is_transient(err: &tokio_postgres::Error) -> bool {
+    let Some(db) = err.as_db_error() else {
+        // No answer from the server at all: the connection is gone, or could not be made.
+        return err.is_closed()
+            || std::error::Error::source(err).is_some_and(|s| s.is::<std::io::Error>());
+    };
+    let code = db.code();
+    code.code().starts_with("08") // connection exception
+        || code.code().starts_with("53") // insufficient resources (too many connections, ...)
+        || [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::QUERY_CANCELED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+        ]
+        .contains(code)
+        || is_stale_plan(err)
+}
+
+/// `err` as an `anyhow::Error`, marked [`BackendUnavailable`] when it [is transient](is_transient).
+pub(crate) fn classify(err: tokio_postgres::Error) -> anyhow::Error {
+    if is_transient(&err) {
+        anyhow::Error::new(BackendUnavailable(Box::new(err)))
+    } else {
+        anyhow::Error::new(err)
+    }
+}
+
+/// [`classify`] for results.
+pub(crate) trait AtSeam<T> {
+    fn at_seam(self) -> anyhow::Result<T>;
+}
+
+impl<T> AtSeam<T> for Result<T, tokio_postgres::Error> {
+    fn at_seam(self) -> anyhow::Result<T> {
+        self.map_err(classify)
+    }
 }

@@ -25,14 +25,28 @@
 //! tenant transaction (the names must resolve). PostgreSQL re-resolves a prepared statement's
 //! names whenever the `search_path` differs from the one it was last planned under, so one
 //! statement serves every tenant on that connection and always reads the current tenant's table.
+//! When a migration changed a table under a cached plan, the server refuses the statement
+//! ("cached plan must not change result type"): the connection forgets its statements, and if
+//! that was the transaction's first statement, the transaction starts over at once.
+//!
+//! # Cancellation
+//! A request can be dropped while a statement is on its way (a client gone, a timeout). The
+//! connection must not go back to the pool with that statement still running: the next request
+//! would wait behind it. A transaction dropped with a statement in flight asks the server to
+//! cancel it and keeps the connection out of the pool; one dropped between statements queues a
+//! `ROLLBACK` before the connection is reused.
+//!
+//! Errors come out classified (see [`crate::sqlstate`]): what the database could not serve now
+//! is marked so the service answers 503.
 
 use chameleon_core::tenant::Tenant;
 use futures_util::FutureExt as _;
-use futures_util::future::{try_join, try_join3};
+use futures_util::future::{try_join, try_join_all, try_join3};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Error, Row, Statement};
+use tokio_postgres::{Client, Error, NoTls, Row, Statement};
 
 use crate::pool::{PgPool, PooledConn};
+use crate::sqlstate::{AtSeam as _, is_stale_plan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -47,12 +61,18 @@ enum State {
 /// One transaction on one connection, bound to one tenant's role and schema.
 #[derive(Debug)]
 pub struct TenantTx {
-    conn: PooledConn,
+    /// Always `Some` until dropped.
+    conn: Option<PooledConn>,
     begin: String,
     state: State,
+    /// A statement was sent and its answer not yet read.
+    in_flight: bool,
+    /// Statements answered so far.
+    answered: usize,
 }
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+/// A statement's parameters.
+pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl TenantTx {
     /// A transaction bound to `tenant`: its role, its schema, nothing else. Nothing is sent
@@ -66,35 +86,93 @@ impl TenantTx {
             schema = tenant.schema.as_str()
         );
         Ok(Self {
-            conn,
+            conn: Some(conn),
             begin,
             state: State::NotStarted,
+            in_flight: false,
+            answered: 0,
         })
+    }
+
+    fn conn(&self) -> &PooledConn {
+        self.conn
+            .as_ref()
+            .expect("a live transaction has its connection")
+    }
+
+    fn conn_mut(&mut self) -> &mut PooledConn {
+        self.conn
+            .as_mut()
+            .expect("a live transaction has its connection")
     }
 
     /// The `BEGIN` batch if it has not been sent yet; marks the transaction open either way,
     /// before anything is sent, so a cancelled future still leads to a rollback.
-    fn take_begin(&mut self) -> Option<&str> {
+    fn take_begin(&mut self) -> Option<String> {
         let pending = self.state == State::NotStarted;
         self.state = State::Open;
-        pending.then_some(self.begin.as_str())
+        pending.then(|| self.begin.clone())
     }
 
     /// The prepared statement for `sql` on this connection, preparing it (inside this tenant's
     /// transaction, pipelined with `BEGIN` if needed) on first use.
     async fn statement(&mut self, sql: &'static str) -> Result<Statement, Error> {
-        if let Some(statement) = self.conn.cached(sql) {
+        if let Some(statement) = self.conn().cached(sql) {
             return Ok(statement);
         }
-        let begin = self.take_begin().map(str::to_owned);
-        let client = self.conn.client();
-        let (_, statement) = try_join(
-            begin_if_pending(client, begin.as_deref()),
-            client.prepare(sql),
-        )
-        .await?;
-        self.conn.remember(sql, statement.clone());
+        let begin = self.take_begin();
+        self.in_flight = true;
+        let prepared = {
+            let client = self.conn().client();
+            try_join(
+                begin_if_pending(client, begin.as_deref()),
+                client.prepare(sql),
+            )
+            .await
+        };
+        self.in_flight = false;
+        let (_, statement) = prepared?;
+        self.conn_mut().remember(sql, statement.clone());
         Ok(statement)
+    }
+
+    async fn try_query(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, Error> {
+        let statement = self.statement(sql).await?;
+        let begin = self.take_begin();
+        self.in_flight = true;
+        let answered = {
+            let client = self.conn().client();
+            try_join(
+                begin_if_pending(client, begin.as_deref()),
+                client.query(&statement, params),
+            )
+            .await
+        };
+        self.in_flight = false;
+        let (_, rows) = answered?;
+        self.answered += 1;
+        Ok(rows)
+    }
+
+    /// After the server refused a cached plan: forget the connection's statements and, when
+    /// nothing of this transaction has happened yet, start it over.
+    async fn recover_from_stale_plan(&mut self, err: &Error) -> bool {
+        if !is_stale_plan(err) {
+            return false;
+        }
+        self.conn_mut().forget_statements();
+        if self.answered > 0 {
+            return false;
+        }
+        self.in_flight = true;
+        let rolled_back = self.conn().client().batch_execute("ROLLBACK").await;
+        self.in_flight = false;
+        self.state = State::NotStarted;
+        rolled_back.is_ok()
     }
 
     /// Runs one statement of the transaction.
@@ -102,15 +180,55 @@ impl TenantTx {
         &mut self,
         sql: &'static str,
         params: Params<'_>,
-    ) -> Result<Vec<Row>, Error> {
-        let statement = self.statement(sql).await?;
-        let begin = self.take_begin().map(str::to_owned);
-        let client = self.conn.client();
-        let (_, rows) = try_join(
-            begin_if_pending(client, begin.as_deref()),
-            client.query(&statement, params),
-        )
-        .await?;
+    ) -> anyhow::Result<Vec<Row>> {
+        match self.try_query(sql, params).await {
+            Err(err) if self.recover_from_stale_plan(&err).await => {
+                self.try_query(sql, params).await.at_seam()
+            }
+            result => result.at_seam(),
+        }
+    }
+
+    /// Runs `statements` in order, all in one round trip (with `BEGIN`, when this starts the
+    /// transaction), and returns their rows in the same order.
+    pub async fn query_all(
+        &mut self,
+        statements: &[(&'static str, Params<'_>)],
+    ) -> anyhow::Result<Vec<Vec<Row>>> {
+        match self.try_query_all(statements).await {
+            Err(err) if self.recover_from_stale_plan(&err).await => {
+                self.try_query_all(statements).await.at_seam()
+            }
+            result => result.at_seam(),
+        }
+    }
+
+    async fn try_query_all(
+        &mut self,
+        statements: &[(&'static str, Params<'_>)],
+    ) -> Result<Vec<Vec<Row>>, Error> {
+        let mut prepared = Vec::with_capacity(statements.len());
+        for (sql, _) in statements {
+            prepared.push(self.statement(sql).await?);
+        }
+        let begin = self.take_begin();
+        self.in_flight = true;
+        let answered = {
+            let client = self.conn().client();
+            try_join(
+                begin_if_pending(client, begin.as_deref()),
+                try_join_all(
+                    prepared
+                        .iter()
+                        .zip(statements)
+                        .map(|(statement, (_, params))| client.query(statement, params)),
+                ),
+            )
+            .await
+        };
+        self.in_flight = false;
+        let (_, rows) = answered?;
+        self.answered += statements.len();
         Ok(rows)
     }
 
@@ -120,24 +238,45 @@ impl TenantTx {
         mut self,
         sql: &'static str,
         params: Params<'_>,
+    ) -> anyhow::Result<Vec<Row>> {
+        match self.try_query_and_commit(sql, params).await {
+            Err(err) if self.recover_from_stale_plan(&err).await => {
+                self.try_query_and_commit(sql, params).await.at_seam()
+            }
+            result => result.at_seam(),
+        }
+    }
+
+    async fn try_query_and_commit(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
     ) -> Result<Vec<Row>, Error> {
         let statement = self.statement(sql).await?;
-        let begin = self.take_begin().map(str::to_owned);
-        let client = self.conn.client();
-        let (_, rows, _) = try_join3(
-            begin_if_pending(client, begin.as_deref()),
-            client.query(&statement, params),
-            client.batch_execute("COMMIT"),
-        )
-        .await?;
+        let begin = self.take_begin();
+        self.in_flight = true;
+        let answered = {
+            let client = self.conn().client();
+            try_join3(
+                begin_if_pending(client, begin.as_deref()),
+                client.query(&statement, params),
+                client.batch_execute("COMMIT"),
+            )
+            .await
+        };
+        self.in_flight = false;
+        let (_, rows, _) = answered?;
         self.state = State::Finished;
         Ok(rows)
     }
 
     /// Rolls back and waits for the server to confirm.
-    pub async fn rollback(mut self) -> Result<(), Error> {
+    pub async fn rollback(mut self) -> anyhow::Result<()> {
         if self.state == State::Open {
-            self.conn.client().batch_execute("ROLLBACK").await?;
+            self.in_flight = true;
+            let rolled_back = self.conn().client().batch_execute("ROLLBACK").await;
+            self.in_flight = false;
+            rolled_back.at_seam()?;
         }
         self.state = State::Finished;
         Ok(())
@@ -155,12 +294,24 @@ async fn begin_if_pending(client: &Client, begin: Option<&str>) -> Result<(), Er
 
 impl Drop for TenantTx {
     fn drop(&mut self) {
-        if self.state == State::Open {
-            // Dropped mid-transaction (an error, a panic, a cancelled request): queue a ROLLBACK
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.in_flight {
+            // Dropped while the server works on a statement: cancel it, and keep this connection
+            // out of the pool (closing it is what the server sees last).
+            let token = conn.client().cancel_token();
+            drop(deadpool::managed::Object::take(conn));
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = token.cancel_query(NoTls).await;
+                });
+            }
+        } else if self.state == State::Open {
+            // Dropped mid-transaction between statements (an error, a refusal): queue a ROLLBACK
             // before the connection returns to the pool. Polling once sends it; the reply is
-            // discarded by the connection task. Any later user's BEGIN is queued behind it, so
-            // the next transaction on this connection starts clean.
-            let _ = self.conn.client().batch_execute("ROLLBACK").now_or_never();
+            // discarded by the connection task, and any later BEGIN is queued behind it.
+            let _ = conn.client().batch_execute("ROLLBACK").now_or_never();
         }
     }
 }

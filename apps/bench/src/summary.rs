@@ -98,6 +98,9 @@ pub struct Summary {
     pub migrate_all_s: f64,
     /// `migrate_all` again, with nothing to do, seconds.
     pub migrate_all_noop_s: f64,
+    /// Orders without and with an `Idempotency-Key`, one run after the other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<IdempotencyCost>,
     /// A random-Host flood from one client beside a real tenant's storefront.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flood: Option<Flood>,
@@ -106,6 +109,20 @@ pub struct Summary {
     /// 20-bucket provisioning curve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconstructed_from: Option<String>,
+}
+
+/// What an `Idempotency-Key` costs an order: the same load without one and with one each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyCost {
+    pub without_key: Run,
+    pub with_key: Run,
+}
+
+impl IdempotencyCost {
+    /// Orders a second with a key over orders a second without.
+    pub fn ratio(&self) -> f64 {
+        round(self.with_key.rps / self.without_key.rps.max(1.0), 3)
+    }
 }
 
 /// A flood of requests for hosts no tenant has, from one client, and what a real tenant saw.
@@ -377,6 +394,7 @@ pub(crate) mod tests {
             migrate_all_s: 1.5,
             migrate_all_noop_s: 0.01,
             flood: None,
+            idempotency: None,
             reconstructed_from: None,
         }
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::startup::CacheSettings;
-use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings};
+use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings, SessionLimits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -64,6 +64,44 @@ pub struct DatabaseArgs {
     /// Database connections kept at most.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: usize,
+
+    /// Milliseconds a request may wait for a free database connection before it gets 503.
+    #[arg(
+        long,
+        env = "DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Milliseconds one of the service's statements may run before the server cancels it (the
+    /// request gets 503). 0: no limit. Not applied to `migrate`.
+    #[arg(
+        long,
+        env = "DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// Milliseconds a statement may wait for a lock (the request gets 503). 0: no limit.
+    #[arg(
+        long,
+        env = "DB_LOCK_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub db_lock_timeout_ms: u64,
+
+    /// Milliseconds a connection may sit idle inside a transaction before the server ends it.
+    /// 0: no limit.
+    #[arg(
+        long,
+        env = "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        default_value_t = 10000,
+        global = true
+    )]
+    pub db_idle_in_transaction_timeout_ms: u64,
 }
 
 impl DatabaseArgs {
@@ -74,6 +112,19 @@ impl DatabaseArgs {
             .ok_or_else(|| anyhow::anyhow!("DATABASE_URL (or --database-url) is required"))?;
         let mut settings = PgSettings::new(url.expose_secret());
         settings.max_connections = self.db_pool_size.max(1);
+        settings.acquire_timeout = Duration::from_millis(self.db_acquire_timeout_ms.max(1));
+        Ok(settings)
+    }
+
+    /// [`DatabaseArgs::settings`] with the session limits of a service answering requests.
+    pub fn serving_settings(&self) -> anyhow::Result<PgSettings> {
+        let limit = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+        let mut settings = self.settings()?;
+        settings.limits = SessionLimits {
+            statement_timeout: limit(self.db_statement_timeout_ms),
+            lock_timeout: limit(self.db_lock_timeout_ms),
+            idle_in_transaction_timeout: limit(self.db_idle_in_transaction_timeout_ms),
+        };
         Ok(settings)
     }
 }
@@ -128,6 +179,17 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANT_MISS_LOOKUPS_PER_SEC", default_value_t = 20)]
     pub tenant_miss_lookups_per_sec: u32,
 
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT before the server stops
+    /// anyway.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Seconds between SIGTERM and the server closing its listener: readiness answers 503
+    /// meanwhile, so a load balancer that polls it stops sending requests first. 0 under nginx,
+    /// which passes a request the listener refuses to another backend.
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
+    pub shutdown_drain_secs: u64,
+
     /// Seconds a storefront menu is reused (writes through this process invalidate it at once,
     /// so this bounds only how long a change made by another instance goes unseen).
     #[arg(long, env = "MENU_CACHE_TTL_SECS", default_value_t = 30)]
@@ -161,6 +223,11 @@ pub struct MigrateArgs {
     /// Sets (or changes) the serving role's password.
     #[arg(long, env = "SERVING_PASSWORD", value_parser = secret, hide_env_values = true)]
     pub serving_password: Option<SecretString>,
+
+    /// Seconds to wait for another migration (another instance starting) before giving up with
+    /// an error.
+    #[arg(long, env = "MIGRATION_LOCK_WAIT_SECS", default_value_t = 60)]
+    pub migration_lock_wait_secs: u64,
 }
 
 #[derive(Debug, Args)]

@@ -27,7 +27,9 @@ pub use menu::{
     CreateMenuItemError, DeleteMenuItemError, GetMenuItemError, ListMenuItemsError, MenuRepository,
     UpdateMenuItemError,
 };
-pub use orders::{ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError};
+pub use orders::{
+    ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError, Placement, Placing,
+};
 pub use tenants::{
     ListTenantsError, MigrateAllError, MigrationReport, ProvisionTenantError, ResolveTenantError,
     TenantDirectory, TenantProvisioner, UpdateTenantError,

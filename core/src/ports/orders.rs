@@ -4,31 +4,81 @@ use std::future::Future;
 
 use thiserror::Error;
 
+use crate::idempotency::{IdempotencyKey, KeyReused, PriorAttempt, PriorOutcome};
 use crate::menu::{MenuItem, MenuItemId};
-use crate::order::{NewOrder, Order, OrderId, OrderRejection, OrderStatus, StatusChangeRefused};
+use crate::order::{
+    NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
+    StatusChangeRefused,
+};
 use crate::tenant::Tenant;
+
+/// One order placement, as core hands it to the repository: what to read, and the rules to
+/// apply to what was read, all inside the repository's one transaction.
+#[derive(Debug)]
+pub struct Placing<'a, Judge, Price> {
+    /// The items the order names.
+    pub wanted: &'a [MenuItemId],
+    /// The client's key, if it sent one.
+    pub key: Option<&'a IdempotencyKey>,
+    /// Called with the order already stored under `key`, if there is one.
+    pub judge_prior: Judge,
+    /// Called with the stored items of `wanted` (those that exist): the order to store.
+    pub price: Price,
+}
+
+/// What came of a placement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// A new order was stored.
+    Placed(Order),
+    /// The request had been placed before under the same key: the first answer again.
+    Replayed(Order),
+}
+
+impl Placement {
+    pub fn order(&self) -> &Order {
+        match self {
+            Placement::Placed(order) | Placement::Replayed(order) => order,
+        }
+    }
+
+    pub fn into_order(self) -> Order {
+        match self {
+            Placement::Placed(order) | Placement::Replayed(order) => order,
+        }
+    }
+}
 
 /// A tenant's orders.
 pub trait OrderRepository: Send + Sync + 'static {
-    /// Places an order, in one transaction: reads the tenant's items named in `wanted` (those
-    /// that exist; another tenant's never), hands them to `price`, and stores the [`NewOrder`]
-    /// it returns under a freshly drawn id, PENDING.
+    /// Places an order, in one transaction:
+    /// 1. with a key, reads the order stored under it (and keeps others from storing one under
+    ///    it until this transaction ends); if there is one, calls `judge_prior`, and on
+    ///    `Replay` MUST return `Replayed` with that order, storing nothing; on `Forget` takes the
+    ///    key off that order and goes on; on `Err` MUST return the error, storing nothing;
+    /// 2. reads the tenant's items named in `wanted` (those that exist; another tenant's never),
+    ///    hands them to `price`, and stores the [`NewOrder`] it returns (with its key) under a
+    ///    freshly drawn id, PENDING; `Err(Rejected)` with `price`'s refusal stores nothing.
     ///
-    /// MUST return `Err(Rejected)` with `price`'s refusal and store nothing then.
-    fn place<F>(
+    /// When another transaction stores an order under the same key first, MUST wait for it and
+    /// then answer as step 1 would (`Err(KeyInFlight)` when it is still not done after the
+    /// adapter's lock timeout).
+    fn place<J, P>(
         &self,
         tenant: &Tenant,
-        wanted: &[MenuItemId],
-        price: F,
-    ) -> impl Future<Output = Result<Order, PlaceOrderError>> + Send
+        placing: Placing<'_, J, P>,
+    ) -> impl Future<Output = Result<Placement, PlaceOrderError>> + Send
     where
-        F: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send;
+        J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
+        P: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send;
 
-    /// MUST return the tenant's orders, newest first.
+    /// MUST return the tenant's orders `page` admits, newest first (ties by id, descending),
+    /// at most `page.limit` of them, and the cursor of the next page when there are more.
     fn list(
         &self,
         tenant: &Tenant,
-    ) -> impl Future<Output = Result<Vec<Order>, ListOrdersError>> + Send;
+        page: OrderPage,
+    ) -> impl Future<Output = Result<OrderList, ListOrdersError>> + Send;
 
     /// Reads order `id` and keeps it from changing, asks `decide` for its next status, stores
     /// it, all in one transaction. MUST return the order with its new status; `Err(NotFound)`
@@ -49,6 +99,12 @@ pub trait OrderRepository: Send + Sync + 'static {
 pub enum PlaceOrderError {
     #[error(transparent)]
     Rejected(#[from] OrderRejection),
+    /// The `Idempotency-Key` was used for a different order.
+    #[error(transparent)]
+    KeyReused(#[from] KeyReused),
+    /// An order under the same key is still being placed by another request.
+    #[error("an order under this Idempotency-Key is still being placed")]
+    KeyInFlight,
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }

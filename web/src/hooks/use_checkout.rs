@@ -1,11 +1,18 @@
 //! `use_checkout`: placing the order and what came of it.
+//!
+//! One checkout attempt has one `Idempotency-Key`. A try that gets no answer, or a 502/503/504,
+//! is sent again with the same key after a short wait (see [`crate::checkout_retry`]), so a
+//! customer whose first try did reach the restaurant gets that order back, never a second one.
+//! The key is kept while the order stays the same: pressing "Place order" again after a failure
+//! is the same attempt; changing the cart or the name starts a new one.
 
 use std::rc::Rc;
 
 use chameleon_wire::{Order, PlaceOrder};
 use yew::prelude::*;
 
-use crate::api;
+use crate::api::{self, ApiError};
+use crate::checkout_retry::{MAX_TRIES, delay_ms, new_key};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Checkout {
@@ -19,17 +26,35 @@ pub enum Checkout {
 #[hook]
 pub fn use_checkout() -> (Checkout, Callback<PlaceOrder>, Callback<()>) {
     let state = use_state(|| Checkout::Idle);
+    // The order of the current attempt and its key.
+    let attempt = use_mut_ref(|| None::<(PlaceOrder, String)>);
     let submit = {
         let state = state.clone();
+        let attempt = attempt.clone();
         Callback::from(move |order: PlaceOrder| {
             if *state == Checkout::Submitting {
                 return;
             }
+            let key = {
+                let mut current = attempt.borrow_mut();
+                match &*current {
+                    Some((same, key)) if *same == order => key.clone(),
+                    _ => {
+                        let key = new_key(random_bytes());
+                        *current = Some((order.clone(), key.clone()));
+                        key
+                    }
+                }
+            };
             state.set(Checkout::Submitting);
             let state = state.clone();
+            let attempt = attempt.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                state.set(match api::place_order(&order).await {
-                    Ok(placed) => Checkout::Placed(Rc::new(placed)),
+                state.set(match place_with_retries(&order, &key).await {
+                    Ok(placed) => {
+                        *attempt.borrow_mut() = None;
+                        Checkout::Placed(Rc::new(placed))
+                    }
                     Err(err) => Checkout::Failed(err.to_string()),
                 });
             });
@@ -40,4 +65,28 @@ pub fn use_checkout() -> (Checkout, Callback<PlaceOrder>, Callback<()>) {
         Callback::from(move |()| state.set(Checkout::Idle))
     };
     ((*state).clone(), submit, reset)
+}
+
+/// Tries up to [`MAX_TRIES`] times, under one key, while the failure is one a retry may fix.
+async fn place_with_retries(order: &PlaceOrder, key: &str) -> Result<Order, ApiError> {
+    let mut tried = 1;
+    loop {
+        match api::place_order(order, key).await {
+            Err(err) if err.is_retryable() && tried < MAX_TRIES => {
+                tried += 1;
+                gloo_timers::future::TimeoutFuture::new(delay_ms(tried)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// 16 bytes from the browser's cryptographic generator (`crypto.getRandomValues`, which, unlike
+/// `randomUUID`, works on plain-HTTP pages too).
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes
 }

@@ -6,10 +6,13 @@ use actix_web::{HttpResponse, web};
 use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::OrderId;
 use chameleon_core::ports::Ports;
-use chameleon_wire::{MenuItem, MenuItemPatch, NewMenuItem, Order, RotatedManagerKey};
+use chameleon_wire::{
+    ListOrdersQuery, MenuItem, MenuItemPatch, NewMenuItem, Order, OrderPage, RotatedManagerKey,
+};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
 use crate::handlers::system::new_manager_key;
@@ -64,7 +67,7 @@ pub struct OrderPath {
 pub async fn create_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
-    body: web::Json<NewMenuItem>,
+    body: JsonObject<NewMenuItem>,
 ) -> Result<HttpResponse, ApiError> {
     let item = convert::new_menu_item(&body)?;
     let created = state.app.create_menu_item(&tenant, item).await?;
@@ -143,7 +146,7 @@ pub async fn update_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
     id: web::Path<Uuid>,
-    body: web::Json<MenuItemPatch>,
+    body: JsonObject<MenuItemPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = MenuItemId::from_uuid(id.into_inner());
     let patch = convert::menu_patch(&body)?;
@@ -174,25 +177,28 @@ pub async fn delete_menu_item<P: Ports>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Lists the tenant's orders, newest first.
+/// Lists the tenant's orders, newest first, a page at a time (keyset: `next_cursor` continues
+/// exactly where the page ended, whatever was placed since).
 #[utoipa::path(
     get,
     path = "/api/v1/manager/orders",
     operation_id = "list_orders",
     tag = "manager",
-    params(TenantHeader),
+    params(TenantHeader, ListOrdersQuery),
     security(("manager_key" = [])),
     responses(
-        (status = 200, description = "The orders, newest first", body = [Order]),
+        (status = 200, description = "A page of orders, newest first", body = OrderPage),
         ManagerRefusals,
     ),
 )]
 pub async fn list_orders<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
+    query: web::Query<ListOrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let orders = state.app.list_orders(&tenant).await?;
-    Ok(HttpResponse::Ok().json(orders.iter().map(convert::order).collect::<Vec<_>>()))
+    let page = convert::order_page(&query)?;
+    let orders = state.app.list_orders(&tenant, page).await?;
+    Ok(HttpResponse::Ok().json(convert::order_list(&orders)))
 }
 
 /// Confirms a PENDING order.

@@ -2,13 +2,16 @@
 //! (resolved by `tenancy::store_tenant` before any handler runs). Guest checkout, no login.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use chameleon_core::ports::Ports;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chameleon_core::order::PlaceOrderRequest;
+use chameleon_core::ports::{Placement, Ports};
 use chameleon_wire::{MenuItem, Order, PlaceOrder, StoreConfig};
+use utoipa::IntoParams;
 
+use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{JsonBodyRefusals, StoreRefusals};
+use crate::problems::{Conflict, JsonBodyRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
 
@@ -57,14 +60,24 @@ pub async fn list_store_menu<P: Ports>(
 }
 
 /// Places a guest order. The total is computed from the restaurant's stored prices.
+///
+/// With an `Idempotency-Key`, the order is placed once however often the request is sent: the
+/// same request again under the same key gets the first answer (with `Idempotent-Replayed:
+/// true`), a different one 422 `idempotency_key_reused`. A request arriving while the first is
+/// still being placed waits for it and replays it (409 `idempotency_key_in_flight` if it takes
+/// longer than the database's lock timeout). Keys are kept at least 24 hours; a key reused
+/// after that places a new order.
 #[utoipa::path(
     post,
     path = "/api/v1/store/orders",
     operation_id = "place_order",
     tag = "storefront",
+    params(IdempotencyKeyHeader),
     request_body = PlaceOrder,
     responses(
-        (status = 201, description = "Placed, PENDING", body = Order),
+        (status = 201, description = "Placed, PENDING; or, for a request already placed under the same Idempotency-Key, the first answer again", body = Order,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer again"))),
+        (status = 409, response = Conflict),
         StoreRefusals,
         JsonBodyRefusals,
     ),
@@ -72,10 +85,44 @@ pub async fn list_store_menu<P: Ports>(
 pub async fn place_order<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
-    body: web::Json<PlaceOrder>,
+    req: HttpRequest,
+    body: JsonObject<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = convert::order_request(&body)?;
-    let order = state.app.place_order(&tenant, request).await?;
-    tracing::info!(order = %order.id, total = order.total_cents, "order placed");
-    Ok(HttpResponse::Created().json(convert::order(&order)))
+    let idempotency_key = convert::idempotency_key(req.headers().get(IDEMPOTENCY_KEY))?;
+    let request = PlaceOrderRequest {
+        order: convert::order_request(&body)?,
+        idempotency_key,
+    };
+    let mut response = HttpResponse::Created();
+    let order = match state.app.place_order(&tenant, request).await? {
+        Placement::Placed(order) => {
+            tracing::info!(order = %order.id, total = order.total_cents, "order placed");
+            order
+        }
+        Placement::Replayed(order) => {
+            tracing::info!(order = %order.id, "order request replayed");
+            response.insert_header(("Idempotent-Replayed", "true"));
+            order
+        }
+    };
+    Ok(response.json(convert::order(&order)))
+}
+
+/// The header that makes a retried order take effect once.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The `Idempotency-Key` header of `POST /api/v1/store/orders`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKeyHeader {
+    /// One per checkout attempt, sent again with every retry of it: 1 to 255 visible ASCII
+    /// characters.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]{1,255}$"
+    )]
+    idempotency_key: Option<String>,
 }

@@ -7,6 +7,7 @@ use chameleon_core::ports::Ports;
 use chameleon_core::tenant::{ManagerApiKey, NewTenant};
 use chameleon_wire::{ProvisionRequest, ProvisionedTenant, TenantSummary};
 
+use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
 use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals};
@@ -39,7 +40,7 @@ pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
 )]
 pub async fn provision_tenant<P: Ports>(
     state: web::Data<AppState<P>>,
-    body: web::Json<ProvisionRequest>,
+    body: JsonObject<ProvisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (domain, name, theme) = convert::new_tenant(&body)?;
     let key = new_manager_key()?;

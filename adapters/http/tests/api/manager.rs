@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use chameleon_wire::{MenuItem, Order};
+use chameleon_wire::{MenuItem, Order, OrderPage};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -202,7 +202,8 @@ async fn orders_are_listed_newest_first_and_confirmed_once() {
         manager(TestRequest::get().uri("/api/v1/manager/orders"), &a),
     )
     .await
-    .json();
+    .json::<OrderPage>()
+    .items;
     assert_eq!(
         listed.iter().map(|o| o.order_id).collect::<Vec<_>>(),
         placed
@@ -313,4 +314,74 @@ async fn manager_and_system_answers_are_never_cached() {
     )
     .await;
     assert_eq!(tenants.headers.get("cache-control").unwrap(), "no-store");
+}
+
+#[actix_web::test]
+async fn orders_are_paged_with_a_cursor_and_filtered_by_status() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    let mut placed = Vec::new();
+    for qty in 1..=5 {
+        let reply = call(
+            &app,
+            store(TestRequest::post().uri("/api/v1/store/orders"), "a.com")
+                .set_json(json!({"items": [{"id": burger.id, "qty": qty}], "customer": "Ann"})),
+        )
+        .await;
+        placed.push(reply.json::<Order>().order_id);
+    }
+    placed.reverse();
+    let page = |query: String| {
+        manager(
+            TestRequest::get().uri(&format!("/api/v1/manager/orders{query}")),
+            &a,
+        )
+    };
+    let mut seen = Vec::new();
+    let mut query = "?limit=2".to_owned();
+    loop {
+        let reply: OrderPage = call(&app, page(query.clone())).await.json();
+        assert!(reply.items.len() <= 2);
+        seen.extend(reply.items.iter().map(|o| o.order_id));
+        match reply.next_cursor {
+            Some(cursor) => query = format!("?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, placed);
+
+    let confirm = call(
+        &app,
+        manager(
+            TestRequest::post().uri(&format!("/api/v1/manager/orders/{}/confirm", placed[2])),
+            &a,
+        ),
+    )
+    .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let confirmed: OrderPage = call(&app, page("?status=CONFIRMED".into())).await.json();
+    assert_eq!(
+        confirmed
+            .items
+            .iter()
+            .map(|o| o.order_id)
+            .collect::<Vec<_>>(),
+        vec![placed[2]]
+    );
+    let default: OrderPage = call(&app, page(String::new())).await.json();
+    assert_eq!(default.items.len(), 5);
+
+    for bad in [
+        "?limit=0",
+        "?limit=101",
+        "?limit=ten",
+        "?cursor=nonsense!",
+        "?cursor=AAAA",
+        "?status=LOST",
+    ] {
+        let reply = call(&app, page(bad.into())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        reply.problem();
+    }
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use chameleon_wire::{MenuItem, Order, StoreConfig};
+use chameleon_wire::{MenuItem, Order, OrderPage, StoreConfig};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -113,7 +113,8 @@ async fn the_leakage_test() {
         manager(TestRequest::get().uri("/api/v1/manager/orders"), &b),
     )
     .await
-    .json();
+    .json::<OrderPage>()
+    .items;
     assert!(b_orders.is_empty());
 }
 
@@ -195,7 +196,8 @@ async fn bad_orders_are_refused_and_nothing_is_written() {
             manager(TestRequest::get().uri("/api/v1/manager/orders"), tenant),
         )
         .await
-        .json();
+        .json::<OrderPage>()
+        .items;
         assert!(orders.is_empty());
     }
 }
@@ -286,4 +288,44 @@ async fn a_client_asking_for_unknown_hosts_again_and_again_is_slowed_down() {
     assert_eq!(real.status, StatusCode::OK);
     let other = call(&app, ask("elsewhere.example".into(), "192.0.2.8")).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn an_idempotency_key_makes_a_retried_order_take_effect_once() {
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let burger = add_item(&app, &a, "Burger", 900).await;
+    let post = |key: &str, qty: i64| {
+        store(TestRequest::post().uri("/api/v1/store/orders"), "a.com")
+            .insert_header(("Idempotency-Key", key.to_owned()))
+            .set_json(json!({"items": [{"id": burger.id, "qty": qty}], "customer": "Ann"}))
+    };
+    let first = call(&app, post("attempt-1", 2)).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let again = call(&app, post("attempt-1", 2)).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(
+        again.json::<Value>(),
+        first.json::<Value>(),
+        "the first answer again"
+    );
+
+    let reused = call(&app, post("attempt-1", 3)).await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.problem().code, "idempotency_key_reused");
+
+    for bad in ["", "has space", "ключ", &"k".repeat(256)] {
+        let reply = call(&app, post(bad, 1)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(reply.problem().detail.contains("Idempotency-Key"));
+    }
+    let orders: OrderPage = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/orders"), &a),
+    )
+    .await
+    .json();
+    assert_eq!(orders.items.len(), 1, "one order for all those requests");
 }

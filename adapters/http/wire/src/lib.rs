@@ -11,7 +11,11 @@
 //! depends on serde and uuid only; with the `openapi` feature it also derives utoipa schemas.
 //!
 //! Request bodies reject unknown fields: a misspelt `is_availble` is an error, not silently
-//! ignored.
+//! ignored. Their documented constraints are the ones the service applies, so a request the
+//! schema admits is accepted and one it refuses is refused: a name (of a restaurant, a dish, a
+//! customer) holds at least one character that is not white space and no control character,
+//! bidirectional control, zero-width character or line or paragraph separator; a domain is a
+//! plain hostname, international names in punycode.
 //!
 //! # Layout
 //! Everything is in this file, grouped by API area: system, manager, storefront, problems.
@@ -22,6 +26,40 @@ use uuid::Uuid;
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+/// JSON Schema's `integer` is any number with no fraction: `12.0` is the integer 12, and the API
+/// takes it as such (serde alone would refuse a float for an `i64`).
+mod whole_number {
+    use serde::{Deserialize, Deserializer, de::Error as _};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(i64),
+        Float(f64),
+    }
+
+    fn exact(number: Number) -> Result<i64, &'static str> {
+        match number {
+            Number::Int(n) => Ok(n),
+            // Beyond ±2^53 a float no longer holds every integer: such a value is refused as
+            // out of range by the field's own bounds anyway.
+            Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+            Number::Float(_) => Err("a whole number"),
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        exact(Number::deserialize(d)?).map_err(|e| D::Error::custom(format!("expected {e}")))
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Option::<Number>::deserialize(d)?
+            .map(exact)
+            .transpose()
+            .map_err(|e| D::Error::custom(format!("expected {e}")))
+    }
+}
+
 // --- system -----------------------------------------------------------------------------------
 
 /// A tenant's brand.
@@ -30,13 +68,22 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     /// `#rgb` or `#rrggbb`.
-    #[cfg_attr(feature = "openapi", schema(example = "#ff0000"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "#ff0000", pattern = "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+    )]
     pub primary_color: String,
     /// A generic CSS family (`serif`, `sans-serif`, `monospace`, `cursive`, `fantasy`,
     /// `system-ui`, `ui-serif`, `ui-sans-serif`, `ui-monospace`, `ui-rounded`) or one of `Arial`,
     /// `Helvetica`, `Verdana`, `Tahoma`, `Trebuchet MS`, `Georgia`, `Garamond`,
     /// `Times New Roman`, `Courier New`.
-    #[cfg_attr(feature = "openapi", schema(example = "sans-serif"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "sans-serif",
+            pattern = "^(serif|sans-serif|monospace|cursive|fantasy|system-ui|ui-serif|ui-sans-serif|ui-monospace|ui-rounded|Arial|Helvetica|Verdana|Tahoma|Trebuchet MS|Georgia|Garamond|Times New Roman|Courier New)$"
+        )
+    )]
     pub font: String,
 }
 
@@ -46,12 +93,30 @@ pub struct Theme {
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequest {
     /// The storefront's hostname, e.g. `pizza.localhost`. Case, a port and a trailing dot are
-    /// ignored; international names are stored in punycode.
-    #[cfg_attr(feature = "openapi", schema(example = "pizza.localhost"))]
+    /// ignored; an international name is given in its punycode form (`xn--bcher-kva.example`
+    /// for `bücher.example`). The storefront then answers on it whatever the case, port or
+    /// trailing dot of the `Host`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "pizza.localhost",
+            min_length = 1,
+            max_length = 260,
+            pattern = r"^(?=[^:]{1,253}\.?(?::[0-9]{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+\.?(?::[0-9]{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
+        )
+    )]
     pub domain: String,
-    /// The restaurant's display name (1 to 100 characters); the domain when omitted.
+    /// The restaurant's display name (up to 100 characters); the domain when omitted.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "Pizza Palace"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Pizza Palace",
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
     pub name: Option<String>,
     pub theme: Theme,
 }
@@ -104,11 +169,23 @@ pub struct RotatedManagerKey {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewMenuItem {
-    /// 1 to 120 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Margherita Pizza"))]
+    /// Up to 120 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Margherita Pizza",
+            min_length = 1,
+            max_length = 120,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
     pub name: String,
     /// In cents, 0 to 10000000.
-    #[cfg_attr(feature = "openapi", schema(example = 1200))]
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = 1200, minimum = 0, maximum = 10_000_000)
+    )]
     pub price: i64,
     /// Defaults to `true`.
     #[serde(default)]
@@ -121,8 +198,17 @@ pub struct NewMenuItem {
 #[serde(deny_unknown_fields)]
 pub struct MenuItemPatch {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000))]
     pub price: Option<i64>,
     #[serde(default)]
     pub is_available: Option<bool>,
@@ -166,6 +252,31 @@ pub struct Order {
     pub created_at: String,
 }
 
+/// The query of `GET /api/v1/manager/orders`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ListOrdersQuery {
+    /// Orders per page, 1 to 100 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page, as it was given.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{32}$"))]
+    pub cursor: Option<String>,
+    /// Only orders with this status.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(PENDING|CONFIRMED)$"))]
+    pub status: Option<String>,
+}
+
+/// A page of orders, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrderPage {
+    pub items: Vec<Order>,
+    /// Where the next page starts (pass it as `cursor`); `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
 // --- storefront -------------------------------------------------------------------------------
 
 /// Response of `GET /api/v1/store/config`: everything a storefront needs to brand itself.
@@ -192,7 +303,8 @@ pub struct OrderLine {
     /// A menu item of this restaurant.
     pub id: Uuid,
     /// 1 to 99.
-    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(feature = "openapi", schema(example = 1, minimum = 1, maximum = 99))]
     pub qty: i64,
 }
 
@@ -202,10 +314,19 @@ pub struct OrderLine {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
-    /// 1 to 100 lines; lines naming the same item are added up.
+    /// 1 to 100 lines; lines naming the same item are added up (to at most 99).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub items: Vec<OrderLine>,
-    /// The guest's name, 1 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "John Doe"))]
+    /// The guest's name, up to 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "John Doe",
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
     pub customer: String,
 }
 
@@ -246,6 +367,18 @@ mod tests {
     fn request_bodies_reject_unknown_fields() {
         let typo = r#"{"name": "Burger", "price": 900, "is_availble": false}"#;
         assert!(serde_json::from_str::<NewMenuItem>(typo).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_integers() {
+        let item: NewMenuItem =
+            serde_json::from_str(r#"{"name": "Burger", "price": 900.0}"#).unwrap();
+        assert_eq!(item.price, 900);
+        assert!(serde_json::from_str::<NewMenuItem>(r#"{"name": "B", "price": 9.5}"#).is_err());
+        let patch: MenuItemPatch = serde_json::from_str(r#"{"price": 5.0}"#).unwrap();
+        assert_eq!(patch.price, Some(5));
+        let patch: MenuItemPatch = serde_json::from_str(r#"{"price": null}"#).unwrap();
+        assert_eq!(patch.price, None);
     }
 
     #[test]

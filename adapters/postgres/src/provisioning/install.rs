@@ -5,6 +5,8 @@
 //! database (what `chameleon migrate` is given; `make run` gives it the private cluster's
 //! superuser). The service itself then connects as the serving role, which can do none of it.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context as _, bail};
 use refinery::Report;
 use tokio_postgres::Client;
@@ -28,7 +30,23 @@ pub struct InstallSettings {
     pub serving_role: String,
     /// Its password, set (or changed) when given.
     pub serving_password: Option<String>,
+    /// How long to wait for another install (another instance starting) to finish.
+    pub lock_wait: Duration,
 }
+
+impl InstallSettings {
+    /// `role`, with no password change and the default wait.
+    pub fn serving(role: &str) -> Self {
+        Self {
+            serving_role: role.to_owned(),
+            serving_password: None,
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+}
+
+/// How long an install waits for another one by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for InstallSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,10 +71,7 @@ struct Installer {
 pub async fn install(pool: &PgPool, settings: &InstallSettings) -> anyhow::Result<Report> {
     let mut conn = pool.get().await?;
     let client = conn.client_mut();
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&INSTALL_LOCK])
-        .await
-        .context("waiting for the migration lock")?;
+    take_lock(client, settings.lock_wait).await?;
     let installed = install_locked(client, settings).await;
     // On a failure the connection is in no transaction (every step commits on its own), so the
     // unlock and RESET go through either way.
@@ -66,6 +81,29 @@ pub async fn install(pool: &PgPool, settings: &InstallSettings) -> anyhow::Resul
         .await
         .context("releasing the migration lock")?;
     installed
+}
+
+/// Takes the install lock, waiting at most `wait` for whoever holds it.
+async fn take_lock(client: &Client, wait: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let taken: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&INSTALL_LOCK])
+            .await
+            .context("taking the migration lock")?
+            .get(0);
+        if taken {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "another `chameleon migrate` (or a service migrating at start) has held the \
+                 migration lock for {wait:?}; wait for it to finish, or find it in \
+                 pg_locks (advisory lock {INSTALL_LOCK}) if it is stuck"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// [`install`] on a pool of its own to `url`, closed when done (test support builds its template

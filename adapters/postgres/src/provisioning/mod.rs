@@ -33,9 +33,9 @@ use uuid::Uuid;
 
 use crate::directory::theme_to_json;
 use crate::pool::PgPool;
-use crate::sqlstate::is_unique_violation;
+use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
 
-pub use install::{InstallSettings, OWNER_ROLE, install, install_at};
+pub use install::{DEFAULT_LOCK_WAIT, InstallSettings, OWNER_ROLE, install, install_at};
 
 const PROVISION: &str = "SELECT chameleon_sys.provision_tenant($1, $2, $3, $4, $5)";
 const COUNT_TENANTS: &str = "SELECT count(*) FROM public.tenants";
@@ -67,6 +67,7 @@ impl PgProvisioner {
             .client()
             .query_one(MIGRATE_TENANT, &[&id])
             .await
+            .at_seam()
             .with_context(|| format!("migrating tenant {id}"))?
             .get(0);
         Ok(applied > 0)
@@ -110,7 +111,7 @@ impl PgProvisioner {
             Err(err) if is_unique_violation(&err, "tenants_domain_key") => {
                 Err(ProvisionTenantError::DuplicateDomain(new.domain))
             }
-            Err(err) => Err(anyhow::Error::new(err)
+            Err(err) => Err(classify(err)
                 .context(format!("provisioning {schema}"))
                 .into()),
         }
@@ -130,12 +131,14 @@ impl TenantProvisioner for PgProvisioner {
             let total: i64 = client
                 .query_one(COUNT_TENANTS, &[])
                 .await
+                .at_seam()
                 .context("counting tenants")?
                 .try_get(0)
                 .context("counting tenants")?;
             let behind: Vec<Uuid> = client
                 .query(BEHIND, &[])
                 .await
+                .at_seam()
                 .context("finding tenants behind")?
                 .iter()
                 .map(|row| row.try_get(0))

@@ -2,12 +2,13 @@
 //! stolen serving credential could try to become more is refused by the database itself.
 
 use chameleon_core::menu::{MenuItemName, NewMenuItem, PriceCents};
-use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, Quantity};
 use chameleon_postgres::{PgPool, PgSettings};
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
-use super::support::{SERVING_PASSWORD, SERVING_ROLE, TestDb, new_tenant, scalar, service_on};
+use super::support::{
+    SERVING_PASSWORD, SERVING_ROLE, TestDb, new_tenant, order_of, scalar, service_on,
+};
 
 /// A connection as the serving role, the way the running service connects.
 async fn serving(db: &TestDb) -> Client {
@@ -37,15 +38,10 @@ async fn the_serving_role_provisions_and_serves_tenants() {
         .await
         .unwrap();
     let order = app
-        .place_order(
-            &tenant,
-            OrderRequest {
-                customer: CustomerName::parse("Ada").unwrap(),
-                lines: OrderLines::parse([(item.id, Quantity::try_from(2).unwrap())]).unwrap(),
-            },
-        )
+        .place_order(&tenant, order_of(&item, 2, "Ada"))
         .await
-        .unwrap();
+        .unwrap()
+        .into_order();
     assert_eq!(order.total_cents, 900);
 
     let admin = db.inspect().await;

@@ -6,7 +6,14 @@ use chameleon_core::tenant::Tenant;
 use chameleon_postgres::PgProvisioner;
 use chameleon_postgres::provisioning::migrations::tenant_migrations;
 
-use super::support::{add_tenant_migration, new_tenant, scalar};
+use chameleon_core::idempotency::IdempotencyKey;
+use chameleon_core::order::PlaceOrderRequest;
+use chameleon_core::ports::Placement;
+
+use super::support::{
+    add_item, add_tenant_migration, all_orders, install_settings, new_tenant, order_of, provision,
+    scalar, service,
+};
 
 async fn has_description(db: &TestDb, tenant: &Tenant) -> bool {
     scalar(
@@ -99,10 +106,7 @@ async fn a_failing_migration_leaves_the_tenant_untouched() {
 #[tokio::test]
 async fn installing_again_changes_nothing() {
     let db = TestDb::new().await;
-    let settings = chameleon_postgres::InstallSettings {
-        serving_role: super::support::SERVING_ROLE.to_owned(),
-        serving_password: None,
-    };
+    let settings = install_settings();
     let report = chameleon_postgres::install(db.pool(), &settings)
         .await
         .unwrap();
@@ -122,11 +126,68 @@ async fn an_edited_released_tenant_migration_is_refused() {
         )
         .await
         .unwrap();
-    let settings = chameleon_postgres::InstallSettings {
-        serving_role: super::support::SERVING_ROLE.to_owned(),
-        serving_password: None,
-    };
+    let settings = install_settings();
     let refused = chameleon_postgres::install(db.pool(), &settings).await;
     let message = format!("{:#}", refused.unwrap_err());
     assert!(message.contains("must never be edited"), "{message}");
+}
+
+/// Idempotency keys came with the first tenant migration after launch: tenants provisioned by the
+/// release before it get it from the fleet migration and then take keyed orders like new ones.
+#[tokio::test]
+async fn tenants_from_before_idempotency_keys_take_keyed_orders_once_migrated() {
+    let db = TestDb::new().await;
+    let admin = db.inspect().await;
+    // The release before: only the launch migration is known.
+    admin
+        .execute(
+            "DELETE FROM chameleon_sys.tenant_migrations WHERE version > 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let app = service(&db);
+    let old = [
+        provision(&app, "old-a.localhost").await,
+        provision(&app, "old-b.localhost").await,
+    ];
+    for tenant in &old {
+        assert!(!has_idempotency_key(&db, tenant).await, "{}", tenant.schema);
+    }
+
+    // The new release: `chameleon migrate` stores its migrations and rolls them out.
+    chameleon_postgres::install(db.pool(), &install_settings())
+        .await
+        .unwrap();
+    let report = PgProvisioner::new(db.pool().clone())
+        .migrate_all()
+        .await
+        .unwrap();
+    assert_eq!((report.tenants, report.migrated), (2, 2));
+
+    for tenant in &old {
+        assert!(has_idempotency_key(&db, tenant).await, "{}", tenant.schema);
+        let item = add_item(&app, tenant, "Burger", 900).await;
+        let keyed = || PlaceOrderRequest {
+            idempotency_key: Some(IdempotencyKey::parse("checkout-1").unwrap()),
+            ..order_of(&item, 2, "Old Guest")
+        };
+        let first = app.place_order(tenant, keyed()).await.unwrap();
+        let Placement::Placed(placed) = first else {
+            panic!("the first request was not placed: {first:?}");
+        };
+        let again = app.place_order(tenant, keyed()).await.unwrap();
+        assert_eq!(again, Placement::Replayed(placed.clone()));
+        assert_eq!(all_orders(&app, tenant).await, vec![placed]);
+    }
+}
+
+async fn has_idempotency_key(db: &TestDb, tenant: &Tenant) -> bool {
+    scalar(
+        &db.inspect().await,
+        "SELECT count(*) = 1 FROM information_schema.columns \
+         WHERE table_schema = $1 AND table_name = 'orders' AND column_name = 'idempotency_key'",
+        &[&tenant.schema.as_str()],
+    )
+    .await
 }

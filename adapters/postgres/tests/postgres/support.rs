@@ -4,7 +4,7 @@
 use std::ops::Deref;
 
 use chameleon_core::menu::MenuItem;
-use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, Quantity};
+use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, PlaceOrderRequest, Quantity};
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
 use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantName};
@@ -20,7 +20,7 @@ use chameleon_testkit::Template;
 use tokio_postgres::Client;
 
 // The port contract's own set-up helpers serve these tests too.
-pub use chameleon_core::contract::{add_item, provision};
+pub use chameleon_core::contract::{add_item, all_orders, provision};
 
 /// The serving role of every test database (roles belong to the whole server, so they share
 /// it). The password only matters on a server that asks for one (the private test cluster).
@@ -32,18 +32,19 @@ pub fn template() -> Template {
     Template {
         name: "chameleon_template",
         fingerprint: migrations_fingerprint(),
-        build: |url| {
-            Box::pin(async move {
-                let settings = InstallSettings {
-                    serving_role: SERVING_ROLE.to_owned(),
-                    serving_password: Some(SERVING_PASSWORD.to_owned()),
-                };
-                install_at(&url, &settings).await.map(drop)
-            })
-        },
+        build: |url| Box::pin(async move { install_at(&url, &install_settings()).await.map(drop) }),
         // Tenant roles are named like their schemas.
         roles_query: "SELECT schema_name FROM public.tenants",
         after_clone: "GRANT CONNECT, CREATE ON DATABASE {database} TO chameleon_owner",
+    }
+}
+
+/// How the tests install the control plane, as `chameleon migrate` would with the test's role.
+pub fn install_settings() -> InstallSettings {
+    InstallSettings {
+        serving_role: SERVING_ROLE.to_owned(),
+        serving_password: Some(SERVING_PASSWORD.to_owned()),
+        lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
     }
 }
 
@@ -107,10 +108,13 @@ pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
     service_on(db.pool())
 }
 
-pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> OrderRequest {
-    OrderRequest {
-        customer: CustomerName::parse(customer).unwrap(),
-        lines: OrderLines::parse([(item.id, Quantity::try_from(qty).unwrap())]).unwrap(),
+pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        order: OrderRequest {
+            customer: CustomerName::parse(customer).unwrap(),
+            lines: OrderLines::parse([(item.id, Quantity::try_from(qty).unwrap())]).unwrap(),
+        },
+        idempotency_key: None,
     }
 }
 

@@ -6,7 +6,7 @@ use chameleon_postgres::TenantTx;
 
 use super::support::TestDb;
 
-use super::support::{add_item, provision, service};
+use super::support::{add_item, all_orders, provision, service};
 
 /// Role, search path and open transaction id of the pool's only connection, as seen by a
 /// control-plane (not tenant-bound) statement. A transaction that wrote and was never ended would
@@ -85,13 +85,13 @@ async fn statements_are_prepared_once_per_connection_whatever_the_tenant() {
     };
     // Warm up: every statement the next loop uses is prepared once.
     app.list_menu_items(&a).await.unwrap();
-    app.list_orders(&a).await.unwrap();
+    all_orders(&app, &a).await;
     let warm = prepared().await;
     for _ in 0..25 {
         for tenant in [&a, &b] {
             let items = app.list_menu_items(tenant).await.unwrap();
             assert_eq!(items.len(), 1);
-            app.list_orders(tenant).await.unwrap();
+            all_orders(&app, tenant).await;
         }
     }
     assert_eq!(prepared().await, warm, "no statement was prepared again");

@@ -39,7 +39,9 @@ use self::config::Config;
 use self::fleet::Fleet;
 use self::stack::Target;
 use self::wrk::{Via, WrkRun};
-use crate::summary::{Endpoint, HotPath, ProvisionBuckets, Run, ScalingPoint, Summary, round};
+use crate::summary::{
+    Endpoint, HotPath, IdempotencyCost, ProvisionBuckets, Run, ScalingPoint, Summary, round,
+};
 
 /// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
 /// in between: an error, SIGINT or SIGTERM.
@@ -90,6 +92,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
     for endpoint in Endpoint::ALL {
         hot_paths.push(hot_path(config, target, &fleet, endpoint, checkpoints[0]).await?);
     }
+    let idempotency = idempotency_cost(config, target, checkpoints[0]).await?;
     let mut scaling_runs = Vec::new();
     for &tenants in &checkpoints {
         if tenants > fleet.provisioned() {
@@ -131,6 +134,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         migrate_all_s: round(migrate.seconds, 3),
         migrate_all_noop_s: round(migrate_noop.seconds, 4),
         flood: Some(flood),
+        idempotency: Some(idempotency),
         reconstructed_from: None,
     })
 }
@@ -151,6 +155,7 @@ async fn hot_path(
         path,
         via,
         warmup_seconds: config.warmup_seconds,
+        idempotency_keys: false,
     };
     let through_nginx = wrk::measure(config, target, &load(endpoint.path(), Via::Nginx)).await?;
     let direct = wrk::measure(config, target, &load(endpoint.path(), Via::Direct)).await?;
@@ -174,6 +179,30 @@ async fn hot_path(
     })
 }
 
+/// Orders through nginx without a key and with a fresh `Idempotency-Key` each, one right after
+/// the other.
+async fn idempotency_cost(
+    config: &Config,
+    target: &Target<'_>,
+    tenants: usize,
+) -> anyhow::Result<IdempotencyCost> {
+    eprintln!("== orders without and with an Idempotency-Key ({tenants} tenants)");
+    let load = |idempotency_keys| WrkRun {
+        endpoint: Endpoint::Orders,
+        tenants,
+        path: Endpoint::Orders.path(),
+        via: Via::Nginx,
+        warmup_seconds: config.warmup_seconds,
+        idempotency_keys,
+    };
+    let without_key = wrk::measure(config, target, &load(false)).await?;
+    let with_key = wrk::measure(config, target, &load(true)).await?;
+    Ok(IdempotencyCost {
+        without_key,
+        with_key,
+    })
+}
+
 /// Every endpoint through nginx over the first `tenants` tenants, each after the longer
 /// warm-up, and the service's memory after them.
 async fn scaling_point(
@@ -191,6 +220,7 @@ async fn scaling_point(
             path: endpoint.path(),
             via: Via::Nginx,
             warmup_seconds: config.scaling_warmup_seconds,
+            idempotency_keys: false,
         };
         runs.insert(endpoint, wrk::measure(config, target, &load).await?);
     }

@@ -30,6 +30,8 @@ pub struct WrkRun<'a> {
     pub path: &'a str,
     pub via: Via,
     pub warmup_seconds: u32,
+    /// Orders only: send a fresh `Idempotency-Key` with every request.
+    pub idempotency_keys: bool,
 }
 
 /// What the script's `done()` prints of wrk's own summary.
@@ -50,10 +52,16 @@ pub async fn measure(
     target: &Target<'_>,
     run: &WrkRun<'_>,
 ) -> anyhow::Result<Run> {
-    let script = config
-        .work_dir
-        .join(format!("{}-{}.lua", run.endpoint.name(), run.tenants));
-    std::fs::write(&script, lua_script(run.endpoint, run.tenants))?;
+    let keyed = if run.idempotency_keys { "-keyed" } else { "" };
+    let script = config.work_dir.join(format!(
+        "{}-{}{keyed}.lua",
+        run.endpoint.name(),
+        run.tenants
+    ));
+    std::fs::write(
+        &script,
+        lua_script(run.endpoint, run.tenants, run.idempotency_keys),
+    )?;
     let base = match run.via {
         Via::Nginx => &target.base_url,
         Via::Direct => &target.api_url,
@@ -137,13 +145,16 @@ async fn wrk(
 }
 
 /// The Lua script: each request picks a tenant uniformly among the first `tenants` (by `Host`)
-/// and, for orders, two of its items; `done()` prints wrk's summary as one JSON line.
-fn lua_script(endpoint: Endpoint, tenants: usize) -> String {
+/// and, for orders, two of its items (and, `keyed`, a key no other request has); `done()`
+/// prints wrk's summary as one JSON line.
+fn lua_script(endpoint: Endpoint, tenants: usize, keyed: bool) -> String {
     format!(
         r#"local tenants = {tenants}
 local method = "{method}"
 local items = {items}
+local keyed = {keyed}
 local counter = 0
+local sent = 0
 
 function setup(thread)
   counter = counter + 1
@@ -161,7 +172,12 @@ request = function()
     local a = math.random(1, items)
     local b = a % items + 1
     local body = string.format('{{"items":[{{"id":"%08x-0000-4000-8000-%012x","qty":1}},{{"id":"%08x-0000-4000-8000-%012x","qty":2}}],"customer":"Bench Customer"}}', t, a, t, b)
-    return wrk.format("POST", nil, {{["Host"] = host, ["Content-Type"] = "application/json"}}, body)
+    local headers = {{["Host"] = host, ["Content-Type"] = "application/json"}}
+    if keyed then
+      sent = sent + 1
+      headers["Idempotency-Key"] = "bench-" .. seed .. "-" .. sent .. "-" .. math.random(1, 1000000000)
+    end
+    return wrk.format("POST", nil, headers, body)
   end
   return wrk.format("GET", nil, {{["Host"] = host}})
 end
@@ -184,7 +200,7 @@ mod tests {
 
     #[test]
     fn the_order_script_posts_two_items_of_the_chosen_tenant() {
-        let script = lua_script(Endpoint::Orders, 300);
+        let script = lua_script(Endpoint::Orders, 300, false);
         assert!(script.contains("local tenants = 300"));
         assert!(script.contains("local method = \"POST\""));
         assert!(script.contains(r#"{"items":[{"id":"%08x-0000-4000-8000-%012x","qty":1}"#));
@@ -192,6 +208,13 @@ mod tests {
 
     #[test]
     fn reads_use_get() {
-        assert!(lua_script(Endpoint::Menu, 10).contains("local method = \"GET\""));
+        assert!(lua_script(Endpoint::Menu, 10, false).contains("local method = \"GET\""));
+    }
+
+    #[test]
+    fn keyed_orders_send_a_key_of_their_own() {
+        let script = lua_script(Endpoint::Orders, 10, true);
+        assert!(script.contains("local keyed = true"));
+        assert!(script.contains("Idempotency-Key"));
     }
 }

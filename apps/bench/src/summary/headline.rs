@@ -35,6 +35,11 @@ impl Headline {
         for hot in &summary.hot_paths {
             headline.add_hot_path(hot);
         }
+        if let Some(cost) = &summary.idempotency {
+            headline
+                .ratios
+                .insert("orders_with_key_vs_without".into(), cost.ratio());
+        }
         if let Some(base) = summary.scaling_runs.first() {
             for point in &summary.scaling_runs {
                 headline

@@ -4,6 +4,8 @@
 //! superuser, or a CREATEROLE role that owns the database); the service itself then connects as
 //! the serving role, which may not.
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 use chameleon_core::ports::TenantProvisioner as _;
 use chameleon_postgres::provisioning::migrations::control_plane_is_current;
@@ -19,6 +21,7 @@ pub async fn run(database: &DatabaseArgs, args: &MigrateArgs) -> anyhow::Result<
             .serving_password
             .as_ref()
             .map(|p| p.expose_secret().to_owned()),
+        lock_wait: Duration::from_secs(args.migration_lock_wait_secs),
     };
     install_and_migrate(database, &settings).await
 }
@@ -75,6 +78,7 @@ pub async fn at_start(database: &DatabaseArgs) -> anyhow::Result<()> {
         let settings = InstallSettings {
             serving_role: login,
             serving_password: None,
+            lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
         };
         return install_and_migrate(database, &settings).await;
     }

@@ -10,9 +10,10 @@ use chameleon_postgres::PgPool;
 
 use crate::config::DatabaseArgs;
 
-/// The pool. The control plane must be installed (`chameleon migrate`).
+/// The pool, with the session limits of a serving connection. The control plane must be
+/// installed (`chameleon migrate`).
 pub fn connect(database: &DatabaseArgs) -> anyhow::Result<PgPool> {
-    PgPool::new(&database.settings()?)
+    PgPool::new(&database.serving_settings()?)
 }
 
 /// A fresh manager API key from the operating system's randomness.

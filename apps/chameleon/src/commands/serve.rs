@@ -2,6 +2,7 @@
 //! `migrate::at_start`), then serve the HTTP API until SIGINT or SIGTERM.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use chameleon_http::{
@@ -22,7 +23,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         .api_workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
-    let mut pg = database.settings()?;
+    let mut pg = database.serving_settings()?;
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
     let pool = PgPool::new(&pg)?;
@@ -34,11 +35,15 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         workers: Some(workers),
         body_limit: DEFAULT_BODY_LIMIT,
         warm_up: Some(warm_up(pool.clone())),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
+        drain: Duration::from_secs(args.shutdown_drain_secs),
     };
-    let application = Application::build(app, readiness(pool), &settings)
+    let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
     tracing::info!(host = %args.api_host, port = application.port(), workers, "serving the API");
     application.run_until_stopped().await?;
+    // Every request has finished (or was given up on): nothing uses the pools any more.
+    pool.close();
     tracing::info!("stopped");
     Ok(())
 }

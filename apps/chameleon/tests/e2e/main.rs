@@ -1,8 +1,11 @@
 //! End to end: PostgreSQL, the `chameleon` binary and nginx, started on free ports, driven over
 //! HTTP through nginx exactly as a browser or `curl` would.
 
+mod conformance;
 mod edge;
+mod faults;
 mod leakage;
+mod lossy_proxy;
 mod security;
 mod stack;
 mod storefront;

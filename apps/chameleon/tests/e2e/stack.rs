@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chameleon_postgres::provisioning::migrations::migrations_fingerprint;
 use chameleon_postgres::{InstallSettings, install_at};
-use chameleon_stack::{Backend, BackendSettings, Edge, EdgeLimits, EdgeSettings};
+use chameleon_stack::{
+    Backend, BackendSettings, Cluster, Edge, EdgeLimits, EdgeSettings, ServerOptions, users,
+};
 use chameleon_testkit::{Template, TestDb};
 use chameleon_wire::{MenuItem, ProvisionedTenant};
 use reqwest::{Client, RequestBuilder, StatusCode};
@@ -33,6 +35,7 @@ pub fn template() -> Template {
                 let settings = InstallSettings {
                     serving_role: SERVING_ROLE.to_owned(),
                     serving_password: Some(SERVING_PASSWORD.to_owned()),
+                    lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
                 };
                 install_at(&url, &settings).await.map(drop)
             })
@@ -42,8 +45,65 @@ pub fn template() -> Template {
     }
 }
 
+/// Where a stack's data lives.
+pub enum Db {
+    /// A database of its own on the tests' shared server.
+    Shared(TestDb),
+    /// A whole PostgreSQL cluster of its own, which the test may stop and restart.
+    Own { cluster: Cluster, admin_url: String },
+}
+
+impl Db {
+    /// A separate administrative connection, for inspecting what the service wrote.
+    pub async fn inspect(&self) -> tokio_postgres::Client {
+        match self {
+            Db::Shared(db) => db.inspect().await,
+            Db::Own { admin_url, .. } => chameleon_testkit::connect(admin_url).await.unwrap(),
+        }
+    }
+
+    /// A private cluster with the control plane installed; returns it and the serving role's
+    /// connection string.
+    async fn own(dir: &Path) -> (Db, String) {
+        let cluster = Cluster::new(dir.join("pg"), users::server_user().unwrap()).unwrap();
+        cluster.init_if_missing().await.unwrap();
+        let options = ServerOptions {
+            unsafe_fast: true,
+            ..ServerOptions::default()
+        };
+        cluster.start(&options).await.unwrap();
+        chameleon_testkit::connect(&cluster.superuser_url("postgres").unwrap())
+            .await
+            .unwrap()
+            .batch_execute("CREATE DATABASE chameleon")
+            .await
+            .unwrap();
+        let admin_url = cluster.superuser_url("chameleon").unwrap();
+        let settings = InstallSettings {
+            serving_role: SERVING_ROLE.to_owned(),
+            serving_password: Some(SERVING_PASSWORD.to_owned()),
+            lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
+        };
+        install_at(&admin_url, &settings).await.unwrap();
+        let serving = cluster.url_as(SERVING_ROLE, SERVING_PASSWORD, "chameleon");
+        (Db::Own { cluster, admin_url }, serving)
+    }
+}
+
+/// How to start a [`Stack`].
+#[derive(Default)]
+pub struct StackOptions<'a> {
+    /// The storefront build to serve; a placeholder page when `None`.
+    pub web_root: Option<&'a Path>,
+    pub limits: EdgeLimits,
+    /// A PostgreSQL cluster of the test's own instead of a database on the shared server.
+    pub own_database: bool,
+    /// Set in the backend's environment, on top of the stack's own.
+    pub backend_env: Vec<(&'static str, String)>,
+}
+
 pub struct Stack {
-    pub db: TestDb,
+    pub db: Db,
     pub port: u16,
     pub dir: PathBuf,
     backend: Backend,
@@ -70,10 +130,26 @@ impl Stack {
 
     /// [`Stack::start`] with the edge's limits of the caller's.
     pub async fn start_with(web_root: Option<&Path>, limits: EdgeLimits) -> Stack {
-        let db = TestDb::new(&template()).await;
+        Self::start_opts(StackOptions {
+            web_root,
+            limits,
+            ..StackOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_opts(options: StackOptions<'_>) -> Stack {
         let dir = std::env::temp_dir().join(format!("chameleon-e2e-{}", Uuid::new_v4().simple()));
         fs::create_dir_all(&dir).unwrap();
-        let web_root = match web_root {
+        let (db, serving_url) = if options.own_database {
+            Db::own(&dir).await
+        } else {
+            let db = TestDb::new(&template()).await;
+            // The backend connects as the serving role, never as the administrator.
+            let url = db.url_as(SERVING_ROLE, SERVING_PASSWORD);
+            (Db::Shared(db), url)
+        };
+        let web_root = match options.web_root {
             Some(root) => root.canonicalize().expect("the storefront build exists"),
             None => {
                 let root = dir.join("web");
@@ -87,33 +163,39 @@ impl Stack {
             }
         };
         let (port, api_port) = (free_port(), free_port());
+        let mut env: Vec<(String, String)> = [
+            ("API_WORKERS", "2"),
+            ("DB_POOL_SIZE", "4"),
+            ("RUST_LOG", "info"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec();
+        env.extend(
+            options
+                .backend_env
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        );
         let backend = Backend::start(&BackendSettings {
             bin: PathBuf::from(env!("CARGO_BIN_EXE_chameleon")),
-            // The backend connects as the serving role, never as the administrator.
-            database_url: db.url_as(SERVING_ROLE, SERVING_PASSWORD),
+            database_url: serving_url,
             admin_token: ADMIN_TOKEN.to_owned(),
             host: "127.0.0.1".to_owned(),
             port: api_port,
             log: dir.join("chameleon.log"),
-            env: [
-                ("API_WORKERS", "2"),
-                ("DB_POOL_SIZE", "4"),
-                ("RUST_LOG", "info"),
-            ]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .to_vec(),
+            env,
             user: None,
         })
         .await
         .expect("starting the backend");
-        // `serve --no-migrate`: the test database is installed by its template already.
+        // `serve --no-migrate`: the database is installed already.
         let edge = Edge::start(&EdgeSettings {
             dir: dir.join("nginx"),
             port,
             backends: vec![backend.address().to_owned()],
             web_root,
             template: repo_root().join("deploy/nginx/nginx.conf.template"),
-            limits,
+            limits: options.limits,
         })
         .await
         .expect("starting nginx (apt install nginx; `make test` does)");
@@ -130,6 +212,19 @@ impl Stack {
         };
         stack.wait_until_ready().await;
         stack
+    }
+
+    /// The stack's own cluster (see [`StackOptions::own_database`]).
+    pub fn cluster(&self) -> &Cluster {
+        match &self.db {
+            Db::Own { cluster, .. } => cluster,
+            Db::Shared(_) => panic!("this stack has no cluster of its own"),
+        }
+    }
+
+    /// The backend's log so far.
+    pub fn backend_log(&self) -> String {
+        fs::read_to_string(self.dir.join("chameleon.log")).unwrap_or_default()
     }
 
     async fn wait_until_ready(&self) {
@@ -216,6 +311,18 @@ impl Drop for Stack {
     fn drop(&mut self) {
         self.edge.stop_blocking();
         self.backend.stop_blocking();
+        if let Db::Own { cluster, .. } = &self.db {
+            // Drop runs on the test's runtime, which cannot be blocked on: stop from a thread
+            // with a runtime of its own.
+            let cluster = cluster.clone();
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map(|rt| rt.block_on(cluster.stop(Duration::from_secs(10))))
+            })
+            .join();
+        }
         let _ = fs::remove_dir_all(&self.dir);
     }
 }

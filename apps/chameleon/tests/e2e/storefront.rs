@@ -13,6 +13,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::lossy_proxy::LossyProxy;
 use super::stack::{Stack, free_port, repo_root};
 
 /// Headless Chromium driven through chromedriver; both stop when this is dropped.
@@ -521,4 +522,70 @@ async fn swagger_ui_authorizes_and_tries_an_operation_out_through_nginx() {
     )
     .unwrap();
     browser.assert_no_csp_violation("Swagger UI").await;
+}
+
+#[tokio::test]
+async fn an_order_whose_answer_was_lost_is_retried_and_placed_once() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Delta Diner",
+        "delta.localhost",
+        "#2f855a",
+        "rgb(47, 133, 90)",
+        vec![("Pancakes", 800)],
+    )
+    .await;
+    let proxy = LossyProxy::start(stack.port).await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    b.goto(&format!("http://delta.localhost:{}/", proxy.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Grace Hopper")
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=place-order]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The first try's answer is lost; the storefront tries again under the same key and shows
+    // the order the first try placed.
+    let order_id: Uuid = text_of(b, "[data-testid=order-id]")
+        .await
+        .parse()
+        .expect("an order id");
+    let keys = proxy.seen.lock().unwrap().order_keys.clone();
+    assert!(keys.len() >= 2, "the order was tried again: {keys:?}");
+    assert!(!keys[0].is_empty(), "an Idempotency-Key was sent");
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "every try of one checkout has the same key: {keys:?}"
+    );
+    let stored: Vec<Uuid> = stack
+        .db
+        .inspect()
+        .await
+        .query(
+            &format!("SELECT id FROM \"{}\".orders", shop.tenant.schema_name),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(stored, vec![order_id], "one click, one order");
+    browser
+        .assert_no_csp_violation("the retried checkout")
+        .await;
 }
