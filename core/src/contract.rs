@@ -50,6 +50,7 @@ macro_rules! port_contract_tests {
             an_idempotency_key_places_once_and_replays_the_first_answer,
             a_key_used_for_another_order_is_refused_and_keys_are_per_tenant,
             concurrent_requests_under_one_key_place_one_order,
+            a_retry_replays_even_when_the_order_would_now_be_refused,
             orders_are_paged_newest_first_with_a_cursor_and_a_status,
         );
     };
@@ -607,6 +608,46 @@ pub async fn concurrent_requests_under_one_key_place_one_order<P: Ports>(app: &C
     for attempt in attempts {
         assert_eq!(attempt.unwrap().into_order().id, stored[0].id);
     }
+}
+
+pub async fn a_retry_replays_even_when_the_order_would_now_be_refused<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let tenant = provision(app, "a.com").await;
+    let burger = add_item(app, &tenant, "Burger", 900).await;
+    let placed = app
+        .place_order(&tenant, keyed(&[(burger.id, 1)], "last-burger"))
+        .await
+        .unwrap();
+    let sold_out = MenuItemPatch {
+        is_available: Some(false),
+        ..MenuItemPatch::default()
+    };
+    app.update_menu_item(&tenant, burger.id, sold_out)
+        .await
+        .unwrap();
+    // The retry of the order placed before answers as it did...
+    let retried = app
+        .place_order(&tenant, keyed(&[(burger.id, 1)], "last-burger"))
+        .await;
+    assert_eq!(retried.unwrap(), Placement::Replayed(placed.into_order()));
+    // ...another order under the key is still another order...
+    let other = app
+        .place_order(&tenant, keyed(&[(burger.id, 2)], "last-burger"))
+        .await;
+    assert!(
+        matches!(other, Err(PlaceOrderError::KeyReused(KeyReused))),
+        "{other:?}"
+    );
+    // ...and a fresh request is refused.
+    let fresh = app
+        .place_order(&tenant, keyed(&[(burger.id, 1)], "next-burger"))
+        .await;
+    assert!(
+        matches!(fresh, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem(id))) if id == burger.id),
+        "{fresh:?}"
+    );
+    assert_eq!(all_orders(app, &tenant).await.len(), 1);
 }
 
 pub async fn orders_are_paged_newest_first_with_a_cursor_and_a_status<P: Ports>(

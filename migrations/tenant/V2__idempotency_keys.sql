@@ -10,8 +10,11 @@
 -- reading its orders takes).
 
 ALTER TABLE orders
-    -- 1 to 255 visible ASCII characters, as the API accepts them.
-    ADD COLUMN idempotency_key text CHECK (idempotency_key ~ '^[!-~]{1,255}$'),
+    -- 1 to 255 visible ASCII characters, as the API accepts them. Not `^[!-~]{1,255}$`: the
+    -- bounded repeat compiles to a regex automaton so large that checking it cost keyed orders
+    -- a sixth of their throughput (pgbench, inserts alone); this form is as strict and cheap.
+    ADD COLUMN idempotency_key text
+        CHECK (idempotency_key ~ '^[!-~]+$' AND octet_length(idempotency_key) <= 255),
     -- SHA-256 of the request's canonical form (customer, lines sorted by item).
     ADD COLUMN request_fingerprint bytea CHECK (octet_length(request_fingerprint) = 32),
     ADD CONSTRAINT orders_key_has_fingerprint

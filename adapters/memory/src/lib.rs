@@ -265,7 +265,7 @@ impl OrderRepository for MemoryStore {
     ) -> Result<Placement, PlaceOrderError>
     where
         J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
-        P: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send,
+        P: Fn(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send + Sync,
     {
         // Everything below happens under one lock: the memory counterpart of one transaction,
         // and of the unique index on keys (a second request under a key waits, then replays).

@@ -22,7 +22,8 @@ pub struct Placing<'a, Judge, Price> {
     pub key: Option<&'a IdempotencyKey>,
     /// Called with the order already stored under `key`, if there is one.
     pub judge_prior: Judge,
-    /// Called with the stored items of `wanted` (those that exist): the order to store.
+    /// Called with the stored items of `wanted` (those that exist): the order to store. Pure,
+    /// so an adapter may call it again in a second transaction (see [`OrderRepository::place`]).
     pub price: Price,
 }
 
@@ -62,7 +63,10 @@ pub trait OrderRepository: Send + Sync + 'static {
     ///
     /// When another transaction stores an order under the same key first, MUST wait for it and
     /// then answer as step 1 would (`Err(KeyInFlight)` when it is still not done after the
-    /// adapter's lock timeout).
+    /// adapter's lock timeout). An adapter may go about it optimistically (price and try to
+    /// store first, and on a conflict read the order under the key and price again in a second
+    /// transaction), as long as what is stored and answered is the same as above: in
+    /// particular, a request `price` refuses still replays the order stored under its key.
     fn place<J, P>(
         &self,
         tenant: &Tenant,
@@ -70,7 +74,7 @@ pub trait OrderRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Placement, PlaceOrderError>> + Send
     where
         J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
-        P: FnOnce(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send;
+        P: Fn(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send + Sync;
 
     /// MUST return the tenant's orders `page` admits, newest first (ties by id, descending),
     /// at most `page.limit` of them, and the cursor of the next page when there are more.

@@ -3,6 +3,7 @@
 mod atomicity;
 mod caching;
 mod contract;
+mod idempotency;
 mod isolation;
 mod least_privilege;
 mod migrate_all;

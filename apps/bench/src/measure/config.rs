@@ -14,6 +14,8 @@ pub struct Config {
     /// Warm-up before each scaling run: long enough for caches (the service's, PostgreSQL's
     /// per-backend catalog caches) to reach a steady state over thousands of tenants.
     pub scaling_warmup_seconds: u32,
+    /// Rounds of orders without and with an `Idempotency-Key`, alternating which goes first.
+    pub key_rounds: u32,
     /// Scratch files: wrk's Lua scripts, pgbench's scripts and transaction logs.
     pub work_dir: PathBuf,
 }
@@ -26,6 +28,7 @@ impl Config {
             seconds: if quick { 3 } else { 10 },
             warmup_seconds: if quick { 1 } else { 3 },
             scaling_warmup_seconds: if quick { 3 } else { 10 },
+            key_rounds: if quick { 2 } else { 5 },
             work_dir,
         }
     }

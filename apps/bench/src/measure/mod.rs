@@ -40,7 +40,8 @@ use self::fleet::Fleet;
 use self::stack::Target;
 use self::wrk::{Via, WrkRun};
 use crate::summary::{
-    Endpoint, HotPath, IdempotencyCost, ProvisionBuckets, Run, ScalingPoint, Summary, round,
+    Endpoint, HotPath, IdempotencyCost, KeyRound, ProvisionBuckets, Run, ScalingPoint, Summary,
+    round,
 };
 
 /// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
@@ -195,12 +196,23 @@ async fn idempotency_cost(
         warmup_seconds: config.warmup_seconds,
         idempotency_keys,
     };
-    let without_key = wrk::measure(config, target, &load(false)).await?;
-    let with_key = wrk::measure(config, target, &load(true)).await?;
-    Ok(IdempotencyCost {
-        without_key,
-        with_key,
-    })
+    let mut rounds = Vec::new();
+    for round in 0..config.key_rounds {
+        // ABBA: every other round starts with the key.
+        let key_first = round % 2 == 1;
+        let first = wrk::measure(config, target, &load(key_first)).await?;
+        let second = wrk::measure(config, target, &load(!key_first)).await?;
+        let (without_key, with_key) = if key_first {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        rounds.push(KeyRound {
+            without_key,
+            with_key,
+        });
+    }
+    Ok(IdempotencyCost { rounds })
 }
 
 /// Every endpoint through nginx over the first `tenants` tenants, each after the longer
