@@ -1,14 +1,17 @@
 //! A small time-bounded cache for the read paths every storefront request takes.
 //!
-//! Entries are fresh for a fixed time after they are filled, which bounds how stale an answer
-//! can be when the data is changed by anything other than this process (another instance, a
-//! manual SQL edit). Changes made through this process invalidate at once.
+//! Entries are fresh for the time they are filled with, which bounds how stale an answer can be
+//! when a change reaches no invalidation (see [`crate::invalidation`]: changes through any
+//! instance invalidate every instance's entry at once).
 //!
 //! An entry past its time is not dropped at once: for as long again it is still served to
-//! everyone but one caller, who is told to refresh it ([`Lookup::Refresh`]). So when a popular
-//! entry expires, one request reads the database instead of all of them at once, and with many
-//! tenants a request rarely waits for a read at all. A refresh that fails leaves the stale value
-//! in place for the next caller to try again.
+//! everyone, and one caller is told to refresh it ([`Lookup::Refresh`]), which the directory and
+//! the menu do in the background. So a warm read never waits for the database, and when a
+//! popular entry expires one read goes to the database instead of all of them at once. A refresh
+//! that fails leaves the stale value in place for the next caller to try again.
+//!
+//! Nothing here scans the whole cache: a full cache makes room by evicting a few entries in the
+//! map's own (hash, so effectively random) order, a constant amount of work per insert.
 //!
 //! A fill that raced with an invalidation must not store what it read before the change: a
 //! reader takes a [`Ticket`] *before* it reads the database and its fill is dropped if any
@@ -103,7 +106,10 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 
     /// Stores `value`, fresh for `ttl`, unless an invalidation happened after `ticket` was taken.
-    pub fn fill(&self, ticket: Ticket, key: K, value: V, ttl: Duration) {
+    pub fn fill(&self, ticket: Ticket, key: K, value: V, ttl: Duration)
+    where
+        K: Clone,
+    {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         // Checked under the write lock: `invalidate` bumps the counter under the same lock.
         if self.invalidations.load(Ordering::Acquire) == ticket.0 {
@@ -112,20 +118,24 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 
     /// Stores `value` regardless of tickets: for facts this process just wrote itself.
-    pub fn put(&self, key: K, value: V, ttl: Duration) {
+    pub fn put(&self, key: K, value: V, ttl: Duration)
+    where
+        K: Clone,
+    {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         self.insert(&mut entries, key, value, ttl);
     }
 
-    fn insert(&self, entries: &mut HashMap<K, Entry<V>>, key: K, value: V, ttl: Duration) {
+    fn insert(&self, entries: &mut HashMap<K, Entry<V>>, key: K, value: V, ttl: Duration)
+    where
+        K: Clone,
+    {
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            let now = Instant::now();
-            entries.retain(|_, entry| entry.usable_until > now);
-            if entries.len() >= self.capacity {
-                // Still full of live entries: start over rather than track recency on every
-                // read. At the default capacity this only happens with far more tenants than
-                // one instance serves, and costs one database read per entry to refill.
-                entries.clear();
+            // Random eviction of a small batch: no recency to track on every read, no scan.
+            let batch = (self.capacity / 64).max(1);
+            let victims: Vec<K> = entries.keys().take(batch).cloned().collect();
+            for victim in &victims {
+                entries.remove(victim);
             }
         }
         let now = Instant::now();
@@ -140,50 +150,21 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         );
     }
 
+    /// Forgets everything and voids every fill whose read started before now.
+    pub fn forget_all(&self) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+        // Dropped outside the lock: freeing many entries is not the readers' wait.
+        let old = std::mem::take(&mut *entries);
+        drop(entries);
+        drop(old);
+    }
+
     /// Forgets `key` and voids every fill whose read started before now.
     pub fn invalidate(&self, key: &K) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         self.invalidations.fetch_add(1, Ordering::AcqRel);
         entries.remove(key);
-    }
-
-    /// The value for `key`: cached if usable, else loaded by `load` (and cached for
-    /// `ttl_for(&value)`). A stale value whose refresh fails is served once more (and the failure
-    /// logged): a database hiccup does not take down a storefront that was working a moment ago.
-    pub async fn get_or_load<E, Fut>(
-        &self,
-        key: &K,
-        ttl_for: impl Fn(&V) -> Duration,
-        load: impl FnOnce() -> Fut,
-    ) -> Result<V, E>
-    where
-        K: Clone,
-        E: std::fmt::Display,
-        Fut: std::future::Future<Output = Result<V, E>>,
-    {
-        match self.lookup(key) {
-            Lookup::Hit(value) => Ok(value),
-            Lookup::Refresh(stale) => {
-                let ticket = self.ticket();
-                match load().await {
-                    Ok(value) => {
-                        self.fill(ticket, key.clone(), value.clone(), ttl_for(&value));
-                        Ok(value)
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "refreshing a cache entry failed; serving the previous value");
-                        self.abandon_refresh(key);
-                        Ok(stale)
-                    }
-                }
-            }
-            Lookup::Miss => {
-                let ticket = self.ticket();
-                let value = load().await?;
-                self.fill(ticket, key.clone(), value.clone(), ttl_for(&value));
-                Ok(value)
-            }
-        }
     }
 
     pub fn len(&self) -> usize {
@@ -275,14 +256,32 @@ mod tests {
     }
 
     #[test]
-    fn dead_entries_make_room_first() {
-        let cache = TtlCache::new(2);
-        cache.put(1, 1, Duration::ZERO);
-        cache.put(2, 2, LONG);
-        cache.put(3, 3, LONG);
+    fn a_full_cache_evicts_a_small_batch_not_everything() {
+        let cache = TtlCache::new(640);
+        for n in 0..640 {
+            cache.put(n, n, LONG);
+        }
+        cache.put(640, 640, LONG);
         assert_eq!(
-            (cache.lookup(&2), cache.lookup(&3)),
-            (Lookup::Hit(2), Lookup::Hit(3))
+            cache.len(),
+            640 - 10 + 1,
+            "a batch of capacity / 64 made room"
+        );
+        assert_eq!(cache.lookup(&640), Lookup::Hit(640));
+    }
+
+    #[test]
+    fn forgetting_everything_voids_fills_in_flight() {
+        let cache = TtlCache::new(10);
+        cache.put("a", 1, LONG);
+        let ticket = cache.ticket();
+        cache.forget_all();
+        assert!(cache.is_empty());
+        cache.fill(ticket, "b", 2, LONG);
+        assert_eq!(
+            cache.lookup(&"b"),
+            Lookup::Miss,
+            "read before the forgetting"
         );
     }
 }

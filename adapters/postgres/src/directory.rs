@@ -13,9 +13,11 @@
 //!   process ([`DirectoryCacheSettings::miss_lookups_per_second`]), so a flood of random hosts
 //!   or ids costs at most that many queries a second. Nothing of a miss is cached: misses never
 //!   take room from real tenants.
-//! - A tenant found is kept for [`DirectoryCacheSettings::found_ttl`]. Tenants are only ever
-//!   created through provisioning (which registers them here at once), so this only bounds how
-//!   long a change made behind the service's back (a manual `UPDATE public.tenants`) takes to show.
+//! - A tenant found is kept for [`DirectoryCacheSettings::found_ttl_synced`] while this instance
+//!   hears every change to `public.tenants` ([`crate::invalidation`]: a trigger publishes each
+//!   one, even a manual `UPDATE`), for [`DirectoryCacheSettings::found_ttl`] while it does not.
+//!   Past its time it is still served while it is read again in the background: a warm lookup
+//!   never waits for the database.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,14 +35,19 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use crate::cache::{Lookup, TtlCache};
+use crate::invalidation::{Change, SharedCache, SyncState};
 use crate::pool::PgPool;
 use crate::sqlstate::AtSeam as _;
 
 /// How directory answers are kept.
 #[derive(Debug, Clone, Copy)]
 pub struct DirectoryCacheSettings {
-    /// How long a found tenant is reused before it is read again.
+    /// How long a found tenant is reused before it is read again, while this instance does not
+    /// hear invalidations (not yet, or reconnecting).
     pub found_ttl: Duration,
+    /// The same while it does: every change through any instance, or by SQL on the table,
+    /// invalidates at once, so this only spreads the refreshes.
+    pub found_ttl_synced: Duration,
     /// How often the set of every registered domain and id is reloaded (in the background):
     /// the longest a tenant provisioned by another instance can go unknown here when the miss
     /// budget is spent.
@@ -55,6 +62,7 @@ impl Default for DirectoryCacheSettings {
     fn default() -> Self {
         Self {
             found_ttl: Duration::from_secs(60),
+            found_ttl_synced: Duration::from_secs(600),
             known_refresh: Duration::from_secs(30),
             miss_lookups_per_second: 20,
             capacity: 100_000,
@@ -135,6 +143,7 @@ pub struct PgDirectory {
     by_id: Arc<TtlCache<TenantId, Arc<Tenant>>>,
     known: Arc<RwLock<Known>>,
     miss_budget: Arc<Budget>,
+    sync: Arc<SyncState>,
     /// Single-tenant reads sent to the database, for tests and metrics.
     lookups: Arc<AtomicU64>,
 }
@@ -155,8 +164,21 @@ impl PgDirectory {
             by_id: Arc::new(TtlCache::new(settings.capacity)),
             known: Arc::default(),
             miss_budget: Arc::new(Budget::new(settings.miss_lookups_per_second)),
+            sync: Arc::default(),
             lookups: Arc::default(),
         }
+    }
+
+    /// Shares `sync` with the [`crate::invalidation::Listener`] that keeps this directory in
+    /// step; without one, entries live for the short TTL only.
+    pub fn with_sync(mut self, sync: Arc<SyncState>) -> Self {
+        self.sync = sync;
+        self
+    }
+
+    fn ttl(&self) -> Duration {
+        self.sync
+            .ttl(self.settings.found_ttl_synced, self.settings.found_ttl)
     }
 
     /// How many single-tenant reads this directory has sent to the database.
@@ -191,7 +213,7 @@ impl PgDirectory {
             .map(|row| tenant_from_row(&row).map(Arc::new))
             .transpose()?;
         if let Some(tenant) = &tenant {
-            let ttl = self.settings.found_ttl;
+            let ttl = self.ttl();
             self.by_domain
                 .fill(tickets.0, tenant.domain.clone(), tenant.clone(), ttl);
             self.by_id.fill(tickets.1, tenant.id, tenant.clone(), ttl);
@@ -264,20 +286,51 @@ impl PgDirectory {
 
     /// Caches a tenant this process just wrote under both keys, and adds it to the known set.
     fn remember(&self, tenant: &Arc<Tenant>) {
-        self.by_domain.put(
-            tenant.domain.clone(),
-            tenant.clone(),
-            self.settings.found_ttl,
-        );
-        self.by_id
-            .put(tenant.id, tenant.clone(), self.settings.found_ttl);
+        let ttl = self.ttl();
+        self.by_domain
+            .put(tenant.domain.clone(), tenant.clone(), ttl);
+        self.by_id.put(tenant.id, tenant.clone(), ttl);
         self.add_known(tenant);
     }
 
     fn add_known(&self, tenant: &Tenant) {
+        self.add_known_keys(tenant.id, [tenant.domain.as_str()]);
+    }
+
+    fn add_known_keys<'a>(&self, id: TenantId, domains: impl IntoIterator<Item = &'a str>) {
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        known.domains.insert(tenant.domain.as_str().to_owned());
-        known.ids.insert(tenant.id.as_uuid());
+        known.ids.insert(id.as_uuid());
+        for domain in domains {
+            known.domains.insert(domain.to_owned());
+        }
+    }
+
+    /// Reloads the known set in the background now (unless a reload is under way).
+    fn reload_known_soon(&self) {
+        {
+            let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+            if known.reloading || known.loaded_at.is_none() {
+                return;
+            }
+            known.reloading = true;
+        }
+        self.spawn_reload();
+    }
+
+    fn spawn_reload(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = this.reload_known().await {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "reloading the known tenants failed"
+                );
+                this.known
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .reloading = false;
+            }
+        });
     }
 
     /// Loads the known set the first time (waiting for it), and reloads it in the background once
@@ -299,19 +352,7 @@ impl PgDirectory {
             return self.reload_known().await;
         }
         if stale {
-            let this = self.clone();
-            tokio::spawn(async move {
-                if let Err(err) = this.reload_known().await {
-                    tracing::warn!(
-                        error = format!("{err:#}"),
-                        "reloading the known tenants failed"
-                    );
-                    this.known
-                        .write()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .reloading = false;
-                }
-            });
+            self.spawn_reload();
         }
         Ok(())
     }
@@ -333,20 +374,49 @@ impl PgDirectory {
             domains.insert(row.try_get::<_, String>(1)?);
         }
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        // Tenants this instance registered while the query ran stay known.
+        // Tenants registered here (or heard of) while the query ran stay known.
         if let Some(previous) = known.loaded_at
             && previous > started
         {
             domains.extend(known.domains.drain());
             ids.extend(known.ids.drain());
         }
-        *known = Known {
-            domains,
-            ids,
-            loaded_at: Some(Instant::now()),
-            reloading: false,
-        };
+        let old = std::mem::replace(
+            &mut *known,
+            Known {
+                domains,
+                ids,
+                loaded_at: Some(Instant::now()),
+                reloading: false,
+            },
+        );
+        // Freed after the lock: dropping 10,000 strings is no reader's wait.
+        drop(known);
+        drop(old);
         Ok(())
+    }
+}
+
+impl SharedCache for PgDirectory {
+    fn apply(&self, change: &Change) {
+        let Change::Tenant { id, domains } = change else {
+            return;
+        };
+        self.by_id.invalidate(id);
+        for domain in domains {
+            if let Ok(domain) = Domain::parse(domain) {
+                self.by_domain.invalidate(&domain);
+            }
+        }
+        // A tenant provisioned elsewhere is known here at once (one removed stays "known" until
+        // the next reload: its lookups find nothing, within the miss budget's spirit).
+        self.add_known_keys(*id, domains.iter().map(String::as_str));
+    }
+
+    fn forget_everything(&self) {
+        self.by_domain.forget_all();
+        self.by_id.forget_all();
+        self.reload_known_soon();
     }
 }
 

@@ -22,10 +22,12 @@
 //! - [`orders`]: [`PgOrders`], a tenant's orders.
 //! - [`provisioning`]: [`PgProvisioner`], migrations, `migrate_all`.
 //! - [`cache`]: the time-bounded cache behind the directory and the menu.
+//! - [`invalidation`]: changes shared between instances (`LISTEN`/`NOTIFY`), the [`Listener`].
 //! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
 
 pub mod cache;
 pub mod directory;
+pub mod invalidation;
 pub mod menu;
 pub mod orders;
 pub mod pool;
@@ -34,6 +36,7 @@ pub mod sqlstate;
 pub mod tenant_tx;
 
 pub use directory::{DirectoryCacheSettings, PgDirectory};
+pub use invalidation::{Change, Listener, ListenerSettings, SharedCache, SyncState};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;
 pub use pool::{PgPool, PgSettings, SessionLimits};

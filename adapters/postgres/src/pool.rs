@@ -323,6 +323,12 @@ impl PgPool {
 
     /// A connection for control-plane work (the `public` schema, DDL). Tenant data is reached
     /// only through [`TenantTx::begin`](crate::TenantTx::begin).
+    /// How the pool connects (URL, keepalives): for a connection of its own outside the pool,
+    /// such as the [`crate::Listener`]'s.
+    pub fn connect_config(&self) -> tokio_postgres::Config {
+        self.inner.manager_config.clone()
+    }
+
     pub async fn get(&self) -> anyhow::Result<PooledConn> {
         self.inner
             .current()?

@@ -45,6 +45,7 @@ use futures_util::future::{try_join, try_join_all, try_join3};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error, NoTls, Row, Statement};
 
+use crate::invalidation::Change;
 use crate::pool::{PgPool, PooledConn};
 use crate::sqlstate::{AtSeam as _, is_stale_plan};
 
@@ -69,6 +70,8 @@ pub struct TenantTx {
     in_flight: bool,
     /// Statements answered so far.
     answered: usize,
+    /// What commits: `COMMIT`, after the `pg_notify` of a change when there is one.
+    commit: String,
 }
 
 /// A statement's parameters.
@@ -91,7 +94,14 @@ impl TenantTx {
             state: State::NotStarted,
             in_flight: false,
             answered: 0,
+            commit: "COMMIT".to_owned(),
         })
+    }
+
+    /// Publishes `change` ([`crate::invalidation`]) when, and only if, this transaction commits:
+    /// the `pg_notify` rides in the message that commits.
+    pub fn publish_on_commit(&mut self, change: &Change) {
+        self.commit = format!("{}; COMMIT", change.notify_sql());
     }
 
     fn conn(&self) -> &PooledConn {
@@ -260,7 +270,7 @@ impl TenantTx {
             try_join3(
                 begin_if_pending(client, begin.as_deref()),
                 client.query(&statement, params),
-                client.batch_execute("COMMIT"),
+                client.batch_execute(&self.commit),
             )
             .await
         };

@@ -104,6 +104,9 @@ pub struct Summary {
     /// A random-Host flood from one client beside a real tenant's storefront.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flood: Option<Flood>,
+    /// A write through one instance, served by another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staleness: Option<Staleness>,
     /// Set when this summary was rebuilt from an older, Markdown-only report rather than
     /// measured: what that report did not show is left out (the optional [`Run`] fields, the
     /// 20-bucket provisioning curve).
@@ -153,6 +156,16 @@ impl KeyRound {
     pub fn ratio(&self) -> f64 {
         self.with_key.rps / self.without_key.rps.max(1.0)
     }
+}
+
+/// From a price written through one instance to another instance serving it (the write
+/// included), over `samples` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Staleness {
+    pub samples: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 /// A flood of requests for hosts no tenant has, from one client, and what a real tenant saw.
@@ -425,6 +438,7 @@ pub(crate) mod tests {
             migrate_all_noop_s: 0.01,
             flood: None,
             idempotency: None,
+            staleness: None,
             reconstructed_from: None,
         }
     }

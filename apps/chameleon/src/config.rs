@@ -165,9 +165,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_migrate: bool,
 
-    /// Seconds a resolved tenant (domain or id) is reused before it is read again.
+    /// Seconds a resolved tenant (domain or id) is reused before it is read again, while this
+    /// instance does not hear invalidations (starting, or reconnecting to PostgreSQL).
     #[arg(long, env = "TENANT_CACHE_TTL_SECS", default_value_t = 60)]
     pub tenant_cache_ttl_secs: u64,
+
+    /// The same while it does: every change to a tenant, through any instance or by SQL,
+    /// invalidates every instance's entry at once, so this only spreads the re-reads.
+    #[arg(long, env = "TENANT_CACHE_TTL_SYNCED_SECS", default_value_t = 600)]
+    pub tenant_cache_ttl_synced_secs: u64,
 
     /// Seconds between reloads of the set of every registered domain and id (in the
     /// background): the longest a tenant provisioned by another instance may go unknown here.
@@ -190,10 +196,14 @@ pub struct ServeArgs {
     #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
     pub shutdown_drain_secs: u64,
 
-    /// Seconds a storefront menu is reused (writes through this process invalidate it at once,
-    /// so this bounds only how long a change made by another instance goes unseen).
+    /// Seconds a storefront menu is reused while this instance does not hear invalidations.
     #[arg(long, env = "MENU_CACHE_TTL_SECS", default_value_t = 30)]
     pub menu_cache_ttl_secs: u64,
+
+    /// The same while it does: menu writes through any instance invalidate every instance's
+    /// entry at once, so this bounds only how long a manual SQL edit of a menu goes unseen.
+    #[arg(long, env = "MENU_CACHE_TTL_SYNCED_SECS", default_value_t = 300)]
+    pub menu_cache_ttl_synced_secs: u64,
 }
 
 impl ServeArgs {
@@ -201,12 +211,14 @@ impl ServeArgs {
         CacheSettings {
             directory: DirectoryCacheSettings {
                 found_ttl: Duration::from_secs(self.tenant_cache_ttl_secs),
+                found_ttl_synced: Duration::from_secs(self.tenant_cache_ttl_synced_secs),
                 known_refresh: Duration::from_secs(self.tenant_known_refresh_secs.max(1)),
                 miss_lookups_per_second: self.tenant_miss_lookups_per_sec,
                 ..DirectoryCacheSettings::default()
             },
             menu: MenuCacheSettings {
                 ttl: Duration::from_secs(self.menu_cache_ttl_secs),
+                ttl_synced: Duration::from_secs(self.menu_cache_ttl_synced_secs),
                 ..MenuCacheSettings::default()
             },
         }

@@ -105,6 +105,13 @@ impl Backend {
             .await;
     }
 
+    /// SIGKILL: gone at once, requests in flight and all (a crash, an OOM kill).
+    pub async fn kill(&mut self) {
+        self.proc
+            .stop(Signal::SIGKILL, Duration::from_secs(5))
+            .await;
+    }
+
     pub fn stop_blocking(&mut self) {
         self.proc
             .stop_blocking(Signal::SIGTERM, Duration::from_secs(5));

@@ -259,6 +259,18 @@ impl Stack {
         .await
     }
 
+    /// Starts one more backend on `port`, outside nginx's upstream, on the same database and
+    /// settings as the others (the benchmark's second instance). The caller stops it.
+    pub async fn start_extra_backend(&self, port: u16) -> anyhow::Result<Backend> {
+        let mut settings = self.backend_settings(0)?;
+        settings.port = port;
+        settings.log = self
+            .settings
+            .state
+            .join(format!("logs/chameleon.extra-{port}.log"));
+        Backend::start(&settings).await
+    }
+
     fn backend_settings(&self, instance: u16) -> anyhow::Result<BackendSettings> {
         let log = match instance {
             0 => "logs/chameleon.log".to_owned(),

@@ -4,6 +4,7 @@ mod atomicity;
 mod caching;
 mod contract;
 mod idempotency;
+mod invalidation;
 mod isolation;
 mod least_privilege;
 mod migrate_all;

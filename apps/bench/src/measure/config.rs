@@ -16,6 +16,8 @@ pub struct Config {
     pub scaling_warmup_seconds: u32,
     /// Rounds of orders without and with an `Idempotency-Key`, alternating which goes first.
     pub key_rounds: u32,
+    /// Writes whose cross-instance staleness is measured.
+    pub staleness_samples: usize,
     /// Scratch files: wrk's Lua scripts, pgbench's scripts and transaction logs.
     pub work_dir: PathBuf,
 }
@@ -29,6 +31,7 @@ impl Config {
             warmup_seconds: if quick { 1 } else { 3 },
             scaling_warmup_seconds: if quick { 3 } else { 10 },
             key_rounds: if quick { 2 } else { 5 },
+            staleness_samples: if quick { 50 } else { 300 },
             work_dir,
         }
     }

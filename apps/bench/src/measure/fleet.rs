@@ -34,9 +34,18 @@ pub fn domain(tenant: usize) -> String {
 }
 
 /// The part of the provisioning answer the benchmark needs.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct Provisioned {
     schema_name: String,
+    tenant_id: String,
+    manager_api_key: String,
+}
+
+/// A tenant's manager credentials. No `Debug`: the key is a secret.
+#[derive(Clone)]
+pub struct ManagerLogin {
+    pub tenant_id: String,
+    pub api_key: String,
 }
 
 /// How long one `migrate_all` took, and over how many tenants.
@@ -58,6 +67,8 @@ pub struct Fleet {
     pub schemas: Vec<String>,
     seeded: usize,
     timings: Vec<ProvisionTiming>,
+    /// Tenant 1's manager login: the writes the staleness measurement makes.
+    first_manager: Option<ManagerLogin>,
 }
 
 impl Fleet {
@@ -76,11 +87,17 @@ impl Fleet {
             schemas: Vec::new(),
             seeded: 0,
             timings: Vec::new(),
+            first_manager: None,
         })
     }
 
     pub fn provisioned(&self) -> usize {
         self.schemas.len()
+    }
+
+    /// Tenant 1's manager login, once it is provisioned.
+    pub fn first_manager(&self) -> Option<&ManagerLogin> {
+        self.first_manager.as_ref()
     }
 
     /// Every provisioning so far, in order.
@@ -125,6 +142,12 @@ impl Fleet {
                 );
             }
             let provisioned: Provisioned = response.json().await?;
+            if tenant == 1 {
+                self.first_manager = Some(ManagerLogin {
+                    tenant_id: provisioned.tenant_id,
+                    api_key: provisioned.manager_api_key,
+                });
+            }
             self.timings.push(ProvisionTiming { tenant, ms });
             self.schemas.push(provisioned.schema_name);
             if tenant % 1000 == 0 {

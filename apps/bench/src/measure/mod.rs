@@ -12,6 +12,7 @@
 //! - [`wrk`] and [`pgbench`]: the load runs, each parsed into a [`Run`].
 //! - [`ceilings`]: nginx's static answers.
 //! - [`flood`]: a random-Host flood from one client beside a real tenant.
+//! - [`staleness`]: a write through one instance, served by another.
 //! - [`cpu`]: the CPU each process group spends over a run.
 //! - [`stats`]: percentiles and provisioning buckets.
 //! - [`machine`]: what the machine is, and a process's memory.
@@ -24,6 +25,7 @@ mod flood;
 mod machine;
 mod pgbench;
 mod stack;
+mod staleness;
 mod stats;
 mod wrk;
 
@@ -94,6 +96,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         hot_paths.push(hot_path(config, target, &fleet, endpoint, checkpoints[0]).await?);
     }
     let idempotency = idempotency_cost(config, target, checkpoints[0]).await?;
+    let staleness = staleness::measure(target, &fleet, config.staleness_samples).await?;
     let mut scaling_runs = Vec::new();
     for &tenants in &checkpoints {
         if tenants > fleet.provisioned() {
@@ -136,6 +139,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         migrate_all_noop_s: round(migrate_noop.seconds, 4),
         flood: Some(flood),
         idempotency: Some(idempotency),
+        staleness: Some(staleness),
         reconstructed_from: None,
     })
 }

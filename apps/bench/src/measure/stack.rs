@@ -107,6 +107,8 @@ fn free_ports() -> anyhow::Result<(u16, u16)> {
 /// What the measurements need to know of the running stack. It holds secrets (the admin token,
 /// passwords in connection strings): no `Debug`, so they are never printed.
 pub struct Target<'a> {
+    /// The stack itself (a second instance for the staleness measurement).
+    pub stack: &'a Stack,
     /// nginx, e.g. `http://127.0.0.1:34567`.
     pub base_url: String,
     /// The backend itself, bypassing nginx (a diagnostic: what the edge costs).
@@ -139,6 +141,7 @@ impl<'a> Target<'a> {
         let superuser_url = cluster.superuser_url(SERVICE_DATABASE)?;
         let pgbench_login = PgLogin::parse(&superuser_url)?;
         Ok(Target {
+            stack,
             base_url: format!("http://127.0.0.1:{}", stack.settings().port),
             api_url: format!("http://{}", backend.address()),
             admin_token: &stack.settings().admin_token,

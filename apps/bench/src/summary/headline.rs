@@ -24,6 +24,9 @@ pub struct Headline {
     ratios: BTreeMap<String, f64>,
     /// Per endpoint: `service_through_nginx`, `service_direct` and `pgbench`.
     cpu_us_per_request: BTreeMap<Endpoint, BTreeMap<&'static str, CpuPerRequest>>,
+    /// `p50_ms`, `p99_ms`, `max_ms`: a write through one instance until another serves it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    cross_instance_staleness: BTreeMap<&'static str, f64>,
     /// Per tenant count: `{endpoint}_rps`, `_p99_ms`, and both against the first count;
     /// `service_rss_mb` and `rss_ratio`.
     scaling: BTreeMap<usize, BTreeMap<String, f64>>,
@@ -39,6 +42,13 @@ impl Headline {
             headline
                 .ratios
                 .insert("orders_with_key_vs_without".into(), cost.ratio());
+        }
+        if let Some(staleness) = &summary.staleness {
+            headline.cross_instance_staleness = BTreeMap::from([
+                ("p50_ms", staleness.p50_ms),
+                ("p99_ms", staleness.p99_ms),
+                ("max_ms", staleness.max_ms),
+            ]);
         }
         if let Some(base) = summary.scaling_runs.first() {
             for point in &summary.scaling_runs {

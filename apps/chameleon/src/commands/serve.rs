@@ -27,7 +27,9 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
     let pool = PgPool::new(&pg)?;
-    let app = startup::service(pool.clone(), args.caches());
+    let (app, listener) = startup::shared_service(pool.clone(), args.caches());
+    // Other instances' writes reach this one's caches through it, for as long as it serves.
+    let listening = tokio::spawn(listener.run());
     let settings = ServerSettings {
         host: args.api_host.clone(),
         port: args.api_port,
@@ -41,7 +43,9 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
     tracing::info!(host = %args.api_host, port = application.port(), workers, "serving the API");
-    application.run_until_stopped().await?;
+    let served = application.run_until_stopped().await;
+    listening.abort();
+    served?;
     // Every request has finished (or was given up on): nothing uses the pools any more.
     pool.close();
     tracing::info!("stopped");

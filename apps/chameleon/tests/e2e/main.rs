@@ -4,6 +4,7 @@
 mod conformance;
 mod edge;
 mod faults;
+mod instances;
 mod leakage;
 mod lossy_proxy;
 mod security;

@@ -100,13 +100,17 @@ pub struct StackOptions<'a> {
     pub own_database: bool,
     /// Set in the backend's environment, on top of the stack's own.
     pub backend_env: Vec<(&'static str, String)>,
+    /// Backends behind nginx (0 means 1).
+    pub instances: usize,
 }
 
 pub struct Stack {
     pub db: Db,
     pub port: u16,
     pub dir: PathBuf,
-    backend: Backend,
+    backends: Vec<Backend>,
+    /// How each backend was started, to start it again.
+    backend_settings: Vec<BackendSettings>,
     edge: Edge,
     client: Client,
 }
@@ -162,7 +166,7 @@ impl Stack {
                 root
             }
         };
-        let (port, api_port) = (free_port(), free_port());
+        let port = free_port();
         let mut env: Vec<(String, String)> = [
             ("API_WORKERS", "2"),
             ("DB_POOL_SIZE", "4"),
@@ -176,23 +180,31 @@ impl Stack {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v)),
         );
-        let backend = Backend::start(&BackendSettings {
-            bin: PathBuf::from(env!("CARGO_BIN_EXE_chameleon")),
-            database_url: serving_url,
-            admin_token: ADMIN_TOKEN.to_owned(),
-            host: "127.0.0.1".to_owned(),
-            port: api_port,
-            log: dir.join("chameleon.log"),
-            env,
-            user: None,
-        })
-        .await
-        .expect("starting the backend");
+        let mut backends = Vec::new();
+        let mut backend_settings = Vec::new();
+        for instance in 0..options.instances.max(1) {
+            let settings = BackendSettings {
+                bin: PathBuf::from(env!("CARGO_BIN_EXE_chameleon")),
+                database_url: serving_url.clone(),
+                admin_token: ADMIN_TOKEN.to_owned(),
+                host: "127.0.0.1".to_owned(),
+                port: free_port(),
+                log: dir.join(format!("chameleon-{instance}.log")),
+                env: env.clone(),
+                user: None,
+            };
+            backends.push(
+                Backend::start(&settings)
+                    .await
+                    .expect("starting the backend"),
+            );
+            backend_settings.push(settings);
+        }
         // `serve --no-migrate`: the database is installed already.
         let edge = Edge::start(&EdgeSettings {
             dir: dir.join("nginx"),
             port,
-            backends: vec![backend.address().to_owned()],
+            backends: backends.iter().map(|b| b.address().to_owned()).collect(),
             web_root,
             template: repo_root().join("deploy/nginx/nginx.conf.template"),
             limits: options.limits,
@@ -203,7 +215,8 @@ impl Stack {
             db,
             port,
             dir,
-            backend,
+            backends,
+            backend_settings,
             edge,
             client: Client::builder()
                 .timeout(Duration::from_secs(20))
@@ -222,9 +235,35 @@ impl Stack {
         }
     }
 
-    /// The backend's log so far.
+    /// Every backend's log so far.
     pub fn backend_log(&self) -> String {
-        fs::read_to_string(self.dir.join("chameleon.log")).unwrap_or_default()
+        self.backend_settings
+            .iter()
+            .map(|settings| fs::read_to_string(&settings.log).unwrap_or_default())
+            .collect()
+    }
+
+    /// Backend `i`'s own address (not through nginx): `http://127.0.0.1:<port>`.
+    pub fn backend_url(&self, i: usize, path: &str) -> String {
+        format!("http://{}{path}", self.backend_settings[i].address())
+    }
+
+    /// Kills backend `i` outright (SIGKILL): nothing in flight finishes.
+    pub async fn kill_backend(&mut self, i: usize) {
+        self.backends[i].kill().await;
+    }
+
+    /// Stops backend `i` gracefully (SIGTERM) and starts it again on the same port.
+    pub async fn restart_backend(&mut self, i: usize) {
+        self.backends[i].stop().await;
+        self.start_backend(i).await;
+    }
+
+    /// Starts backend `i` again (after [`Stack::kill_backend`]).
+    pub async fn start_backend(&mut self, i: usize) {
+        self.backends[i] = Backend::start(&self.backend_settings[i])
+            .await
+            .expect("starting the backend again");
     }
 
     async fn wait_until_ready(&self) {
@@ -238,7 +277,7 @@ impl Stack {
         }
         panic!(
             "the stack did not become ready:\n{}\n{}",
-            fs::read_to_string(self.dir.join("chameleon.log")).unwrap_or_default(),
+            self.backend_log(),
             fs::read_to_string(self.dir.join("nginx/error.log")).unwrap_or_default()
         );
     }
@@ -310,7 +349,9 @@ impl Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         self.edge.stop_blocking();
-        self.backend.stop_blocking();
+        for backend in &mut self.backends {
+            backend.stop_blocking();
+        }
         if let Db::Own { cluster, .. } = &self.db {
             // Drop runs on the test's runtime, which cannot be blocked on: stop from a thread
             // with a runtime of its own.
