@@ -4,6 +4,17 @@
 //! (which, on a miss, sends a Parse at once). A tenant-bound transaction needs to know whether a
 //! statement is cached *before* it decides what to pipeline behind `BEGIN`, so each pooled
 //! connection here carries its own map from SQL text to prepared statement.
+//!
+//! # Tenant groups
+//! PostgreSQL keeps, in each backend process, a cache of every relation that backend has
+//! touched (relcache, catcache) and loads an entry from the catalogs the first time. With one
+//! pool shared by all tenants, every connection ends up touching every tenant's tables: at
+//! 10,000 tenants that is 70,000 relations per backend, loaded over and over while the caches
+//! warm and kept in memory once they have. pgbench on 10,000 tenants (`docs/scaling.md`):
+//! random tenant per transaction, 2,500 orders/s; each tenant always on the same connection,
+//! 5,300 (10 tenants: 5,700). So tenant transactions take a connection from their tenant's
+//! *group* ([`PgSettings::tenant_group_size`] connections, per worker thread): each backend
+//! only ever sees the tenants of its group. Control-plane work has a small pool of its own.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +24,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chameleon_core::ports::BackendUnavailable;
+use chameleon_core::tenant::TenantId;
 use deadpool::Runtime;
 
 use crate::sqlstate::AtSeam as _;
@@ -36,6 +48,11 @@ pub struct PgSettings {
     pub session_role: Option<String>,
     /// Server-side limits every connection sets when it is opened.
     pub limits: SessionLimits,
+    /// Connections per tenant group (per pool, so per thread with [`PgSettings::per_thread`]);
+    /// 0 for no groups. With groups, a pool of `n` connections becomes `n / size` groups of
+    /// `size`, each tenant always served by its own group, plus `size` connections for the
+    /// control plane. See the module documentation.
+    pub tenant_group_size: usize,
 }
 
 /// How long the server lets one of the service's statements run, wait for a lock, or sit idle
@@ -78,6 +95,7 @@ impl fmt::Debug for PgSettings {
             .field("per_thread", &self.per_thread)
             .field("session_role", &self.session_role)
             .field("limits", &self.limits)
+            .field("tenant_group_size", &self.tenant_group_size)
             .finish()
     }
 }
@@ -91,6 +109,7 @@ impl PgSettings {
             per_thread: None,
             session_role: None,
             limits: SessionLimits::default(),
+            tenant_group_size: 0,
         }
     }
 }
@@ -212,8 +231,12 @@ pub struct PgPool {
 
 struct Pools {
     manager_config: tokio_postgres::Config,
-    /// Connections per pool (per thread, or in all).
+    /// Connections per pool (per thread, or in all), when there are no groups.
     per_pool: usize,
+    /// Tenant groups per thread (0: none, one pool for everything).
+    groups: usize,
+    /// Connections per group, and of the control-plane pool, when there are groups.
+    group_size: usize,
     acquire_timeout: Duration,
     per_thread: bool,
     on_connect: String,
@@ -221,10 +244,21 @@ struct Pools {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum PoolKey {
-    /// The one pool, when pools are not per thread.
-    Shared,
-    Thread(ThreadId),
+struct PoolKey {
+    /// `None`: the pools are not per thread.
+    thread: Option<ThreadId>,
+    lane: Lane,
+}
+
+/// What a pool serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lane {
+    /// Everything (no tenant groups).
+    All,
+    /// Control-plane work, when there are tenant groups.
+    Control,
+    /// One tenant group's transactions.
+    Group(usize),
 }
 
 impl fmt::Debug for PgPool {
@@ -237,7 +271,7 @@ impl fmt::Debug for PgPool {
 }
 
 impl Pools {
-    fn build(&self) -> anyhow::Result<managed::Pool<ConnManager>> {
+    fn build(&self, lane: Lane) -> anyhow::Result<managed::Pool<ConnManager>> {
         let inner = deadpool_postgres::Manager::from_config(
             self.manager_config.clone(),
             NoTls,
@@ -245,11 +279,15 @@ impl Pools {
                 recycling_method: deadpool_postgres::RecyclingMethod::Fast,
             },
         );
+        let size = match lane {
+            Lane::All => self.per_pool,
+            Lane::Control | Lane::Group(_) => self.group_size,
+        };
         managed::Pool::builder(ConnManager {
             inner,
             on_connect: self.on_connect.clone(),
         })
-        .max_size(self.per_pool)
+        .max_size(size)
         .wait_timeout(Some(self.acquire_timeout))
         .create_timeout(Some(self.acquire_timeout))
         .runtime(Runtime::Tokio1)
@@ -257,12 +295,38 @@ impl Pools {
         .context("building the connection pool")
     }
 
-    /// The pool of the calling thread (or the only pool).
-    fn current(&self) -> anyhow::Result<managed::Pool<ConnManager>> {
-        let key = if self.per_thread {
-            PoolKey::Thread(std::thread::current().id())
+    fn control_lane(&self) -> Lane {
+        if self.groups == 0 {
+            Lane::All
         } else {
-            PoolKey::Shared
+            Lane::Control
+        }
+    }
+
+    fn tenant_lane(&self, tenant: TenantId) -> Lane {
+        if self.groups == 0 {
+            return Lane::All;
+        }
+        // Tenant ids are random: their low bits spread tenants evenly over the groups.
+        let bits = tenant.as_uuid().as_u64_pair().1;
+        Lane::Group(usize::try_from(bits % self.groups as u64).unwrap_or(0))
+    }
+
+    /// Every lane a thread has.
+    fn lanes(&self) -> Vec<Lane> {
+        if self.groups == 0 {
+            return vec![Lane::All];
+        }
+        let mut lanes = vec![Lane::Control];
+        lanes.extend((0..self.groups).map(Lane::Group));
+        lanes
+    }
+
+    /// The calling thread's pool for `lane` (or the only one).
+    fn current(&self, lane: Lane) -> anyhow::Result<managed::Pool<ConnManager>> {
+        let key = PoolKey {
+            thread: self.per_thread.then(|| std::thread::current().id()),
+            lane,
         };
         if let Some(pool) = self
             .pools
@@ -276,7 +340,7 @@ impl Pools {
         if let Some(pool) = pools.get(&key) {
             return Ok(pool.clone());
         }
-        let pool = self.build()?;
+        let pool = self.build(lane)?;
         pools.insert(key, pool.clone());
         Ok(pool)
     }
@@ -306,47 +370,67 @@ impl PgPool {
             settings.limits.statements()
         );
         let threads = settings.per_thread.unwrap_or(1).max(1);
+        let per_pool = settings.max_connections.div_ceil(threads).max(1);
+        let group_size = settings.tenant_group_size;
+        // Groups only where there is room for two of them: one group would be one pool.
+        let groups = if group_size > 0 && per_pool >= 2 * group_size {
+            per_pool / group_size
+        } else {
+            0
+        };
         let pools = Pools {
             manager_config,
-            per_pool: settings.max_connections.div_ceil(threads).max(1),
+            per_pool,
+            groups,
+            group_size,
             acquire_timeout: settings.acquire_timeout,
             per_thread: settings.per_thread.is_some(),
             on_connect,
             pools: RwLock::new(HashMap::new()),
         };
         // Fail at start-up, not at the first request, if the settings cannot make a pool.
-        pools.build()?;
+        pools.build(pools.control_lane())?;
         Ok(Self {
             inner: Arc::new(pools),
         })
     }
 
-    /// A connection for control-plane work (the `public` schema, DDL). Tenant data is reached
-    /// only through [`TenantTx::begin`](crate::TenantTx::begin).
     /// How the pool connects (URL, keepalives): for a connection of its own outside the pool,
     /// such as the [`crate::Listener`]'s.
     pub fn connect_config(&self) -> tokio_postgres::Config {
         self.inner.manager_config.clone()
     }
 
+    /// A connection for control-plane work (the `public` schema, DDL). Tenant data is reached
+    /// only through [`TenantTx::begin`](crate::TenantTx::begin).
     pub async fn get(&self) -> anyhow::Result<PooledConn> {
-        self.inner
-            .current()?
-            .get()
+        Self::checkout(self.inner.current(self.inner.control_lane())?).await
+    }
+
+    /// A connection for a transaction of `tenant`'s: from the tenant's group, when the pool has
+    /// groups (see [`PgSettings::tenant_group_size`]).
+    pub(crate) async fn get_for(&self, tenant: TenantId) -> anyhow::Result<PooledConn> {
+        Self::checkout(self.inner.current(self.inner.tenant_lane(tenant))?).await
+    }
+
+    async fn checkout(pool: managed::Pool<ConnManager>) -> anyhow::Result<PooledConn> {
+        pool.get()
             .await
             .map_err(|e| BackendUnavailable(Box::new(e)).into())
     }
 
-    /// Opens every connection of the calling thread's pool, so none is opened while serving.
+    /// Opens every connection of the calling thread's pools, so none is opened while serving.
     pub async fn warm_up(&self) -> anyhow::Result<()> {
-        let pool = self.inner.current()?;
-        let mut held = Vec::with_capacity(pool.status().max_size);
-        for _ in 0..pool.status().max_size {
-            held.push(
-                pool.get()
-                    .await
-                    .map_err(|e| anyhow::Error::new(BackendUnavailable(Box::new(e))))?,
-            );
+        let mut held = Vec::new();
+        for lane in self.inner.lanes() {
+            let pool = self.inner.current(lane)?;
+            for _ in 0..pool.status().max_size {
+                held.push(
+                    pool.get()
+                        .await
+                        .map_err(|e| anyhow::Error::new(BackendUnavailable(Box::new(e))))?,
+                );
+            }
         }
         Ok(())
     }

@@ -81,7 +81,7 @@ impl TenantTx {
     /// A transaction bound to `tenant`: its role, its schema, nothing else. Nothing is sent
     /// until the first statement.
     pub async fn begin(pool: &PgPool, tenant: &Tenant) -> anyhow::Result<TenantTx> {
-        let conn = pool.get().await?;
+        let conn = pool.get_for(tenant.id).await?;
         // A SchemaName is `tenant_` and 32 hex digits by construction; the role has the same
         // name. Quoting is belt and braces.
         let begin = format!(

@@ -65,6 +65,13 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: usize,
 
+    /// Connections per tenant group, per worker: each tenant's transactions always use its
+    /// group's connections, so each PostgreSQL backend only ever loads the tables of its
+    /// group's tenants (docs/scaling.md). Control-plane work gets as many again, per worker.
+    /// 0: one pool for everything.
+    #[arg(long, env = "DB_TENANT_GROUP_SIZE", default_value_t = 2, global = true)]
+    pub db_tenant_group_size: usize,
+
     /// Milliseconds a request may wait for a free database connection before it gets 503.
     #[arg(
         long,
@@ -120,6 +127,7 @@ impl DatabaseArgs {
     pub fn serving_settings(&self) -> anyhow::Result<PgSettings> {
         let limit = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
         let mut settings = self.settings()?;
+        settings.tenant_group_size = self.db_tenant_group_size;
         settings.limits = SessionLimits {
             statement_timeout: limit(self.db_statement_timeout_ms),
             lock_timeout: limit(self.db_lock_timeout_ms),
@@ -227,6 +235,9 @@ impl ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+
     /// The role the service connects as: created if missing, stripped of every attribute that
     /// could escalate (SUPERUSER, CREATEROLE, ...), made a member of every tenant role.
     #[arg(long, env = "SERVING_ROLE", default_value = "chameleon")]
@@ -240,6 +251,25 @@ pub struct MigrateArgs {
     /// an error.
     #[arg(long, env = "MIGRATION_LOCK_WAIT_SECS", default_value_t = 60)]
     pub migration_lock_wait_secs: u64,
+
+    /// Show what would be migrated (control plane and tenants, per version) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Tenants migrated at once.
+    #[arg(long, env = "MIGRATION_JOBS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Milliseconds one tenant's migration may wait for a lock (its tables busy with a long
+    /// transaction) before that tenant is reported as failed and the others go on. 0: no limit.
+    #[arg(long, env = "MIGRATION_TENANT_LOCK_TIMEOUT_MS", default_value_t = 5000)]
+    pub tenant_lock_timeout_ms: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Count the tenants per schema version and list what is pending. Changes nothing.
+    Status,
 }
 
 #[derive(Debug, Args)]
