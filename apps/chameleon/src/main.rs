@@ -22,11 +22,29 @@ mod config;
 mod startup;
 mod telemetry;
 
+use std::process::ExitCode;
+
 use clap::Parser as _;
 
+use crate::commands::migrate::SomeTenantsFailed;
 use crate::config::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+/// 0: done; 1: failed; 2: `migrate` migrated some tenants but not all (each failure listed).
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("Error: {err:?}");
+            if err.is::<SomeTenantsFailed>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init(cli.log_format);
     match cli.command {

@@ -20,6 +20,13 @@ mod tenant_set {
     refinery::embed_migrations!("../../migrations/tenant");
 }
 
+/// The control-plane migrations, in version order.
+pub fn public_migrations() -> Vec<Migration> {
+    let mut migrations = public_set::migrations::runner().get_migrations().clone();
+    migrations.sort_by_key(Migration::version);
+    migrations
+}
+
 /// The tenant migrations, in version order.
 pub fn tenant_migrations() -> Vec<Migration> {
     let mut migrations = tenant_set::migrations::runner().get_migrations().clone();

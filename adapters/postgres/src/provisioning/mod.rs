@@ -17,9 +17,11 @@
 //!
 //! # Layout
 //! - [`install`]: roles, control-plane migrations, stored tenant migrations, grants.
+//! - [`fleet`]: the fleet's state and tenant-by-tenant migration, for `chameleon migrate`.
 //! - [`migrations`]: the embedded `public` and `tenant` migration sets.
 //! - this module: [`PgProvisioner`], the [`TenantProvisioner`].
 
+pub mod fleet;
 pub mod install;
 pub mod migrations;
 

@@ -3,18 +3,64 @@
 //! every tenant schema to the latest migration. It needs a login that may create roles (a
 //! superuser, or a CREATEROLE role that owns the database); the service itself then connects as
 //! the serving role, which may not.
+//!
+//! Tenants are migrated `--jobs` at a time, each in a transaction of its own with a lock timeout;
+//! tenants at the latest migration are skipped, so running it again resumes where a run stopped.
+//! A tenant that fails is reported and the others go on; the exit code is then 2 (1: nothing
+//! could be done). Progress is a bar with an ETA on a terminal and a line every few seconds
+//! otherwise. `--dry-run` and `chameleon migrate status` only read.
 
-use std::time::Duration;
+use std::io::IsTerminal as _;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chameleon_core::ports::TenantProvisioner as _;
+use chameleon_postgres::provisioning::fleet::{self, Behind, FleetStatus};
 use chameleon_postgres::provisioning::migrations::control_plane_is_current;
-use chameleon_postgres::{InstallSettings, OWNER_ROLE, PgPool, PgProvisioner, install};
+use chameleon_postgres::{InstallSettings, OWNER_ROLE, PgPool, install};
+use futures_util::{StreamExt as _, stream};
+use indicatif::{ProgressBar, ProgressStyle};
 use secrecy::ExposeSecret as _;
 
-use crate::config::{DatabaseArgs, MigrateArgs};
+use crate::config::{DatabaseArgs, MigrateAction, MigrateArgs};
+
+/// Some tenants could not be migrated (each was reported); the rest were.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{failed} of {attempted} tenants could not be migrated (each is listed above); fix the cause \
+     and run `chameleon migrate` again: it resumes with the tenants still behind"
+)]
+pub struct SomeTenantsFailed {
+    pub failed: usize,
+    pub attempted: usize,
+}
+
+/// How the fleet is migrated.
+#[derive(Debug, Clone, Copy)]
+struct FleetSettings {
+    jobs: usize,
+    tenant_lock_timeout: Option<Duration>,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        Self {
+            jobs: 4,
+            tenant_lock_timeout: Some(Duration::from_secs(5)),
+        }
+    }
+}
 
 pub async fn run(database: &DatabaseArgs, args: &MigrateArgs) -> anyhow::Result<()> {
+    if matches!(args.action, Some(MigrateAction::Status)) {
+        let status = read_status(database).await?;
+        print_status(&status);
+        return Ok(());
+    }
+    if args.dry_run {
+        let status = read_status(database).await?;
+        print_dry_run(&status);
+        return Ok(());
+    }
     let settings = InstallSettings {
         serving_role: args.serving_role.clone(),
         serving_password: args
@@ -23,12 +69,74 @@ pub async fn run(database: &DatabaseArgs, args: &MigrateArgs) -> anyhow::Result<
             .map(|p| p.expose_secret().to_owned()),
         lock_wait: Duration::from_secs(args.migration_lock_wait_secs),
     };
-    install_and_migrate(database, &settings).await
+    let fleet = FleetSettings {
+        jobs: usize::from(args.jobs),
+        tenant_lock_timeout: (args.tenant_lock_timeout_ms > 0)
+            .then(|| Duration::from_millis(args.tenant_lock_timeout_ms)),
+    };
+    install_and_migrate(database, &settings, fleet).await
+}
+
+async fn read_status(database: &DatabaseArgs) -> anyhow::Result<FleetStatus> {
+    let pool = PgPool::new(&database.settings()?)?;
+    let status = fleet::status(&pool).await;
+    pool.close();
+    status.context("reading the fleet's state")
+}
+
+fn print_status(status: &FleetStatus) {
+    println!(
+        "control plane: {}",
+        if status.pending_control_plane.is_empty() {
+            "up to date".to_owned()
+        } else {
+            format!(
+                "{} migration(s) pending",
+                status.pending_control_plane.len()
+            )
+        }
+    );
+    println!(
+        "tenants: {} ({} behind the latest tenant migration, V{})",
+        status.tenants(),
+        status.behind(),
+        status.latest
+    );
+    for (version, count) in &status.tenants_per_version {
+        println!("  V{version}: {count}");
+    }
+}
+
+fn print_dry_run(status: &FleetStatus) {
+    println!("dry run: nothing is changed");
+    if status.pending_control_plane.is_empty() {
+        println!("control plane: up to date");
+    }
+    for (version, name) in &status.pending_control_plane {
+        println!("control plane: would apply V{version}__{name}");
+    }
+    let at_latest = status.tenants() - status.behind();
+    println!(
+        "tenants: {} at the latest migration (V{}) would be skipped",
+        at_latest, status.latest
+    );
+    for (version, count) in status.tenants_per_version.range(..status.latest) {
+        let pending: Vec<String> = status
+            .pending_for(*version)
+            .into_iter()
+            .map(|(v, name)| format!("V{v}__{name}"))
+            .collect();
+        println!(
+            "tenants: {count} at V{version} would get {}",
+            pending.join(", ")
+        );
+    }
 }
 
 async fn install_and_migrate(
     database: &DatabaseArgs,
     settings: &InstallSettings,
+    fleet: FleetSettings,
 ) -> anyhow::Result<()> {
     let pool = PgPool::new(&database.settings()?)?;
     let report = install(&pool, settings).await;
@@ -42,20 +150,149 @@ async fn install_and_migrate(
     // Fleet migrations run as the owner: it owns the tenant schemas.
     let mut owner = database.settings()?;
     owner.session_role = Some(OWNER_ROLE.to_owned());
+    owner.max_connections = fleet.jobs + 1;
     let pool = PgPool::new(&owner)?;
-    let migrated = PgProvisioner::new(pool.clone()).migrate_all().await;
+    let migrated = migrate_fleet(&pool, fleet).await;
     pool.close();
-    let migrated = migrated.context("migrating tenant schemas")?;
+    migrated
+}
+
+/// Every tenant behind, `jobs` at a time; failures reported as they come.
+async fn migrate_fleet(pool: &PgPool, settings: FleetSettings) -> anyhow::Result<()> {
+    let status = fleet::status(pool)
+        .await
+        .context("reading the fleet's state")?;
+    let behind = fleet::behind(pool, status.latest)
+        .await
+        .context("finding the tenants behind")?;
+    let skipped = status.tenants() - behind.len();
+    if behind.is_empty() {
+        tracing::info!(
+            tenants = status.tenants(),
+            latest = status.latest,
+            "every tenant schema is at the latest migration"
+        );
+        return Ok(());
+    }
     tracing::info!(
-        tenants = migrated.tenants,
-        migrated = migrated.migrated,
-        "tenant schemas up to date"
+        tenants = status.tenants(),
+        skipped,
+        to_migrate = behind.len(),
+        jobs = settings.jobs,
+        "migrating tenant schemas to V{}",
+        status.latest
     );
+    let mut progress = Progress::new(behind.len());
+    let mut failed = 0;
+    let mut results = stream::iter(behind.iter())
+        .map(|tenant| async move {
+            let migrated =
+                fleet::migrate_tenant(pool, tenant.id, settings.tenant_lock_timeout).await;
+            (tenant, migrated)
+        })
+        .buffer_unordered(settings.jobs);
+    while let Some((tenant, migrated)) = results.next().await {
+        if let Err(err) = migrated {
+            failed += 1;
+            progress.report_failure(tenant, &err);
+        }
+        progress.advance(failed);
+    }
+    progress.finish(failed);
+    if failed > 0 {
+        return Err(SomeTenantsFailed {
+            failed,
+            attempted: behind.len(),
+        }
+        .into());
+    }
     Ok(())
 }
 
+/// A bar with an ETA on a terminal; a line every few seconds otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    total: usize,
+    done: usize,
+    started: Instant,
+    last_line: Instant,
+}
+
+impl Progress {
+    const LINE_EVERY: Duration = Duration::from_secs(5);
+
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{wide_bar}] {pos}/{len} tenants, {per_sec}, ETA {eta} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        Self {
+            bar,
+            total,
+            done: 0,
+            started: Instant::now(),
+            last_line: Instant::now(),
+        }
+    }
+
+    fn report_failure(&self, tenant: &Behind, err: &anyhow::Error) {
+        let line = format!(
+            "FAILED tenant {} ({}, at V{}): {err:#}",
+            tenant.id, tenant.domain, tenant.version
+        );
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn advance(&mut self, failed: usize) {
+        self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if failed > 0 {
+                bar.set_message(format!("({failed} failed)"));
+            }
+            return;
+        }
+        if self.last_line.elapsed() >= Self::LINE_EVERY {
+            self.last_line = Instant::now();
+            let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+            let eta = (self.total - self.done) as f64 / rate.max(1e-3);
+            eprintln!(
+                "migrating: {}/{} tenants ({:.0}%), {rate:.0}/s, ETA {eta:.0} s, {failed} failed",
+                self.done,
+                self.total,
+                100.0 * self.done as f64 / self.total as f64
+            );
+        }
+    }
+
+    fn finish(&self, failed: usize) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+        let seconds = self.started.elapsed().as_secs_f64();
+        tracing::info!(
+            migrated = self.done - failed,
+            failed,
+            seconds = format!("{seconds:.2}"),
+            per_second = format!("{:.0}", self.done as f64 / seconds.max(1e-3)),
+            "tenant schemas migrated"
+        );
+    }
+}
+
 /// At the start of `serve`: a login that may install does what `chameleon migrate` does,
-/// serving as itself; any other login (the serving role) checks that someone did.
+/// serving as itself; any other login (the serving role) checks that someone did. A tenant that
+/// fails to migrate is logged and does not keep the others from being served.
 pub async fn at_start(database: &DatabaseArgs) -> anyhow::Result<()> {
     let pool = PgPool::new(&database.settings()?)?;
     let checked = async {
@@ -80,7 +317,13 @@ pub async fn at_start(database: &DatabaseArgs) -> anyhow::Result<()> {
             serving_password: None,
             lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
         };
-        return install_and_migrate(database, &settings).await;
+        return match install_and_migrate(database, &settings, FleetSettings::default()).await {
+            Err(err) if err.is::<SomeTenantsFailed>() => {
+                tracing::error!(error = format!("{err:#}"), "serving anyway");
+                Ok(())
+            }
+            other => other,
+        };
     }
     anyhow::ensure!(
         current,

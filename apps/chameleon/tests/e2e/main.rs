@@ -7,6 +7,7 @@ mod faults;
 mod instances;
 mod leakage;
 mod lossy_proxy;
+mod migrate_cli;
 mod security;
 mod stack;
 mod storefront;
