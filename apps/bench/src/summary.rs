@@ -90,7 +90,8 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provision_curve: Vec<ProvisionBucket>,
     pub provision_buckets: ProvisionBuckets,
-    /// Seconds the `CHECKPOINT` after provisioning up to each tenant count took.
+    /// Seconds PostgreSQL took to settle (catalog vacuum, autovacuum idle, `CHECKPOINT`) after
+    /// provisioning up to each tenant count. (The key's name predates the vacuum.)
     pub checkpoint_after_provisioning_s: BTreeMap<usize, f64>,
     /// Tenants `migrate_all` went over.
     pub migrate_all_tenants: usize,
@@ -266,6 +267,20 @@ pub struct Run {
     pub errors: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_us_per_request: Option<CpuPerRequest>,
+    /// Runs warmed up until steady: how long that took, and the first warm-up window (cold
+    /// caches, in the service and in PostgreSQL's backends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Warmup>,
+}
+
+/// How a run was warmed up until its throughput held steady.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warmup {
+    pub seconds: u32,
+    /// Whether it held steady before the limit (false: measured anyway, at the limit).
+    pub steady: bool,
+    pub first_window_rps: f64,
+    pub first_window_p99_ms: f64,
 }
 
 /// Microseconds of CPU per request (or pgbench transaction), by process group. They all share
@@ -372,6 +387,7 @@ pub(crate) mod tests {
                 postgres: 20.0,
                 load_generator: 7.0,
             }),
+            warmup: None,
         }
     }
 

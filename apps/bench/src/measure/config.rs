@@ -11,8 +11,7 @@ pub struct Config {
     /// Seconds measured per run, after a warm-up.
     pub seconds: u32,
     pub warmup_seconds: u32,
-    /// Warm-up before each scaling run: long enough for caches (the service's, PostgreSQL's
-    /// per-backend catalog caches) to reach a steady state over thousands of tenants.
+    /// The least warm-up before each scaling run (see [`Config::scaling_warmup`]).
     pub scaling_warmup_seconds: u32,
     /// Rounds of orders without and with an `Idempotency-Key`, alternating which goes first.
     pub key_rounds: u32,
@@ -33,6 +32,16 @@ impl Config {
             key_rounds: if quick { 2 } else { 5 },
             staleness_samples: if quick { 50 } else { 300 },
             work_dir,
+        }
+    }
+
+    /// Warm-up before each scaling run: until steady, in 5 s windows, at least
+    /// `scaling_warmup_seconds`, at most 15 s (quick) or 180 s.
+    pub fn scaling_warmup(&self) -> super::wrk::WarmupPlan {
+        super::wrk::WarmupPlan::UntilSteady {
+            window: 5,
+            min: self.scaling_warmup_seconds,
+            max: if self.quick { 15 } else { 180 },
         }
     }
 

@@ -40,7 +40,7 @@ use chameleon_stack::{Shutdown, Stack};
 use self::config::Config;
 use self::fleet::Fleet;
 use self::stack::Target;
-use self::wrk::{Via, WrkRun};
+use self::wrk::{Via, WarmupPlan, WrkRun};
 use crate::summary::{
     Endpoint, HotPath, IdempotencyCost, KeyRound, ProvisionBuckets, Run, ScalingPoint, Summary,
     round,
@@ -159,7 +159,7 @@ async fn hot_path(
         tenants,
         path,
         via,
-        warmup_seconds: config.warmup_seconds,
+        warmup: WarmupPlan::Fixed(config.warmup_seconds),
         idempotency_keys: false,
     };
     let through_nginx = wrk::measure(config, target, &load(endpoint.path(), Via::Nginx)).await?;
@@ -197,7 +197,7 @@ async fn idempotency_cost(
         tenants,
         path: Endpoint::Orders.path(),
         via: Via::Nginx,
-        warmup_seconds: config.warmup_seconds,
+        warmup: WarmupPlan::Fixed(config.warmup_seconds),
         idempotency_keys,
     };
     let mut rounds = Vec::new();
@@ -235,7 +235,7 @@ async fn scaling_point(
             tenants,
             path: endpoint.path(),
             via: Via::Nginx,
-            warmup_seconds: config.scaling_warmup_seconds,
+            warmup: config.scaling_warmup(),
             idempotency_keys: false,
         };
         runs.insert(endpoint, wrk::measure(config, target, &load).await?);

@@ -75,6 +75,7 @@ pub async fn measure(
         requests: Some(requests),
         errors: Some(failed_transactions(&stdout)),
         cpu_us_per_request: Some(usage.per_request(requests)),
+        warmup: None,
     };
     eprintln!(
         "   pgbench {name:<25} {:>9.0} tx/s   p50 {:>6.2} ms  p99 {:>6.2} ms",

@@ -11,7 +11,7 @@ use super::config::Config;
 use super::cpu;
 use super::fleet::MENU_ITEMS;
 use super::stack::Target;
-use crate::summary::{Endpoint, Run, round};
+use crate::summary::{Endpoint, Run, Warmup, round};
 
 /// Where a wrk run sends its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,15 +21,30 @@ pub enum Via {
     Direct,
 }
 
+/// How long to load before measuring.
+#[derive(Debug, Clone, Copy)]
+pub enum WarmupPlan {
+    Fixed(u32),
+    /// Windows of `window` seconds until two in a row agree within 5% on throughput (after at
+    /// least `min` seconds), or `max` seconds have passed. With thousands of tenants, each
+    /// PostgreSQL backend first loads the catalog entries of every table it touches, and the
+    /// service its caches: a fixed warm-up measures that warming, not the steady state.
+    UntilSteady {
+        window: u32,
+        min: u32,
+        max: u32,
+    },
+}
+
 /// One wrk run: `endpoint`'s kind of request, spread over the first `tenants` tenants, sent to
-/// `path` (the endpoint's own, or its static ceiling's) after `warmup_seconds` of the same.
+/// `path` (the endpoint's own, or its static ceiling's) after a warm-up of the same.
 #[derive(Debug, Clone, Copy)]
 pub struct WrkRun<'a> {
     pub endpoint: Endpoint,
     pub tenants: usize,
     pub path: &'a str,
     pub via: Via,
-    pub warmup_seconds: u32,
+    pub warmup: WarmupPlan,
     /// Orders only: send a fresh `Idempotency-Key` with every request.
     pub idempotency_keys: bool,
 }
@@ -67,7 +82,15 @@ pub async fn measure(
         Via::Direct => &target.api_url,
     };
     let url = format!("{base}{}", run.path);
-    wrk(config, &script, &url, run.warmup_seconds).await?;
+    let warmup = match run.warmup {
+        WarmupPlan::Fixed(seconds) => {
+            wrk(config, &script, &url, seconds).await?;
+            None
+        }
+        WarmupPlan::UntilSteady { window, min, max } => {
+            Some(until_steady(config, &script, &url, window, min, max).await?)
+        }
+    };
     let before = cpu::snapshot(Some(target.postmaster_pid));
     let summary = wrk(config, &script, &url, config.seconds).await?;
     let usage = cpu::usage(
@@ -95,18 +118,59 @@ pub async fn measure(
         requests: Some(summary.requests),
         errors: Some(errors),
         cpu_us_per_request: Some(usage.per_request(summary.requests)),
+        warmup: warmup.clone(),
     };
     let label = match run.via {
         Via::Direct => format!("{} (direct)", run.path),
         Via::Nginx => run.path.to_owned(),
     };
+    let warmed = warmup.map_or_else(String::new, |w| {
+        format!(
+            "  (warm-up {} s{}; first window {:.0} req/s, p99 {:.2} ms)",
+            w.seconds,
+            if w.steady { "" } else { ", not steady" },
+            w.first_window_rps,
+            w.first_window_p99_ms
+        )
+    });
     eprintln!(
-        "   {label:<33} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        "   {label:<33} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms{warmed}",
         measured.rps,
         summary.p50_us as f64 / 1e3,
         summary.p99_us as f64 / 1e3
     );
     Ok(measured)
+}
+
+/// Loads in windows until the throughput holds steady; see [`WarmupPlan::UntilSteady`].
+async fn until_steady(
+    config: &Config,
+    script: &Path,
+    url: &str,
+    window: u32,
+    min: u32,
+    max: u32,
+) -> anyhow::Result<Warmup> {
+    let rps = |s: &WrkSummary| s.requests as f64 / (s.duration_us as f64 / 1e6).max(1e-6);
+    let first = wrk(config, script, url, window).await?;
+    let mut warmup = Warmup {
+        seconds: window,
+        steady: false,
+        first_window_rps: round(rps(&first), 1),
+        first_window_p99_ms: round(first.p99_us as f64 / 1e3, 3),
+    };
+    let mut previous = rps(&first);
+    while warmup.seconds < max {
+        let next = wrk(config, script, url, window).await?;
+        warmup.seconds += window;
+        let current = rps(&next);
+        if warmup.seconds >= min && (current - previous).abs() <= 0.05 * previous.max(1.0) {
+            warmup.steady = true;
+            break;
+        }
+        previous = current;
+    }
+    Ok(warmup)
 }
 
 async fn wrk(

@@ -154,8 +154,10 @@ fn scaling(md: &mut String, summary: &Summary) {
     writeln!(
         md,
         "Requests pick a tenant uniformly at random (by `Host`) among the first N. Before each \
-         count is measured, PostgreSQL checkpoints what provisioning and seeding wrote \
-         ({}) and a {} s warm-up runs, so the figures are the steady state.\n",
+         count is measured, PostgreSQL settles after provisioning and seeding (catalogs vacuumed, \
+         autovacuum idle, a checkpoint: {}), and each run is warmed up in 5 s windows until its \
+         throughput holds steady (at least {} s), so the figures are the steady state; the \
+         warm-up table below shows what it took and the first, cold, window.\n",
         checkpoints.join(", "),
         summary.scaling_warmup_s
     )
@@ -167,6 +169,42 @@ fn scaling(md: &mut String, summary: &Summary) {
         writeln!(md, "{}", scaling_row(point, summary.scaling_runs.first())).unwrap();
     }
     writeln!(md, "\n![p99 vs tenants](scaling-p99.svg)\n").unwrap();
+    warmups(md, summary);
+}
+
+/// How long each scaling run took to hold steady, and its first (cold) window.
+fn warmups(md: &mut String, summary: &Summary) {
+    let any = summary
+        .scaling_runs
+        .iter()
+        .any(|p| p.runs.values().any(|r| r.warmup.is_some()));
+    if !any {
+        return;
+    }
+    writeln!(
+        md,
+        "| tenants | endpoint | warm-up s | first window req/s | first window p99 ms |\n\
+         |---:|---|---:|---:|---:|"
+    )
+    .unwrap();
+    for point in &summary.scaling_runs {
+        for (endpoint, run) in &point.runs {
+            if let Some(w) = &run.warmup {
+                writeln!(
+                    md,
+                    "| {} | {} | {}{} | {:.0} | {:.2} |",
+                    point.tenants,
+                    endpoint.name(),
+                    w.seconds,
+                    if w.steady { "" } else { " (limit)" },
+                    w.first_window_rps,
+                    w.first_window_p99_ms
+                )
+                .unwrap();
+            }
+        }
+    }
+    writeln!(md).unwrap();
 }
 
 fn scaling_row(point: &ScalingPoint, base: Option<&ScalingPoint>) -> String {
