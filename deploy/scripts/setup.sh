@@ -28,6 +28,8 @@ command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 if [ "$what" = test ]; then
     # The storefront's browser test drives Debian's Chromium through chromedriver.
     apt_ensure chromium chromium-driver
+    # Citus 13.2.2, built once per machine from the vendored source, for the Citus suites.
+    deploy/scripts/citus.sh
     # schemathesis (from PyPI, into a virtual environment of the project's own) drives the
     # OpenAPI document against the running stack.
     schemathesis_version="4.32.5"

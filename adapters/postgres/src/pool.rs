@@ -240,8 +240,17 @@ struct Pools {
     acquire_timeout: Duration,
     per_thread: bool,
     on_connect: String,
+    /// Run at the start of every tenant transaction (see [`PgPool::tx_prelude`]).
+    tx_prelude: String,
     pools: RwLock<HashMap<PoolKey, managed::Pool<ConnManager>>>,
 }
+
+/// On a Citus coordinator, a transaction's `SET LOCAL`s go along to the connections Citus opens
+/// to the workers (`citus.propagate_set_commands`); without it the session's `lock_timeout`
+/// bounds lock waits on the coordinator only, and a row lock held on a worker is waited for
+/// without end. Elsewhere this does nothing.
+const CITUS_SESSION: &str = "DO $$ BEGIN IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') \
+     THEN PERFORM set_config('citus.propagate_set_commands', 'local', false); END IF; END $$; ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PoolKey {
@@ -366,9 +375,14 @@ impl PgPool {
             .map(|role| format!("SET ROLE \"{}\"; ", role.replace('"', "\"\"")))
             .unwrap_or_default();
         let on_connect = format!(
-            "{set_role}{}SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER')",
+            "{set_role}{}{CITUS_SESSION}SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER')",
             settings.limits.statements()
         );
+        let tx_prelude = settings
+            .limits
+            .lock_timeout
+            .map(|t| format!("SET LOCAL lock_timeout = {}; ", t.as_millis()))
+            .unwrap_or_default();
         let threads = settings.per_thread.unwrap_or(1).max(1);
         let per_pool = settings.max_connections.div_ceil(threads).max(1);
         let group_size = settings.tenant_group_size;
@@ -386,6 +400,7 @@ impl PgPool {
             acquire_timeout: settings.acquire_timeout,
             per_thread: settings.per_thread.is_some(),
             on_connect,
+            tx_prelude,
             pools: RwLock::new(HashMap::new()),
         };
         // Fail at start-up, not at the first request, if the settings cannot make a pool.
@@ -393,6 +408,13 @@ impl PgPool {
         Ok(Self {
             inner: Arc::new(pools),
         })
+    }
+
+    /// What a tenant transaction runs right after `BEGIN`, in the same round trip: the lock
+    /// timeout again, as `SET LOCAL`, which on Citus reaches the workers (see
+    /// [`CITUS_SESSION`]); on PostgreSQL it restates the session's value.
+    pub fn tx_prelude(&self) -> &str {
+        &self.inner.tx_prelude
     }
 
     /// How the pool connects (URL, keepalives): for a connection of its own outside the pool,

@@ -12,7 +12,29 @@ use tokio_postgres::error::SqlState;
 /// Whether `err` is a unique violation (23505) of the constraint named `constraint`.
 pub(crate) fn is_unique_violation(err: &tokio_postgres::Error, constraint: &str) -> bool {
     err.as_db_error().is_some_and(|db| {
-        db.code() == &SqlState::UNIQUE_VIOLATION && db.constraint() == Some(constraint)
+        db.code() == &SqlState::UNIQUE_VIOLATION
+            && db
+                .constraint()
+                .or_else(|| constraint_in_message(db.message()))
+                .is_some_and(|name| names(name, constraint))
+    })
+}
+
+/// The constraint a unique violation names in its message. Citus passes a worker's error on
+/// with its code and message but without the constraint field.
+fn constraint_in_message(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("unique constraint \"")?;
+    rest.split_once('"').map(|(name, _)| name)
+}
+
+/// Whether `reported` is `constraint`, or, on Citus, its shard's copy: Citus reports the
+/// constraint of the shard that refused the row, named `<constraint>_<shard id>`.
+fn names(reported: &str, constraint: &str) -> bool {
+    reported.strip_prefix(constraint).is_some_and(|rest| {
+        rest.is_empty()
+            || rest
+                .strip_prefix('_')
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -77,5 +99,37 @@ pub(crate) trait AtSeam<T> {
 impl<T> AtSeam<T> for Result<T, tokio_postgres::Error> {
     fn at_seam(self) -> anyhow::Result<T> {
         self.map_err(classify)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{constraint_in_message, names};
+
+    #[test]
+    fn a_unique_violation_passed_on_by_citus_names_its_constraint_in_the_message() {
+        assert_eq!(
+            constraint_in_message(
+                "duplicate key value violates unique constraint \"orders_idempotency_key_102011\""
+            ),
+            Some("orders_idempotency_key_102011")
+        );
+        assert_eq!(constraint_in_message("deadlock detected"), None);
+    }
+
+    #[test]
+    fn a_constraint_is_known_by_its_name_or_its_citus_shards_name() {
+        assert!(names("orders_idempotency_key", "orders_idempotency_key"));
+        assert!(names(
+            "orders_idempotency_key_102011",
+            "orders_idempotency_key"
+        ));
+        assert!(!names("orders_idempotency_key_x", "orders_idempotency_key"));
+        assert!(!names("orders_idempotency_key_", "orders_idempotency_key"));
+        assert!(!names("orders_idempotency", "orders_idempotency_key"));
+        assert!(!names(
+            "other_orders_idempotency_key",
+            "orders_idempotency_key"
+        ));
     }
 }

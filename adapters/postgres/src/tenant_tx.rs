@@ -85,7 +85,8 @@ impl TenantTx {
         // A SchemaName is `tenant_` and 32 hex digits by construction; the role has the same
         // name. Quoting is belt and braces.
         let begin = format!(
-            "BEGIN; SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
+            "BEGIN; {prelude}SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
+            prelude = pool.tx_prelude(),
             schema = tenant.schema.as_str()
         );
         Ok(Self {

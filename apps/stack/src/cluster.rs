@@ -37,6 +37,22 @@ pub struct ServerOptions {
     pub shared_buffers: Option<String>,
     /// Also listen on `127.0.0.1:<port>` (password logins only). Off by default.
     pub tcp_port: Option<u16>,
+    /// Run as a node of a Citus cluster (see [`crate::citus`]).
+    pub citus: Option<CitusNode>,
+}
+
+/// What a node of a Citus cluster needs beyond an ordinary server.
+#[derive(Debug, Clone)]
+pub struct CitusNode {
+    /// A libpq password file the server's own outgoing connections read (`PGPASSFILE`): the
+    /// superuser's passwords on the other nodes, for Citus's node-to-node connections.
+    pub passfile: PathBuf,
+    /// The addresses (CIDR) of the cluster's nodes: the only ones `node_only_roles` may log in
+    /// from.
+    pub node_addresses: Vec<String>,
+    /// Roles (`name`, or `+group` for its members) that log in only from the cluster's nodes,
+    /// and never over the socket: those Citus itself connects as.
+    pub node_only_roles: Vec<String>,
 }
 
 impl Default for ServerOptions {
@@ -46,6 +62,7 @@ impl Default for ServerOptions {
             unsafe_fast: false,
             shared_buffers: None,
             tcp_port: None,
+            citus: None,
         }
     }
 }
@@ -112,6 +129,13 @@ impl Cluster {
 
     /// Creates the cluster unless it exists. Returns whether it was created.
     pub async fn init_if_missing(&self) -> anyhow::Result<bool> {
+        self.init_if_missing_with(None).await
+    }
+
+    /// [`Cluster::init_if_missing`], with the superuser's password given instead of generated
+    /// (the nodes of a Citus cluster share one: Citus copies the superuser role, password
+    /// included, from the coordinator to every node it adds).
+    pub async fn init_if_missing_with(&self, password: Option<&str>) -> anyhow::Result<bool> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         self.give(&self.dir, 0o755)?;
@@ -122,7 +146,10 @@ impl Cluster {
         // interrupted midway leaves nothing that looks like a cluster.
         let building = self.dir.join("data.init");
         let _ = fs::remove_dir_all(&building);
-        let password = secret()?;
+        let password = match password {
+            Some(password) => password.to_owned(),
+            None => secret()?,
+        };
         let pwfile = self.dir.join("initdb.pw");
         write_private(&pwfile, &password)?;
         self.give(&pwfile, 0o600)?;
@@ -177,9 +204,24 @@ impl Cluster {
         if let Some(buffers) = &options.shared_buffers {
             settings.push_str(&format!(" -c shared_buffers={buffers}"));
         }
+        let mut pg_ctl = Command::new(self.bin.join("pg_ctl"));
+        if let Some(citus) = &options.citus {
+            // Logical decoding for citus_schema_move's non-blocking moves; prepared
+            // transactions for Citus's two-phase commits across nodes.
+            settings.push_str(
+                " -c shared_preload_libraries=citus -c wal_level=logical \
+                 -c max_prepared_transactions=200 -c max_wal_senders=20 -c max_replication_slots=20 \
+                 -c citus.local_hostname=127.0.0.1",
+            );
+            pg_ctl.env("PGPASSFILE", &citus.passfile);
+            // libpq in the server looks for client certificates under $HOME/.postgresql; a
+            // HOME of another user (root's, when root starts us) is unreadable and fails
+            // every node-to-node connection.
+            pg_ctl.env("HOME", &self.dir);
+        }
         process::run(
             "pg_ctl start",
-            Command::new(self.bin.join("pg_ctl"))
+            pg_ctl
                 .args(["start", "-w", "-t", "60", "-D"])
                 .arg(self.data())
                 .arg("-l")
@@ -233,6 +275,18 @@ impl Cluster {
         let mut hba = String::from(
             "# Written by chameleon-stack at every start: password (SCRAM) logins only.\n",
         );
+        if let Some(citus) = &options.citus {
+            hba.push_str(
+                "# Roles Citus connects as: from the cluster's nodes only, never locally.\n",
+            );
+            for role in &citus.node_only_roles {
+                hba.push_str(&format!("local all {role} reject\n"));
+                for address in &citus.node_addresses {
+                    hba.push_str(&format!("host all {role} {address} scram-sha-256\n"));
+                }
+                hba.push_str(&format!("host all {role} all reject\n"));
+            }
+        }
         if trust_socket {
             hba.push_str(
                 "# One start only, to give the superuser a password: the socket is 0700.\n",
@@ -278,6 +332,12 @@ impl Cluster {
         let text = fs::read_to_string(self.data().join("postmaster.pid")).ok()?;
         let pid: i32 = text.lines().next()?.trim().parse().ok()?;
         kill(Pid::from_raw(pid), None).ok().map(|()| pid)
+    }
+
+    /// Writes `text` to `path`, readable by the cluster's owner only.
+    pub fn write_owned(&self, path: &Path, text: &str) -> anyhow::Result<()> {
+        write_private(path, text)?;
+        self.give(path, 0o600)
     }
 
     /// Hands `path` to the cluster's owner with `mode`.

@@ -17,6 +17,7 @@
 //! # Layout
 //! - [`stack`]: [`Stack`], the whole thing in order.
 //! - [`cluster`]: [`Cluster`], a private PostgreSQL cluster.
+//! - [`citus`]: [`CitusCluster`], a coordinator and workers, for the Citus tests.
 //! - [`backend`]: [`Backend`], one `chameleon serve`.
 //! - [`edge`]: [`Edge`], nginx from the project's template.
 //! - [`edge_limits`]: [`EdgeLimits`], the edge's rate, connection and time limits.
@@ -26,6 +27,7 @@
 //! - [`users`]: the unprivileged user servers run as when we are root.
 
 pub mod backend;
+pub mod citus;
 pub mod cluster;
 pub mod edge;
 pub mod edge_limits;
@@ -36,6 +38,7 @@ pub mod stack;
 pub mod users;
 
 pub use backend::{Backend, BackendSettings};
+pub use citus::CitusCluster;
 pub use cluster::{Cluster, ServerOptions};
 pub use edge::{Edge, EdgeSettings};
 pub use edge_limits::EdgeLimits;

@@ -13,6 +13,11 @@
 //!    (owner-only, password logins; left running for the next test binary, and stopped by
 //!    `make test` at the end).
 //!
+//! With `CHAMELEON_TEST_CITUS=1` (or through [`TestDb::new_on_citus`]) the database is made on
+//! a private Citus cluster instead: a coordinator and two workers on loopback, the database on
+//! each, Citus in each, the workers registered; the template is then built in it directly (a
+//! Citus database cannot be cloned: its metadata names the workers' databases by name).
+//!
 //! Each [`TestDb`] is a fresh database cloned from its template, which is built once per
 //! fingerprint (so a changed migration makes a new one). When the `TestDb` is dropped, even by a
 //! failing test, the database is dropped and so are the roles the template says belong to it,
@@ -56,14 +61,68 @@ pub struct TestDb {
     url: String,
     roles_query: &'static str,
     extra_roles: Arc<Mutex<Vec<String>>>,
+    citus: Option<chameleon_stack::CitusCluster>,
 }
 
 impl TestDb {
-    /// A fresh database cloned from `template`.
+    /// A fresh database cloned from `template` (on the Citus cluster when
+    /// `CHAMELEON_TEST_CITUS=1`).
     pub async fn new(template: &Template) -> TestDb {
+        if server::citus_requested() {
+            return Self::new_on_citus(template).await;
+        }
         Self::create(template)
             .await
             .expect("could not create a test database")
+    }
+
+    /// A fresh database on the test Citus cluster, with `template` built in it.
+    pub async fn new_on_citus(template: &Template) -> TestDb {
+        Self::create_on_citus(template)
+            .await
+            .expect("could not create a test database on Citus")
+    }
+
+    async fn create_on_citus(template: &Template) -> anyhow::Result<TestDb> {
+        let cluster = server::citus().await?;
+        let name = format!("chameleon_test_{}", Uuid::new_v4().simple());
+        let db = TestDb {
+            url: cluster.coordinator().superuser_url(&name)?,
+            name: name.clone(),
+            roles_query: template.roles_query,
+            extra_roles: Arc::default(),
+            citus: Some(cluster.clone()),
+        };
+        // From here on, dropping `db` cleans up whatever was made.
+        cluster.create_database(&name).await?;
+        (template.build)(db.url.clone())
+            .await
+            .with_context(|| format!("building {} on Citus", template.name))?;
+        Ok(db)
+    }
+
+    /// The Citus cluster this database lives on, if it does.
+    pub fn citus(&self) -> Option<&chameleon_stack::CitusCluster> {
+        self.citus.as_ref()
+    }
+
+    /// A superuser connection to this database on every worker (none unless on Citus).
+    pub async fn workers(&self) -> Vec<Client> {
+        let mut clients = Vec::new();
+        if let Some(cluster) = &self.citus {
+            for worker in cluster.workers() {
+                clients.push(
+                    connect(
+                        &worker
+                            .superuser_url(&self.name)
+                            .expect("a worker's password"),
+                    )
+                    .await
+                    .expect("could not connect to a worker"),
+                );
+            }
+        }
+        clients
     }
 
     async fn create(template: &Template) -> anyhow::Result<TestDb> {
@@ -90,6 +149,7 @@ impl TestDb {
             name,
             roles_query: template.roles_query,
             extra_roles: Arc::default(),
+            citus: None,
         })
     }
 
@@ -135,13 +195,14 @@ impl Drop for TestDb {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let citus = self.citus.clone();
         // Drop runs inside the test's runtime, which cannot be blocked on: clean up from a thread
         // with a runtime of its own, and wait for it so the next test starts from a clean slate.
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(drop_database(&url, &name, roles_query, extra))
+            runtime.block_on(drop_database(&url, &name, roles_query, extra, citus))
         });
         match cleanup.join() {
             Ok(Ok(())) => {}
@@ -159,16 +220,18 @@ async fn drop_database(
     name: &str,
     roles_query: &str,
     mut roles: Vec<String>,
+    citus: Option<chameleon_stack::CitusCluster>,
 ) -> anyhow::Result<()> {
+    // A database that failed midway may not have the tables the query reads.
+    if let Ok(db) = connect(url).await
+        && let Ok(rows) = db.query(roles_query, &[]).await
     {
-        let db = connect(url).await?;
-        for row in db
-            .query(roles_query, &[])
-            .await
-            .context("listing the database's roles")?
-        {
+        for row in rows {
             roles.push(row.try_get(0)?);
         }
+    }
+    if let Some(cluster) = citus {
+        return cluster.drop_database(name, &roles).await;
     }
     let admin = connect(&server::url().await?).await?;
     admin

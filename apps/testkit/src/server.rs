@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use chameleon_stack::{Cluster, ServerOptions, users};
+use chameleon_stack::{CitusCluster, Cluster, ServerOptions, users};
 use tokio::sync::OnceCell;
 use tokio_postgres::Config;
 
@@ -61,4 +61,48 @@ async fn private_cluster() -> anyhow::Result<String> {
         })
         .await?;
     cluster.superuser_url("postgres")
+}
+
+/// Whether this test process runs its databases on the Citus cluster: `CHAMELEON_TEST_CITUS=1`
+/// (how `make test` runs the suites that matter a second time).
+pub fn citus_requested() -> bool {
+    std::env::var("CHAMELEON_TEST_CITUS").is_ok_and(|v| v == "1")
+}
+
+/// Loopback ports of the test Citus cluster: the coordinator, then the two workers.
+pub const CITUS_BASE_PORT: u16 = 57432;
+
+/// The private Citus cluster of the tests (a coordinator and two workers on loopback, under
+/// `<temp>/chameleon-test-citus`), started the first time it is asked for and left running
+/// for the next test binary; `make test` stops it at the end.
+pub async fn citus() -> anyhow::Result<CitusCluster> {
+    static CLUSTER: OnceCell<Result<CitusCluster, String>> = OnceCell::const_new();
+    CLUSTER
+        .get_or_init(|| async { start_citus().await.map_err(|e| format!("{e:#}")) })
+        .await
+        .clone()
+        .map_err(|e| anyhow!("no Citus cluster for the tests: {e}"))
+}
+
+/// The directory of the test Citus cluster.
+pub fn citus_cluster_dir() -> PathBuf {
+    std::env::temp_dir().join("chameleon-test-citus")
+}
+
+async fn start_citus() -> anyhow::Result<CitusCluster> {
+    let dir = citus_cluster_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let lock = std::fs::File::create(std::env::temp_dir().join("chameleon-test-citus.lock"))?;
+    lock.lock().context("locking the Citus cluster directory")?;
+    // The roles Citus connects to the workers as (docs/scaling.md): the owner role, and the
+    // tenant roles through their group.
+    let cluster = CitusCluster::new(
+        &dir,
+        CITUS_BASE_PORT,
+        2,
+        users::server_user()?,
+        &["chameleon_owner", "+chameleon_tenants"],
+    )?;
+    cluster.start().await?;
+    Ok(cluster)
 }

@@ -15,8 +15,14 @@ use super::migrations::{run_public, store_tenant_migration, tenant_migrations};
 use crate::pool::PgPool;
 
 /// The NOLOGIN role that owns the control plane, every tenant schema and every tenant table,
-/// and runs the SECURITY DEFINER functions that provision tenants. Nobody logs in as it.
+/// and runs the SECURITY DEFINER functions that provision tenants. Nobody logs in as it, except
+/// on Citus, where the coordinator does, to the workers, to carry its DDL there (see
+/// [`ensure_owner`]).
 pub const OWNER_ROLE: &str = "chameleon_owner";
+
+/// On Citus, the NOLOGIN group every tenant role is made a member of, so pg_hba can admit
+/// tenant roles from the cluster's own nodes only (`host all +chameleon_tenants <node> ...`).
+pub const TENANTS_GROUP: &str = "chameleon_tenants";
 
 /// Session advisory lock key held while installing, so two instances starting at once do not
 /// race. ("chamelon" in ASCII.)
@@ -76,6 +82,10 @@ pub async fn install(pool: &PgPool, settings: &InstallSettings) -> anyhow::Resul
     // On a failure the connection is in no transaction (every step commits on its own), so the
     // unlock and RESET go through either way.
     let _ = client.batch_execute("RESET ROLE").await;
+    // Set on Citus only (see install_locked); elsewhere the RESET fails harmlessly.
+    let _ = client
+        .batch_execute("RESET citus.enable_ddl_propagation")
+        .await;
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&INSTALL_LOCK])
         .await
@@ -128,6 +138,15 @@ async fn install_locked(client: &mut Client, settings: &InstallSettings) -> anyh
         superuser: row.get(1),
         create_role: row.get(2),
     };
+    let citus = citus_version(client).await?;
+    if citus.is_some() && !installer.superuser {
+        bail!(
+            "on a Citus coordinator installing needs a superuser: it gives the owner role its \
+             worker credential in pg_dist_authinfo, which only a superuser may write \
+             (docs/scaling.md); {} is not one",
+            installer.name
+        );
+    }
     if !installer.superuser && !installer.create_role {
         bail!(
             "installing needs a superuser or a CREATEROLE role that owns the database; {} is neither \
@@ -135,8 +154,16 @@ async fn install_locked(client: &mut Client, settings: &InstallSettings) -> anyh
             installer.name
         );
     }
-    ensure_owner(client, &installer).await?;
+    ensure_owner(client, &installer, citus.is_some()).await?;
     ensure_serving_role(client, &installer, settings).await?;
+    if citus.is_some() {
+        copy_serving_role_to_workers(client, settings).await?;
+        // The control plane (public.tenants, chameleon_sys) stays on the coordinator: nothing
+        // on a worker reads it. Only tenant schemas are distributed.
+        client
+            .batch_execute("SET citus.enable_ddl_propagation TO off")
+            .await?;
+    }
     client
         .batch_execute(&format!("SET ROLE {OWNER_ROLE}"))
         .await
@@ -155,16 +182,55 @@ async fn install_locked(client: &mut Client, settings: &InstallSettings) -> anyh
     Ok(report)
 }
 
+/// The Citus version installed in this database, if any.
+pub async fn citus_version(client: &Client) -> anyhow::Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT extversion::text FROM pg_extension WHERE extname = 'citus'",
+            &[],
+        )
+        .await
+        .context("looking for Citus")?
+        .map(|row| row.get(0)))
+}
+
 /// The owner role, able to create schemas in this database, and the installer able to become it.
-async fn ensure_owner(client: &Client, installer: &Installer) -> anyhow::Result<()> {
+///
+/// On Citus the coordinator carries the owner's DDL (a tenant's schema, role and tables) to the
+/// workers over connections it opens as the owner, so there the owner is `LOGIN`, with a
+/// generated secret kept in `pg_dist_authinfo` (superuser-only) and given to no one; pg_hba
+/// admits it from the cluster's own nodes only. It may add rows there: `provision_tenant`
+/// stores each tenant role's credential the same way.
+async fn ensure_owner(
+    client: &mut Client,
+    installer: &Installer,
+    citus: bool,
+) -> anyhow::Result<()> {
     let exists = role_exists(client, OWNER_ROLE).await?;
     let verb = if exists { "ALTER" } else { "CREATE" };
+    let login = if citus { "LOGIN" } else { "NOLOGIN" };
     client
         .batch_execute(&format!(
-            "{verb} ROLE {OWNER_ROLE} NOLOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
+            "{verb} ROLE {OWNER_ROLE} {login} CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
         ))
         .await
         .context("creating the owner role")?;
+    if citus {
+        ensure_owner_credential(client).await?;
+        let verb = if role_exists(client, TENANTS_GROUP).await? {
+            "ALTER"
+        } else {
+            "CREATE"
+        };
+        client
+            .batch_execute(&format!(
+                "{verb} ROLE {TENANTS_GROUP} NOLOGIN NOINHERIT NOCREATEROLE NOCREATEDB;
+                 GRANT {TENANTS_GROUP} TO {OWNER_ROLE} WITH ADMIN OPTION"
+            ))
+            .await
+            .context("creating the tenant roles' group")?;
+        distribute_roles(client).await?;
+    }
     if !installer.superuser {
         client
             .batch_execute(&format!("GRANT {OWNER_ROLE} TO CURRENT_USER"))
@@ -247,6 +313,131 @@ async fn ensure_serving_role(
             )
             .await
             .with_context(|| format!("moving what {role} owns to {OWNER_ROLE}"))?;
+    }
+    Ok(())
+}
+
+/// The owner's worker credential on Citus: made once, the password and its `pg_dist_authinfo`
+/// row in one transaction (a second install keeps it, so provisioning in flight never sees
+/// a password the workers do not know yet).
+async fn ensure_owner_credential(client: &mut Client) -> anyhow::Result<()> {
+    let tx = client.transaction().await?;
+    let stored = tx
+        .query_opt(
+            "SELECT 1 FROM pg_catalog.pg_dist_authinfo WHERE nodeid = 0 AND rolename = $1",
+            &[&OWNER_ROLE],
+        )
+        .await
+        .context("reading the owner's worker credential")?
+        .is_some();
+    if !stored {
+        let password: String = tx
+            .query_one(
+                "SELECT replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')",
+                &[],
+            )
+            .await?
+            .get(0);
+        let alter: String = tx
+            .query_one(
+                &format!("SELECT format('ALTER ROLE {OWNER_ROLE} PASSWORD %L', $1::text)"),
+                &[&password],
+            )
+            .await?
+            .get(0);
+        tx.batch_execute(&format!(
+            "SET LOCAL password_encryption = 'scram-sha-256'; {alter}"
+        ))
+        .await
+        .context("giving the owner role its worker password")?;
+        tx.execute(
+            "INSERT INTO pg_catalog.pg_dist_authinfo (nodeid, rolename, authinfo) \
+             VALUES (0, $1, 'password=' || $2)",
+            &[&OWNER_ROLE, &password],
+        )
+        .await
+        .context("storing the owner's worker credential")?;
+    }
+    tx.batch_execute(&format!(
+        "GRANT INSERT ON pg_catalog.pg_dist_authinfo TO {OWNER_ROLE}"
+    ))
+    .await
+    .context("letting the owner store tenant credentials")?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// On Citus: the owner role and the tenants' group as distributed objects of this database.
+///
+/// Citus carries `CREATE ROLE`/`ALTER ROLE` of a role to the workers only once the role is a
+/// distributed object of the database (a role created here, with Citus installed, is one; a
+/// cluster-wide role made before, for another database or before Citus, is not). Otherwise
+/// the first tenant schema distributed would have Citus create the role on the workers over
+/// the owner's own connection, which may not (`NOSUPERUSER` is a superuser's attribute to
+/// set). Distributing, as the superuser, a schema with a table the owner owns has Citus copy
+/// the role to every worker, login and password hash included, and record it as distributed
+/// (a bare schema is not enough: Citus follows the table's owner, not the schema's). The
+/// schema is only the occasion and is dropped at once; the role stays distributed.
+async fn distribute_roles(client: &Client) -> anyhow::Result<()> {
+    let pending: i64 = client
+        .query_one(
+            "SELECT count(*) FROM unnest($1::text[]) AS r(name) WHERE NOT EXISTS \
+               (SELECT FROM pg_catalog.pg_dist_object \
+                 WHERE classid = 'pg_catalog.pg_authid'::regclass AND objid = to_regrole(r.name))",
+            &[&vec![OWNER_ROLE, TENANTS_GROUP]],
+        )
+        .await
+        .context("asking Citus about the owner role")?
+        .get(0);
+    if pending > 0 {
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS chameleon_citus_roles CASCADE;
+                 CREATE SCHEMA chameleon_citus_roles AUTHORIZATION {OWNER_ROLE};
+                 CREATE TABLE chameleon_citus_roles.owner (a int);
+                 ALTER TABLE chameleon_citus_roles.owner OWNER TO {OWNER_ROLE};
+                 CREATE TABLE chameleon_citus_roles.tenants (a int);
+                 ALTER TABLE chameleon_citus_roles.tenants OWNER TO {TENANTS_GROUP};
+                 SELECT citus_schema_distribute('chameleon_citus_roles');
+                 DROP SCHEMA chameleon_citus_roles CASCADE;"
+            ))
+            .await
+            .context("distributing the owner role and the tenants' group to the Citus workers")?;
+    }
+    Ok(())
+}
+
+/// On Citus: the serving role exists on every worker, `NOLOGIN` there. A tenant role is
+/// granted to it in the provisioning transaction, which Citus carries to the worker that
+/// holds the tenant; nothing ever connects to a worker as the serving role.
+async fn copy_serving_role_to_workers(
+    client: &Client,
+    settings: &InstallSettings,
+) -> anyhow::Result<()> {
+    let role = settings.serving_role.as_str();
+    let statement: String = client
+        .query_one(
+            "SELECT format('SET citus.enable_ddl_propagation TO off; DO $do$ BEGIN \
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %L) THEN \
+               CREATE ROLE %I NOLOGIN; END IF; END $do$; ALTER ROLE %I NOLOGIN NOINHERIT \
+               NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $1::text, $1::text)",
+            &[&role],
+        )
+        .await?
+        .get(0);
+    let failed = client
+        .query(
+            "SELECT nodename || ':' || nodeport || ': ' || result \
+               FROM run_command_on_workers($1) WHERE NOT success",
+            &[&statement],
+        )
+        .await
+        .with_context(|| format!("copying role {role} to the workers"))?;
+    if let Some(row) = failed.first() {
+        bail!(
+            "copying role {role} to a worker failed: {}",
+            row.get::<_, String>(0)
+        );
     }
     Ok(())
 }

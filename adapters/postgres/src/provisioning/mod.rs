@@ -37,7 +37,10 @@ use crate::directory::theme_to_json;
 use crate::pool::PgPool;
 use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
 
-pub use install::{DEFAULT_LOCK_WAIT, InstallSettings, OWNER_ROLE, install, install_at};
+pub use install::{
+    DEFAULT_LOCK_WAIT, InstallSettings, OWNER_ROLE, TENANTS_GROUP, citus_version, install,
+    install_at,
+};
 
 const PROVISION: &str = "SELECT chameleon_sys.provision_tenant($1, $2, $3, $4, $5)";
 const COUNT_TENANTS: &str = "SELECT count(*) FROM public.tenants";

@@ -2,6 +2,7 @@
 
 mod atomicity;
 mod caching;
+mod citus;
 mod contract;
 mod idempotency;
 mod invalidation;

@@ -137,6 +137,15 @@ async fn an_edited_released_tenant_migration_is_refused() {
 #[tokio::test]
 async fn tenants_from_before_idempotency_keys_take_keyed_orders_once_migrated() {
     let db = TestDb::new().await;
+    if db.citus().is_some() {
+        // Not a state a Citus deployment can be in: V2 was released before Citus support, so
+        // a Citus tenant is distributed with V2 already applied, and an existing deployment
+        // migrates to head before it switches (docs/scaling.md). V2 itself could not run on a
+        // distributed table: Citus refuses ADD CONSTRAINT with other subcommands in one
+        // ALTER TABLE (a rule for tenant migrations from now on, docs/scaling.md).
+        eprintln!("skipped on Citus: V2 precedes Citus support (see the comment)");
+        return;
+    }
     let admin = db.inspect().await;
     // The release before: only the launch migration is known.
     admin

@@ -7,7 +7,10 @@ async fn backends(db: &TestDb) -> i64 {
     db.inspect()
         .await
         .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            // Clients only: Citus keeps background workers and connections of its own.
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+               AND pid <> pg_backend_pid() AND backend_type = 'client backend' \
+               AND application_name NOT LIKE 'citus%'",
             &[],
         )
         .await

@@ -61,7 +61,19 @@ impl TestDb {
     }
 
     pub async fn with_pool_size(size: usize) -> TestDb {
-        let db = chameleon_testkit::TestDb::new(&template()).await;
+        Self::with_pool(chameleon_testkit::TestDb::new(&template()).await, size)
+    }
+
+    /// A database on the test Citus cluster (a coordinator and two workers), whatever
+    /// `CHAMELEON_TEST_CITUS` says.
+    pub async fn on_citus() -> TestDb {
+        Self::with_pool(
+            chameleon_testkit::TestDb::new_on_citus(&template()).await,
+            8,
+        )
+    }
+
+    fn with_pool(db: chameleon_testkit::TestDb, size: usize) -> TestDb {
         let mut settings = PgSettings::new(db.url());
         settings.max_connections = size;
         TestDb {

@@ -32,6 +32,7 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
                 shared_buffers: Some("256MB".into()),
                 unsafe_fast: false,
                 tcp_port: None,
+                citus: None,
             },
         },
         port,
