@@ -66,6 +66,11 @@ BEGIN
     IF v_citus THEN
         -- The whole schema to one worker (Citus picks it), in this transaction.
         PERFORM citus_schema_distribute(v_schema::text::regnamespace);
+        -- Distributing copies the rows (the migration history) to the worker and leaves the
+        -- coordinator's copy on disk, invisible: drop it.
+        PERFORM truncate_local_data_after_distributing_table(c.oid::regclass)
+           FROM pg_class c
+          WHERE c.relnamespace = v_schema::text::regnamespace AND c.relkind = 'r';
     END IF;
     RETURN (SELECT schema_version FROM public.tenants WHERE id = p_id);
 END

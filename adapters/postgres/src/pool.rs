@@ -245,12 +245,18 @@ struct Pools {
     pools: RwLock<HashMap<PoolKey, managed::Pool<ConnManager>>>,
 }
 
-/// On a Citus coordinator, a transaction's `SET LOCAL`s go along to the connections Citus opens
-/// to the workers (`citus.propagate_set_commands`); without it the session's `lock_timeout`
-/// bounds lock waits on the coordinator only, and a row lock held on a worker is waited for
-/// without end. Elsewhere this does nothing.
-const CITUS_SESSION: &str = "DO $$ BEGIN IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') \
-     THEN PERFORM set_config('citus.propagate_set_commands', 'local', false); END IF; END $$; ";
+/// On a Citus coordinator (elsewhere this does nothing):
+/// - a transaction's `SET LOCAL`s go along to the connections Citus opens to the workers
+///   (`citus.propagate_set_commands`); without it the session's `lock_timeout` bounds lock
+///   waits on the coordinator only, and a row lock held on a worker is waited for without end;
+/// - no worker connection is kept once its transaction ends
+///   (`citus.max_cached_conns_per_worker = 0`). Citus opens them as the tenant's role and keeps
+///   one per role: at 1,000 tenants the service's 21 backends held 294 idle connections on each
+///   worker, the workers ran out of slots and 77 % of orders failed (docs/scaling.md). Without
+///   the cache a worker holds at most one connection per service connection.
+const CITUS_SESSION: &str = "DO $$ BEGIN IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN \
+     PERFORM set_config('citus.propagate_set_commands', 'local', false); \
+     PERFORM set_config('citus.max_cached_conns_per_worker', '0', false); END IF; END $$; ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PoolKey {

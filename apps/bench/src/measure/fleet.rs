@@ -4,11 +4,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use chameleon_core::ports::{MigrationReport, TenantProvisioner as _};
+use chameleon_core::ports::MigrationReport;
 use chameleon_postgres::provisioning::migrations::{
     latest_version, store_tenant_migration, tenant_migrations,
 };
-use chameleon_postgres::{PgPool, PgProvisioner, PgSettings};
 use refinery::Migration;
 use serde::Deserialize;
 use serde_json::json;
@@ -59,8 +58,10 @@ pub struct MigrateTiming {
 pub struct Fleet {
     base_url: String,
     admin_token: String,
-    /// `migrate_all` runs as the owner of the tenant schemas, or a superuser.
+    /// `chameleon migrate` runs as a login that may install: the superuser.
     superuser_url: String,
+    /// The `chameleon` binary the stack runs.
+    bin: std::path::PathBuf,
     http: reqwest::Client,
     superuser_db: tokio_postgres::Client,
     /// Tenant `n`'s schema is `schemas[n - 1]`.
@@ -80,6 +81,7 @@ impl Fleet {
             base_url: target.base_url.clone(),
             admin_token: target.admin_token.to_owned(),
             superuser_url: target.superuser_url.clone(),
+            bin: target.stack.settings().bin.clone(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()?,
@@ -228,15 +230,58 @@ impl Fleet {
         Ok(started.elapsed().as_secs_f64())
     }
 
-    /// `migrate_all`, timed.
+    /// `chameleon migrate`, the operator's command, timed as a whole: the control plane (its
+    /// install and the serving role's grants, which name every tenant role) and then the
+    /// fleet, 4 tenants at a time (its default). The report is read back from the database.
     async fn migrate_all(&self) -> anyhow::Result<(MigrationReport, f64)> {
-        let mut settings = PgSettings::new(self.superuser_url.clone());
-        settings.max_connections = 8;
-        let provisioner = PgProvisioner::new(PgPool::new(&settings)?);
+        let before = self.behind().await?;
         let started = Instant::now();
-        let report = provisioner.migrate_all().await?;
+        let output = tokio::process::Command::new(&self.bin)
+            .arg("migrate")
+            .env("DATABASE_URL", &self.superuser_url)
+            .env("SERVING_ROLE", chameleon_stack::stack::SERVING_ROLE)
+            .env("MIGRATION_JOBS", "4")
+            .env("RUST_LOG", "warn")
+            .output()
+            .await
+            .context("running chameleon migrate")?;
         let seconds = started.elapsed().as_secs_f64();
-        Ok((report, seconds))
+        if !output.status.success() {
+            bail!(
+                "chameleon migrate failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let after = self.behind().await?;
+        if after != 0 {
+            bail!("chameleon migrate left {after} tenants behind");
+        }
+        let tenants: i64 = self
+            .superuser_db
+            .query_one("SELECT count(*) FROM public.tenants", &[])
+            .await?
+            .get(0);
+        Ok((
+            MigrationReport {
+                tenants: usize::try_from(tenants)?,
+                migrated: usize::try_from(before)?,
+            },
+            seconds,
+        ))
+    }
+
+    /// Tenants below the latest stored tenant migration.
+    async fn behind(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .superuser_db
+            .query_one(
+                "SELECT count(*) FROM public.tenants WHERE schema_version < \
+                   (SELECT max(version) FROM chameleon_sys.tenant_migrations)",
+                &[],
+            )
+            .await?
+            .get(0))
     }
 
     /// `migrate_all` with one migration every tenant lacks: stored first, as a release that
