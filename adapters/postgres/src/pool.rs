@@ -118,6 +118,8 @@ impl PgSettings {
 pub struct PgConn {
     client: deadpool_postgres::ClientWrapper,
     statements: HashMap<&'static str, Statement>,
+    /// Connected to a Citus coordinator (see [`CITUS_SESSION`]).
+    citus: bool,
 }
 
 impl fmt::Debug for PgConn {
@@ -135,6 +137,11 @@ impl PgConn {
 
     pub(crate) fn client_mut(&mut self) -> &mut tokio_postgres::Client {
         &mut self.client
+    }
+
+    /// Whether this connection is to a Citus coordinator.
+    pub(crate) fn on_citus(&self) -> bool {
+        self.citus
     }
 
     pub(crate) fn cached(&self, sql: &'static str) -> Option<Statement> {
@@ -186,13 +193,23 @@ impl managed::Manager for ConnManager {
         // A non-superuser may only SET ROLE to roles it is a member of, and PostgreSQL works out
         // the whole membership list of the session user the first time it checks (then caches
         // it, per backend). PostgreSQL before 17 does that in time quadratic in the number of
-        // memberships (measured in docs/database-roles.md). Doing it here (the `pg_has_role` at
+        // memberships (measured in docs/database-roles.md). Doing it here (the `pg_has_role` near
         // the end of `on_connect`) keeps it out of the first tenant transaction on this
         // connection (and, with the per-worker warm-up, out of every request).
-        client.simple_query(&self.on_connect).await?;
+        let answers = client.simple_query(&self.on_connect).await?;
+        // The last statement of `on_connect` asks whether Citus is there.
+        let citus = answers
+            .iter()
+            .rev()
+            .find_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v == "t"),
+                _ => None,
+            })
+            .unwrap_or(false);
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            citus,
         })
     }
 
@@ -381,7 +398,8 @@ impl PgPool {
             .map(|role| format!("SET ROLE \"{}\"; ", role.replace('"', "\"\"")))
             .unwrap_or_default();
         let on_connect = format!(
-            "{set_role}{}{CITUS_SESSION}SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER')",
+            "{set_role}{}{CITUS_SESSION}SELECT pg_has_role(current_user, 'pg_database_owner', 'MEMBER'); \
+             SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')",
             settings.limits.statements()
         );
         let tx_prelude = settings
@@ -416,9 +434,9 @@ impl PgPool {
         })
     }
 
-    /// What a tenant transaction runs right after `BEGIN`, in the same round trip: the lock
-    /// timeout again, as `SET LOCAL`, which on Citus reaches the workers (see
-    /// [`CITUS_SESSION`]); on PostgreSQL it restates the session's value.
+    /// What a tenant transaction on a Citus coordinator runs right after `BEGIN`, in the same
+    /// round trip: the lock timeout again, as `SET LOCAL`, which Citus passes on to the workers
+    /// (see [`CITUS_SESSION`]). On PostgreSQL the session's own setting does it.
     pub fn tx_prelude(&self) -> &str {
         &self.inner.tx_prelude
     }

@@ -84,9 +84,13 @@ impl TenantTx {
         let conn = pool.get_for(tenant.id).await?;
         // A SchemaName is `tenant_` and 32 hex digits by construction; the role has the same
         // name. Quoting is belt and braces.
+        let prelude = if conn.on_citus() {
+            pool.tx_prelude()
+        } else {
+            ""
+        };
         let begin = format!(
             "BEGIN; {prelude}SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
-            prelude = pool.tx_prelude(),
             schema = tenant.schema.as_str()
         );
         Ok(Self {

@@ -69,8 +69,10 @@ pub fn citus_requested() -> bool {
     std::env::var("CHAMELEON_TEST_CITUS").is_ok_and(|v| v == "1")
 }
 
-/// Loopback ports of the test Citus cluster: the coordinator, then the two workers.
-pub const CITUS_BASE_PORT: u16 = 57432;
+/// Loopback ports of the test Citus cluster: the coordinator, then the two workers. Below
+/// Linux's ephemeral range (32768-60999): a port there can be taken at any moment by the local
+/// end of some outgoing connection (it happened: a worker could not start).
+pub const CITUS_BASE_PORT: u16 = 15432;
 
 /// The private Citus cluster of the tests (a coordinator and two workers on loopback, under
 /// `<temp>/chameleon-test-citus`), started the first time it is asked for and left running

@@ -22,7 +22,9 @@ pub struct FleetStatus {
     pub pending_control_plane: Vec<(i32, String)>,
     /// Tenants per schema version.
     pub tenants_per_version: BTreeMap<i32, usize>,
-    /// The latest tenant migration this build knows.
+    /// The latest tenant migration: this build's, or a later one a newer release stored in the
+    /// database (`chameleon_sys.migrate_tenant` applies every stored migration, so the fleet's
+    /// head is the database's).
     pub latest: i32,
 }
 
@@ -83,14 +85,38 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<FleetStatus> {
             tenants_per_version.insert(version, usize::try_from(count).unwrap_or(usize::MAX));
         }
     }
+    // A table that may not exist yet (a dry run before the first install) cannot be named in
+    // the same statement that checks for it: PostgreSQL resolves every name before it runs.
+    let stored_table = client
+        .query_one(
+            "SELECT to_regclass('chameleon_sys.tenant_migrations') IS NOT NULL",
+            &[],
+        )
+        .await
+        .at_seam()?
+        .try_get::<_, bool>(0)?;
+    let stored: i32 = if stored_table {
+        client
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations",
+                &[],
+            )
+            .await
+            .at_seam()
+            .context("reading the latest stored tenant migration")?
+            .try_get(0)?
+    } else {
+        0
+    };
+    let known = tenant_migrations()
+        .iter()
+        .map(Migration::version)
+        .max()
+        .unwrap_or(0);
     Ok(FleetStatus {
         pending_control_plane,
         tenants_per_version,
-        latest: tenant_migrations()
-            .iter()
-            .map(Migration::version)
-            .max()
-            .unwrap_or(0),
+        latest: known.max(stored),
     })
 }
 
