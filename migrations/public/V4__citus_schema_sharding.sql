@@ -77,66 +77,58 @@ END
 $$;
 REVOKE ALL ON FUNCTION chameleon_sys.provision_tenant(uuid, text, text, jsonb, bytea) FROM PUBLIC;
 
--- Brings one tenant schema to the latest stored tenant migration (as in V2), and on Citus puts
--- a table a migration created into its distributed schema's co-location group, on the tenant's
--- worker (Citus would not: the CREATE TABLE ran inside this function). ALTER TABLE and
--- CREATE INDEX reach the worker by themselves.
-CREATE OR REPLACE FUNCTION chameleon_sys.migrate_schema(p_schema name) RETURNS integer
+-- On Citus: puts every table of a distributed tenant schema that Citus does not manage yet (a
+-- table a later tenant migration created: Citus would not, the CREATE TABLE ran inside
+-- migrate_schema) into the schema's co-location group, on the tenant's worker. ALTER TABLE
+-- and CREATE INDEX reach the worker by themselves. Does nothing elsewhere, or for a schema not
+-- distributed yet (provision_tenant distributes it whole afterwards).
+CREATE FUNCTION chameleon_sys.distribute_new_tables(p_schema name) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_current integer;
-    v_diverged integer;
-    v_applied integer := 0;
-    m record;
     t record;
 BEGIN
-    IF p_schema IS NULL OR p_schema !~ '^tenant_[0-9a-f]{32}$' THEN
-        RAISE EXCEPTION 'not a tenant schema: %', p_schema USING ERRCODE = 'invalid_parameter_value';
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RETURN;
     END IF;
-    -- The migrations use unqualified names: they land in the tenant's schema.
-    PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp', p_schema), true);
-    EXECUTE format(
-        'CREATE TABLE IF NOT EXISTS %I.refinery_schema_history (
-             version int4 PRIMARY KEY, name varchar(255), applied_on varchar(255),
-             checksum varchar(255))', p_schema);
-    EXECUTE format('SELECT coalesce(max(version), 0) FROM %I.refinery_schema_history', p_schema)
-        INTO v_current;
-    EXECUTE format(
-        'SELECT count(*) FROM %I.refinery_schema_history h
-           JOIN chameleon_sys.tenant_migrations m USING (version)
-          WHERE h.checksum <> m.checksum', p_schema)
-        INTO v_diverged;
-    IF v_diverged > 0 THEN
-        RAISE EXCEPTION 'schema % was migrated with a different version of % migration(s)',
-            p_schema, v_diverged;
-    END IF;
-    FOR m IN
-        SELECT version, name, checksum, sql FROM chameleon_sys.tenant_migrations
-         WHERE version > v_current ORDER BY version
+    -- Dynamic SQL: pg_dist_schema exists only where Citus does.
+    FOR t IN EXECUTE
+        'SELECT c.oid::regclass AS rel FROM pg_class c
+           JOIN pg_catalog.pg_dist_schema s ON s.schemaid = c.relnamespace
+          WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN (''r'', ''p'')
+            AND NOT c.relispartition
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid)'
+        USING p_schema
     LOOP
-        EXECUTE m.sql;
-        EXECUTE format('INSERT INTO %I.refinery_schema_history VALUES ($1, $2, $3, $4)', p_schema)
-            USING m.version, m.name,
-                  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), m.checksum;
-        v_applied := v_applied + 1;
+        EXECUTE 'SELECT create_distributed_table($1, NULL::text, colocate_with => $2)'
+            USING t.rel, format('%I.refinery_schema_history', p_schema);
     END LOOP;
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        -- Dynamic SQL: pg_dist_schema exists only where Citus does.
-        FOR t IN EXECUTE
-            'SELECT c.oid::regclass AS rel FROM pg_class c
-               JOIN pg_catalog.pg_dist_schema s ON s.schemaid = c.relnamespace
-              WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN (''r'', ''p'')
-                AND NOT c.relispartition
-                AND NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid)'
-            USING p_schema
-        LOOP
-            EXECUTE 'SELECT create_distributed_table($1, NULL::text, colocate_with => $2)'
-                USING t.rel, format('%I.refinery_schema_history', p_schema);
-        END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION chameleon_sys.distribute_new_tables(name) FROM PUBLIC;
+
+-- migrate_tenant as in V2, with the step above after the schema's migrations.
+CREATE OR REPLACE FUNCTION chameleon_sys.migrate_tenant(p_id uuid) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_latest integer := (SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations);
+    v_version integer;
+    v_applied integer;
+BEGIN
+    SELECT schema_version INTO v_version FROM public.tenants WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no tenant %', p_id USING ERRCODE = 'no_data_found';
     END IF;
+    IF v_version >= v_latest THEN
+        RETURN 0;
+    END IF;
+    v_applied := chameleon_sys.migrate_schema(chameleon_sys.tenant_schema(p_id));
+    PERFORM chameleon_sys.distribute_new_tables(chameleon_sys.tenant_schema(p_id));
+    UPDATE public.tenants SET schema_version = v_latest WHERE id = p_id;
     RETURN v_applied;
 END
 $$;
-REVOKE ALL ON FUNCTION chameleon_sys.migrate_schema(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon_sys.migrate_tenant(uuid) FROM PUBLIC;
