@@ -17,11 +17,15 @@ use crate::order::{
     OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused,
 };
 use crate::ports::{
-    ChangeOrderStatusError, DeleteMenuItemError, PlaceOrderError, Placement, Ports,
-    ProvisionTenantError, UpdateMenuItemError,
+    ChangeOrderStatusError, DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportSink,
+    PlaceOrderError, Placement, Ports, ProvisionTenantError, SinkClosed, UpdateMenuItemError,
+    UpdateTenantError,
 };
 use crate::service::Chameleon;
-use crate::tenant::{Domain, ManagerApiKey, NewTenant, SchemaName, Tenant, TenantId, TenantName};
+use crate::tenant::{
+    Domain, ManagerApiKey, NewTenant, SchemaName, Tenant, TenantId, TenantName, TenantPatch,
+    TenantStatus,
+};
 use crate::theme::{Font, Theme, ThemeColor};
 
 /// Instantiates every case of the contract as a `#[tokio::test]`. `$fixture` is an expression
@@ -52,6 +56,10 @@ macro_rules! port_contract_tests {
             concurrent_requests_under_one_key_place_one_order,
             a_retry_replays_even_when_the_order_would_now_be_refused,
             orders_are_paged_newest_first_with_a_cursor_and_a_status,
+            a_tenant_s_settings_and_status_change_everywhere_at_once,
+            domains_are_added_refused_when_taken_and_removed,
+            a_removed_tenant_is_gone_whole_and_its_domain_is_free_again,
+            an_export_hands_over_the_menu_then_every_order_oldest_first,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -702,4 +710,323 @@ pub async fn orders_are_paged_newest_first_with_a_cursor_and_a_status<P: Ports>(
     let ids: Vec<OrderId> = confirmed.items.iter().map(|o| o.id).collect();
     assert_eq!(ids, vec![placed[3].id, placed[1].id]);
     assert_eq!(confirmed.next, None);
+}
+
+fn domain(raw: &str) -> Domain {
+    Domain::parse(raw).expect("test domain")
+}
+
+/// The domains of tenant `id` as its details list them: (domain, primary), primary first.
+async fn domains_of<P: Ports>(app: &Chameleon<P>, id: TenantId) -> Vec<(String, bool)> {
+    app.tenant_details(id)
+        .await
+        .unwrap()
+        .expect("the tenant exists")
+        .domains
+        .iter()
+        .map(|d| (d.domain.as_str().to_owned(), d.primary))
+        .collect()
+}
+
+pub async fn a_tenant_s_settings_and_status_change_everywhere_at_once<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "settings-a.com").await;
+    let b = provision(app, "settings-b.com").await;
+    app.add_domain(a.id, domain("settings-a2.com"), false)
+        .await
+        .unwrap();
+    // Warm every lookup, so a cache that kept the old settings would show.
+    for d in ["settings-a.com", "settings-a2.com"] {
+        app.tenant_for_domain(&domain(d)).await.unwrap().unwrap();
+    }
+    app.tenant_by_id(a.id).await.unwrap();
+    let theme = Theme {
+        primary_color: ThemeColor::parse("#123456").unwrap(),
+        font: Font::Serif,
+    };
+    let renamed = app
+        .update_tenant(
+            a.id,
+            TenantPatch {
+                name: Some(TenantName::parse("Renamed").unwrap()),
+                theme: Some(theme.clone()),
+                status: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name.as_str(), "Renamed");
+    assert_eq!(renamed.theme, theme);
+    assert_eq!(renamed.status, TenantStatus::Active);
+    assert_eq!(
+        renamed.manager_key_hash, a.manager_key_hash,
+        "the key stays"
+    );
+    let suspended = app
+        .update_tenant(
+            a.id,
+            TenantPatch {
+                status: Some(TenantStatus::Suspended),
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(suspended.status, TenantStatus::Suspended);
+    assert_eq!(
+        suspended.name.as_str(),
+        "Renamed",
+        "only the status changed"
+    );
+    for seen in [
+        app.tenant_by_id(a.id).await.unwrap().unwrap(),
+        app.tenant_for_domain(&domain("settings-a.com"))
+            .await
+            .unwrap()
+            .unwrap(),
+        app.tenant_for_domain(&domain("settings-a2.com"))
+            .await
+            .unwrap()
+            .unwrap(),
+    ] {
+        assert_eq!(seen.name.as_str(), "Renamed");
+        assert_eq!(seen.theme, theme);
+        assert_eq!(seen.status, TenantStatus::Suspended);
+    }
+    let other = app.tenant_by_id(b.id).await.unwrap().unwrap();
+    assert_eq!(other.name.as_str(), "settings-b.com");
+    assert_eq!(other.status, TenantStatus::Active);
+    let ghost = TenantId::from_uuid(Uuid::from_u128(78));
+    assert!(matches!(
+        app.update_tenant(ghost, TenantPatch::default()).await,
+        Err(UpdateTenantError::NotFound(id)) if id == ghost
+    ));
+}
+
+pub async fn domains_are_added_refused_when_taken_and_removed<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "dom-a.com").await;
+    let b = provision(app, "dom-b.com").await;
+    assert_eq!(
+        domains_of(app, a.id).await,
+        [("dom-a.com".to_owned(), true)]
+    );
+    let details = app
+        .add_domain(a.id, domain("dom-a2.com"), false)
+        .await
+        .unwrap();
+    assert_eq!(details.tenant.domain.as_str(), "dom-a.com");
+    let found = app
+        .tenant_for_domain(&domain("dom-a2.com"))
+        .await
+        .unwrap()
+        .expect("a new domain resolves at once");
+    assert_eq!(found.id, a.id);
+    // Taken: by another tenant (primary or not), or by this one.
+    for taken in ["dom-b.com", "dom-a.com", "dom-a2.com"] {
+        assert!(matches!(
+            app.add_domain(a.id, domain(taken), false).await,
+            Err(DomainChangeError::Taken(d)) if d.as_str() == taken
+        ));
+    }
+    assert!(matches!(
+        app.add_domain(b.id, domain("dom-a2.com"), true).await,
+        Err(DomainChangeError::Taken(_))
+    ));
+    assert!(matches!(
+        app.provision_tenant(new_tenant("dom-a2.com", "x")).await,
+        Err(ProvisionTenantError::DuplicateDomain(_))
+    ));
+    // A new primary: the old one stays a domain.
+    let details = app
+        .add_domain(a.id, domain("dom-a3.com"), true)
+        .await
+        .unwrap();
+    assert_eq!(details.tenant.domain.as_str(), "dom-a3.com");
+    assert_eq!(
+        domains_of(app, a.id).await,
+        [
+            ("dom-a3.com".to_owned(), true),
+            ("dom-a.com".to_owned(), false),
+            ("dom-a2.com".to_owned(), false),
+        ]
+    );
+    assert_eq!(
+        app.tenant_by_id(a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .domain
+            .as_str(),
+        "dom-a3.com"
+    );
+    // Removing the primary promotes the oldest remaining domain.
+    app.remove_domain(a.id, &domain("dom-a3.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        domains_of(app, a.id).await,
+        [
+            ("dom-a.com".to_owned(), true),
+            ("dom-a2.com".to_owned(), false)
+        ]
+    );
+    assert!(
+        app.tenant_for_domain(&domain("dom-a3.com"))
+            .await
+            .unwrap()
+            .is_none(),
+        "a removed domain resolves to nothing at once"
+    );
+    app.remove_domain(a.id, &domain("dom-a2.com"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.remove_domain(a.id, &domain("dom-a.com")).await,
+        Err(DomainChangeError::LastDomain(_))
+    ));
+    assert!(matches!(
+        app.remove_domain(a.id, &domain("dom-b.com")).await,
+        Err(DomainChangeError::NoSuchDomain(_))
+    ));
+    assert_eq!(
+        domains_of(app, b.id).await,
+        [("dom-b.com".to_owned(), true)]
+    );
+    let ghost = TenantId::from_uuid(Uuid::from_u128(79));
+    assert!(matches!(
+        app.add_domain(ghost, domain("dom-ghost.com"), false).await,
+        Err(DomainChangeError::NotFound(_))
+    ));
+    assert!(app.tenant_details(ghost).await.unwrap().is_none());
+}
+
+pub async fn a_removed_tenant_is_gone_whole_and_its_domain_is_free_again<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "gone-a.com").await;
+    let b = provision(app, "gone-b.com").await;
+    app.add_domain(a.id, domain("gone-a2.com"), false)
+        .await
+        .unwrap();
+    let item = add_item(app, &a, "Soup", 500).await;
+    app.place_order(&a, order(&[(item.id, 1)])).await.unwrap();
+    app.tenant_for_domain(&domain("gone-a2.com")).await.unwrap();
+    for wrong in ["gone-a2.com", "gone-b.com"] {
+        assert!(matches!(
+            app.delete_tenant(a.id, &domain(wrong)).await,
+            Err(DeprovisionError::WrongConfirmation)
+        ));
+    }
+    assert!(
+        app.tenant_by_id(a.id).await.unwrap().is_some(),
+        "still there"
+    );
+    assert_eq!(app.list_menu_items(&a).await.unwrap().len(), 1);
+    let removed = app
+        .delete_tenant(a.id, &domain("gone-a.com"))
+        .await
+        .unwrap();
+    assert_eq!(removed.tenant.id, a.id);
+    assert_eq!(removed.domains.len(), 2);
+    assert!(app.tenant_by_id(a.id).await.unwrap().is_none());
+    assert!(app.tenant_details(a.id).await.unwrap().is_none());
+    for gone in ["gone-a.com", "gone-a2.com"] {
+        assert!(
+            app.tenant_for_domain(&domain(gone))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert!(
+        app.list_menu_items(&a).await.is_err(),
+        "its storage is gone"
+    );
+    assert!(matches!(
+        app.delete_tenant(a.id, &domain("gone-a.com")).await,
+        Err(DeprovisionError::NotFound(_))
+    ));
+    // Both domains are free again, and B never noticed.
+    let again = provision(app, "gone-a.com").await;
+    assert_ne!(again.id, a.id);
+    assert!(app.list_menu_items(&again).await.unwrap().is_empty());
+    app.add_domain(b.id, domain("gone-a2.com"), false)
+        .await
+        .unwrap();
+    assert_eq!(app.tenant_by_id(b.id).await.unwrap().unwrap().id, b.id);
+}
+
+/// An [`ExportSink`] that keeps what it is handed, or refuses after `limit` records.
+#[derive(Debug, Default)]
+struct Collect {
+    menu: Vec<MenuItem>,
+    orders: Vec<Order>,
+    limit: Option<usize>,
+}
+
+impl Collect {
+    fn take(&mut self) -> Result<(), SinkClosed> {
+        match &mut self.limit {
+            Some(0) => Err(SinkClosed),
+            Some(left) => {
+                *left -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl ExportSink for Collect {
+    async fn menu_item(&mut self, item: MenuItem) -> Result<(), SinkClosed> {
+        assert!(self.orders.is_empty(), "the menu comes before the orders");
+        self.take()?;
+        self.menu.push(item);
+        Ok(())
+    }
+
+    async fn order(&mut self, order: Order) -> Result<(), SinkClosed> {
+        self.take()?;
+        self.orders.push(order);
+        Ok(())
+    }
+}
+
+pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "export-a.com").await;
+    let b = provision(app, "export-b.com").await;
+    let soup = add_item(app, &a, "Soup", 500).await;
+    let bread = add_item(app, &a, "Bread", 300).await;
+    add_item(app, &b, "Foreign", 100).await;
+    let mut placed = Vec::new();
+    for qty in 1..=3 {
+        let order = app
+            .place_order(&a, order(&[(soup.id, qty), (bread.id, 1)]))
+            .await
+            .unwrap()
+            .into_order();
+        placed.push(order);
+    }
+    let mut sink = Collect::default();
+    app.export_tenant(&a, &mut sink).await.unwrap();
+    assert_eq!(names(&sink.menu), ["Bread", "Soup"]);
+    assert_eq!(sink.orders, placed, "every order, oldest first, as stored");
+    let mut sink = Collect::default();
+    app.export_tenant(&b, &mut sink).await.unwrap();
+    assert_eq!(names(&sink.menu), ["Foreign"]);
+    assert!(sink.orders.is_empty(), "another tenant's orders never");
+    // A sink that stops taking records stops the export, and the tenant stays usable.
+    let mut sink = Collect {
+        limit: Some(3),
+        ..Collect::default()
+    };
+    assert!(matches!(
+        app.export_tenant(&a, &mut sink).await,
+        Err(crate::ports::ExportError::SinkClosed(_))
+    ));
+    assert_eq!(sink.orders.len(), 1);
+    assert_eq!(all_orders(app, &a).await.len(), 3);
 }

@@ -14,13 +14,15 @@ use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderStatus, PlaceOrderRequest,
 };
 use crate::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
-    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
-    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
-    UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
+    DomainChangeError, ExportError, ExportSink, GetMenuItemError, ListMenuItemsError,
+    ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError, MigrationReport,
+    OrderRepository, PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
 };
-use crate::tenant::{Domain, ManagerKeyHash, NewTenant, Tenant, TenantId, TenantName};
+use crate::tenant::{
+    Domain, ManagerKeyHash, NewTenant, Tenant, TenantDetails, TenantId, TenantName, TenantPatch,
+};
 use crate::theme::Theme;
 
 /// What a storefront needs to brand itself.
@@ -73,6 +75,61 @@ impl<P: Ports> Chameleon<P> {
 
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ListTenantsError> {
         self.directory.list().await
+    }
+
+    /// The tenant with its domains, as stored now.
+    pub async fn tenant_details(
+        &self,
+        id: TenantId,
+    ) -> Result<Option<TenantDetails>, ResolveTenantError> {
+        self.directory.details(id).await
+    }
+
+    /// Changes a tenant's name, theme or status; every instance serves the change at once.
+    pub async fn update_tenant(
+        &self,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        self.directory.update(id, patch).await
+    }
+
+    pub async fn add_domain(
+        &self,
+        id: TenantId,
+        domain: Domain,
+        primary: bool,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        self.directory.add_domain(id, domain, primary).await
+    }
+
+    pub async fn remove_domain(
+        &self,
+        id: TenantId,
+        domain: &Domain,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        self.directory.remove_domain(id, domain).await
+    }
+
+    /// Removes a tenant whole, once `confirm` names its primary domain, and forgets it here at
+    /// once (other instances hear of it through the store).
+    pub async fn delete_tenant(
+        &self,
+        id: TenantId,
+        confirm: &Domain,
+    ) -> Result<TenantDetails, DeprovisionError> {
+        let removed = self.provisioner.deprovision(id, confirm).await?;
+        self.directory.unregister(&removed).await;
+        Ok(removed)
+    }
+
+    /// The tenant's menu and orders, one record at a time, into `sink`.
+    pub async fn export_tenant<S: ExportSink>(
+        &self,
+        tenant: &Tenant,
+        sink: &mut S,
+    ) -> Result<(), ExportError> {
+        self.orders.export(tenant, sink).await
     }
 
     pub async fn migrate_all_tenants(&self) -> Result<MigrationReport, MigrateAllError> {

@@ -313,7 +313,42 @@ impl fmt::Debug for ManagerKeyHash {
     }
 }
 
-/// A registered tenant: identity, routing, branding and the hash of its manager key.
+/// Whether a tenant's storefront serves customers. A suspended tenant's storefront answers
+/// "temporarily closed"; its manager keeps working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TenantStatus {
+    #[default]
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+
+    /// Accepts exactly `active` or `suspended`.
+    pub fn parse(raw: &str) -> Result<Self, TenantStatusError> {
+        match raw {
+            "active" => Ok(TenantStatus::Active),
+            "suspended" => Ok(TenantStatus::Suspended),
+            _ => Err(TenantStatusError),
+        }
+    }
+}
+
+/// The text is not a tenant status.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a tenant status is `active` or `suspended`")]
+pub struct TenantStatusError;
+
+/// A registered tenant: identity, routing, branding, status and the hash of its manager key.
+///
+/// `domain` is its primary domain (the one a removal must be confirmed with); every other domain
+/// it answers on is in [`TenantDetails::domains`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
     pub id: TenantId,
@@ -321,7 +356,43 @@ pub struct Tenant {
     pub domain: Domain,
     pub name: TenantName,
     pub theme: Theme,
+    pub status: TenantStatus,
     pub manager_key_hash: ManagerKeyHash,
+}
+
+/// One of the domains a tenant answers on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantDomain {
+    pub domain: Domain,
+    /// Exactly one domain of a tenant is primary: the one in [`Tenant::domain`].
+    pub primary: bool,
+}
+
+/// A tenant with every domain it answers on, primary first, then the others by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantDetails {
+    pub tenant: Tenant,
+    pub domains: Vec<TenantDomain>,
+}
+
+/// A change of a tenant's settings: only the fields that are `Some` change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantPatch {
+    pub name: Option<TenantName>,
+    pub theme: Option<Theme>,
+    pub status: Option<TenantStatus>,
+}
+
+impl TenantPatch {
+    /// `tenant` with this patch applied.
+    pub fn apply(&self, tenant: &Tenant) -> Tenant {
+        Tenant {
+            name: self.name.clone().unwrap_or_else(|| tenant.name.clone()),
+            theme: self.theme.clone().unwrap_or_else(|| tenant.theme.clone()),
+            status: self.status.unwrap_or(tenant.status),
+            ..tenant.clone()
+        }
+    }
 }
 
 /// What provisioning needs to register a tenant. The id, and so the schema, are drawn by the
@@ -477,6 +548,16 @@ mod tests {
     fn manager_keys_never_print() {
         let key = ManagerApiKey::from_random_bytes([7; 32]);
         assert!(!format!("{key:?}").contains(&key.expose()[4..]));
+    }
+
+    #[test]
+    fn statuses_parse_exactly() {
+        for status in [TenantStatus::Active, TenantStatus::Suspended] {
+            assert_eq!(TenantStatus::parse(status.as_str()), Ok(status));
+        }
+        for bad in ["", "Active", "paused", " active"] {
+            assert!(TenantStatus::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

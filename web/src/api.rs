@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 pub enum ApiError {
     /// No restaurant is registered for this domain.
     UnknownRestaurant,
+    /// The restaurant is suspended by the operator: closed for now (503 `tenant_suspended`).
+    Closed,
     /// The API refused the request; `detail` is its problem+json explanation.
     Refused { status: u16, detail: String },
     /// The request never got an answer.
@@ -39,6 +41,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::UnknownRestaurant => f.write_str("There is no restaurant at this address."),
+            ApiError::Closed => f.write_str("The restaurant is temporarily closed."),
             ApiError::Refused { detail, .. } => f.write_str(detail),
             ApiError::Network(_) => f.write_str(
                 "We could not reach the restaurant. Check your connection and try again.",
@@ -57,10 +60,17 @@ impl fmt::Display for ApiError {
 impl ApiError {
     /// The error for a non-2xx answer with status `status` and body `body`.
     pub fn from_status(status: u16, body: &str) -> ApiError {
+        let problem = serde_json::from_str::<Problem>(body);
+        if let Ok(problem) = &problem
+            && status == 503
+            && problem.code == "tenant_suspended"
+        {
+            return ApiError::Closed;
+        }
         if matches!(status, 502..=504) {
             return ApiError::Unavailable(status);
         }
-        match serde_json::from_str::<Problem>(body) {
+        match problem {
             Ok(problem) if status == 404 && problem.code == "unknown_tenant" => {
                 ApiError::UnknownRestaurant
             }
@@ -175,6 +185,16 @@ mod tests {
         assert!(!ApiError::from_status(422, refused).is_retryable());
         assert!(!ApiError::from_status(500, "").is_retryable());
         assert!(!ApiError::from_status(429, "").is_retryable());
+    }
+
+    #[test]
+    fn a_suspended_restaurant_is_closed_not_unavailable() {
+        let closed = ApiError::from_status(
+            503,
+            r#"{"type":"about:blank","title":"x","status":503,"detail":"Pizza is temporarily closed","code":"tenant_suspended"}"#,
+        );
+        assert_eq!(closed, ApiError::Closed);
+        assert!(!closed.is_retryable());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::components::{LoadFailure, NoRestaurant, Storefront};
+use crate::components::{Closed, LoadFailure, NoRestaurant, Storefront};
 use crate::hooks::{ConfigState, use_tenant_config};
 
 #[function_component(App)]
@@ -15,6 +15,7 @@ pub fn app() -> Html {
             </main>
         },
         ConfigState::UnknownRestaurant => html! { <NoRestaurant /> },
+        ConfigState::Closed => html! { <Closed /> },
         ConfigState::Failed(message) => html! { <LoadFailure {message} on_retry={retry} /> },
         ConfigState::Ready(config) => html! { <Storefront {config} /> },
     }

@@ -15,7 +15,9 @@ use chameleon_core::order::{
     OrderStatus, PageLimit, Quantity,
 };
 use chameleon_core::service::StoreConfig;
-use chameleon_core::tenant::{Domain, Tenant, TenantName};
+use chameleon_core::tenant::{
+    Domain, Tenant, TenantDetails, TenantName, TenantPatch, TenantStatus,
+};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use chameleon_wire as wire;
 
@@ -65,6 +67,66 @@ pub fn new_tenant(body: &wire::ProvisionRequest) -> Result<(Domain, TenantName, 
     };
     let theme = parse_theme(&mut problems, &body.theme);
     problems.finish(|| Some((domain?, name?, theme?)))
+}
+
+/// The validated parts of a tenant patch (system or manager: the manager's has no status).
+fn tenant_patch_of(
+    name: Option<&String>,
+    theme: Option<&wire::Theme>,
+    status: Option<wire::TenantStatus>,
+) -> Result<TenantPatch, ApiError> {
+    let mut problems = Problems::default();
+    let name = name.map(|name| problems.check("name", TenantName::parse(name)));
+    let theme = theme.map(|theme| parse_theme(&mut problems, theme));
+    problems.finish(|| {
+        Some(TenantPatch {
+            name: name.map(|n| n.ok_or(())).transpose().ok()?,
+            theme: theme.map(|t| t.ok_or(())).transpose().ok()?,
+            status: status.map(|status| match status {
+                wire::TenantStatus::Active => TenantStatus::Active,
+                wire::TenantStatus::Suspended => TenantStatus::Suspended,
+            }),
+        })
+    })
+}
+
+pub fn tenant_patch(body: &wire::TenantPatch) -> Result<TenantPatch, ApiError> {
+    tenant_patch_of(body.name.as_ref(), body.theme.as_ref(), body.status)
+}
+
+pub fn settings_patch(body: &wire::SettingsPatch) -> Result<TenantPatch, ApiError> {
+    tenant_patch_of(body.name.as_ref(), body.theme.as_ref(), None)
+}
+
+pub fn new_domain(body: &wire::NewDomain) -> Result<Domain, ApiError> {
+    Domain::parse_name(&body.domain).map_err(|e| ApiError::Unprocessable(format!("domain: {e}")))
+}
+
+pub fn tenant_status(status: TenantStatus) -> wire::TenantStatus {
+    match status {
+        TenantStatus::Active => wire::TenantStatus::Active,
+        TenantStatus::Suspended => wire::TenantStatus::Suspended,
+    }
+}
+
+pub fn tenant_details(details: &TenantDetails) -> wire::TenantDetails {
+    let tenant = &details.tenant;
+    wire::TenantDetails {
+        tenant_id: tenant.id.as_uuid(),
+        schema_name: tenant.schema.as_str().to_owned(),
+        domain: tenant.domain.as_str().to_owned(),
+        name: tenant.name.as_str().to_owned(),
+        theme: theme(&tenant.theme),
+        status: tenant_status(tenant.status),
+        domains: details
+            .domains
+            .iter()
+            .map(|d| wire::TenantDomain {
+                domain: d.domain.as_str().to_owned(),
+                primary: d.primary,
+            })
+            .collect(),
+    }
 }
 
 pub fn new_menu_item(body: &wire::NewMenuItem) -> Result<NewMenuItem, ApiError> {
@@ -258,7 +320,7 @@ pub fn store_config(config: StoreConfig) -> wire::StoreConfig {
     }
 }
 
-fn rfc3339(at: SystemTime) -> String {
+pub fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_micros(at).to_string()
 }
 

@@ -16,6 +16,7 @@
 //! - [`telemetry`]: one span and one log line per request.
 //! - [`body`]: [`body::JsonObject`], request bodies that must be JSON objects.
 //! - [`convert`]: wire bodies to domain values and back.
+//! - [`export`]: the streamed tenant export.
 //! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
 //! - [`port_errors`]: every port error's conversion into an `ApiError`.
 //! - [`problems`]: the error responses as OpenAPI components, and their shared groups.
@@ -26,6 +27,7 @@ pub mod body;
 pub mod client_budget;
 pub mod convert;
 pub mod error;
+pub mod export;
 pub mod handlers;
 pub mod openapi;
 pub mod port_errors;

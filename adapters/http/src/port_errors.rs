@@ -7,10 +7,12 @@
 use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::{OrderRejection, OrderStatus};
 use chameleon_core::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
-    ListMenuItemsError, ListOrdersError, ListTenantsError, PlaceOrderError, ProvisionTenantError,
-    ResolveTenantError, UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
+    DomainChangeError, ExportError, GetMenuItemError, ListMenuItemsError, ListOrdersError,
+    ListTenantsError, PlaceOrderError, ProvisionTenantError, ResolveTenantError,
+    UpdateMenuItemError, UpdateTenantError,
 };
+use chameleon_core::tenant::TenantId;
 
 use crate::error::ApiError;
 
@@ -56,12 +58,62 @@ impl From<ProvisionTenantError> for ApiError {
     }
 }
 
+/// 404 for a tenant id nobody has.
+pub fn unknown_tenant(id: TenantId) -> ApiError {
+    ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
+}
+
+impl From<DomainChangeError> for ApiError {
+    fn from(err: DomainChangeError) -> Self {
+        match err {
+            DomainChangeError::NotFound(id) => unknown_tenant(id),
+            DomainChangeError::Taken(domain) => ApiError::conflict(
+                "domain_taken",
+                format!("the domain {domain} is already registered"),
+            ),
+            DomainChangeError::NoSuchDomain(domain) => ApiError::not_found(
+                "domain_not_found",
+                format!("this tenant has no domain {domain}"),
+            ),
+            DomainChangeError::LastDomain(domain) => ApiError::conflict(
+                "last_domain",
+                format!("{domain} is the tenant's only domain; add another one first"),
+            ),
+            DomainChangeError::TooManyDomains => {
+                ApiError::conflict("too_many_domains", "a tenant has at most 20 domains")
+            }
+            DomainChangeError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<DeprovisionError> for ApiError {
+    fn from(err: DeprovisionError) -> Self {
+        match err {
+            DeprovisionError::NotFound(id) => unknown_tenant(id),
+            DeprovisionError::WrongConfirmation => ApiError::UnprocessableCode {
+                code: "confirmation_mismatch",
+                detail: "confirm: pass the tenant's primary domain as `confirm` to remove it"
+                    .into(),
+            },
+            DeprovisionError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::SinkClosed(closed) => ApiError::Internal(closed.into()),
+            ExportError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
 impl From<UpdateTenantError> for ApiError {
     fn from(err: UpdateTenantError) -> Self {
         match err {
-            UpdateTenantError::NotFound(id) => {
-                ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
-            }
+            UpdateTenantError::NotFound(id) => unknown_tenant(id),
             UpdateTenantError::Unknown(err) => ApiError::from_port(err),
         }
     }

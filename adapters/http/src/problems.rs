@@ -88,7 +88,7 @@ pub struct TooManyRequests(#[allow(dead_code)] Problem);
 /// 503.
 #[derive(Debug, ToResponse)]
 #[response(
-    description = "The database is unreachable right now",
+    description = "The database is unreachable right now (`unavailable`), or, on a storefront operation, the restaurant is suspended (`tenant_suspended`)",
     content_type = "application/problem+json"
 )]
 pub struct Unavailable(#[allow(dead_code)] Problem);

@@ -106,7 +106,25 @@ pub fn app<P: Ports>(
                     web::resource("/provision")
                         .route(web::post().to(system::provision_tenant::<P>)),
                 )
-                .service(web::resource("/tenants").route(web::get().to(system::list_tenants::<P>))),
+                .service(web::resource("/tenants").route(web::get().to(system::list_tenants::<P>)))
+                .service(
+                    web::resource("/tenants/{id}")
+                        .route(web::get().to(system::get_tenant::<P>))
+                        .route(web::patch().to(system::update_tenant::<P>))
+                        .route(web::delete().to(system::delete_tenant::<P>)),
+                )
+                .service(
+                    web::resource("/tenants/{id}/domains")
+                        .route(web::post().to(system::add_domain::<P>)),
+                )
+                .service(
+                    web::resource("/tenants/{id}/domains/{domain}")
+                        .route(web::delete().to(system::remove_domain::<P>)),
+                )
+                .service(
+                    web::resource("/tenants/{id}/export")
+                        .route(web::get().to(system::export_tenant::<P>)),
+                ),
         )
         .service(
             web::scope("/api/v1/manager")
@@ -114,6 +132,10 @@ pub fn app<P: Ports>(
                 .wrap(no_store())
                 .service(
                     web::resource("/key").route(web::post().to(manager::rotate_manager_key::<P>)),
+                )
+                .service(
+                    web::resource("/settings")
+                        .route(web::patch().to(manager::update_settings::<P>)),
                 )
                 .service(
                     web::resource("/menu")

@@ -1,4 +1,5 @@
-//! One tracing span and one log line per request, with its id, tenant and schema.
+//! One tracing span and one log line per request, with its id, tenant and schema, and the
+//! request's count and latency in the metrics.
 //!
 //! The request id is nginx's `X-Request-Id` when it sent a sane one (so edge and service logs
 //! join), a fresh UUID otherwise; it is echoed in the response's `X-Request-Id`.
@@ -30,6 +31,30 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
+/// `chameleon_http_requests_total` and `chameleon_http_request_duration_seconds`, by method,
+/// route and status. The route is the pattern that matched (`/api/v1/manager/menu/{id}`), never
+/// the path itself, so no label takes unbounded values: a path nothing matched is `unmatched`,
+/// a method outside the API's is `other`.
+fn record_metrics(response: &ServiceResponse<BoxBody>, elapsed: std::time::Duration) {
+    let request = response.request();
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    };
+    let status = response.status().as_str().to_owned();
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status),
+    ];
+    metrics::counter!("chameleon_http_requests_total", &labels).increment(1);
+    metrics::histogram!("chameleon_http_request_duration_seconds", &labels)
+        .record(elapsed.as_secs_f64());
+}
+
 pub async fn request_span<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
@@ -54,6 +79,7 @@ pub async fn request_span<B: MessageBody + 'static>(
         }
     };
     let elapsed = started.elapsed();
+    record_metrics(&response, elapsed);
     span.in_scope(|| {
         let status = response.status().as_u16();
         let elapsed_us = elapsed.as_micros() as u64;

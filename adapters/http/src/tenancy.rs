@@ -3,7 +3,7 @@
 //! - Storefront routes: the tenant is the one registered for the request's `Host` (port, case
 //!   and a trailing dot ignored). `X-Forwarded-Host` is never looked at: nginx forwards `Host`
 //!   exactly, and a header a client can set must not pick the tenant. An unknown host is a 404,
-//!   never a default tenant.
+//!   never a default tenant. A suspended tenant's storefront answers 503 `tenant_suspended`.
 //! - Manager routes: `X-Tenant-ID` names the tenant and `Authorization: Bearer` must carry that
 //!   tenant's manager key.
 //! - System routes: `Authorization: Bearer` must carry the admin token.
@@ -21,7 +21,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use anyhow::anyhow;
 use chameleon_core::ports::Ports;
-use chameleon_core::tenant::{Domain, ManagerApiKey, Tenant, TenantId};
+use chameleon_core::tenant::{Domain, ManagerApiKey, Tenant, TenantId, TenantStatus};
 
 use crate::client_budget::client_of;
 use crate::error::ApiError;
@@ -120,6 +120,10 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, Api
         Err(_) => None,
     };
     match found {
+        // The storefront closes; the manager (another middleware) keeps working.
+        Some(tenant) if tenant.status == TenantStatus::Suspended => Err(ApiError::Suspended(
+            format!("{} is temporarily closed", tenant.name.as_str()),
+        )),
         Some(tenant) => Ok(tenant),
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
         None => match state.unknown_hosts.spend(client_of(req)) {

@@ -23,13 +23,16 @@ use chameleon_core::order::{
     StatusChangeRefused,
 };
 use chameleon_core::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, GetMenuItemError,
-    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
-    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
-    UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
+    DomainChangeError, ExportError, ExportSink, GetMenuItemError, ListMenuItemsError,
+    ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError, MigrationReport,
+    OrderRepository, PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
 };
-use chameleon_core::tenant::{Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantId};
+use chameleon_core::tenant::{
+    Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId,
+    TenantPatch, TenantStatus,
+};
 use uuid::Uuid;
 
 /// One tenant's data, the in-memory counterpart of a tenant schema.
@@ -60,7 +63,37 @@ fn now_micros() -> SystemTime {
 struct State {
     tenants: HashMap<TenantId, Arc<Tenant>>,
     by_domain: HashMap<Domain, TenantId>,
+    /// Each tenant's domains, oldest first (the primary is also [`Tenant::domain`]).
+    domains: HashMap<TenantId, Vec<Domain>>,
     data: HashMap<TenantId, TenantData>,
+}
+
+impl State {
+    fn details(&self, id: TenantId) -> Option<TenantDetails> {
+        let tenant = self.tenants.get(&id)?;
+        let mut domains: Vec<TenantDomain> = self
+            .domains
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|domain| TenantDomain {
+                domain: domain.clone(),
+                primary: *domain == tenant.domain,
+            })
+            .collect();
+        domains.sort_by(|a, b| (!a.primary, &a.domain).cmp(&(!b.primary, &b.domain)));
+        Some(TenantDetails {
+            tenant: (**tenant).clone(),
+            domains,
+        })
+    }
+
+    /// Replaces tenant `id` with what `change` makes of it.
+    fn change_tenant(&mut self, id: TenantId, change: impl FnOnce(&Tenant) -> Tenant) {
+        if let Some(tenant) = self.tenants.get_mut(&id) {
+            *tenant = Arc::new(change(tenant));
+        }
+    }
 }
 
 /// All ports in memory. Clones share the same state.
@@ -158,6 +191,81 @@ impl TenantDirectory for MemoryStore {
         *tenant = Arc::new(updated);
         Ok(tenant.clone())
     }
+
+    async fn details(&self, id: TenantId) -> Result<Option<TenantDetails>, ResolveTenantError> {
+        Ok(self.lock().details(id))
+    }
+
+    async fn update(
+        &self,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        let mut state = self.lock();
+        let tenant = state
+            .tenants
+            .get_mut(&id)
+            .ok_or(UpdateTenantError::NotFound(id))?;
+        *tenant = Arc::new(patch.apply(tenant));
+        Ok(tenant.clone())
+    }
+
+    async fn add_domain(
+        &self,
+        id: TenantId,
+        domain: Domain,
+        primary: bool,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        let mut state = self.lock();
+        if !state.tenants.contains_key(&id) {
+            return Err(DomainChangeError::NotFound(id));
+        }
+        if state.by_domain.contains_key(&domain) {
+            return Err(DomainChangeError::Taken(domain));
+        }
+        state.by_domain.insert(domain.clone(), id);
+        state.domains.entry(id).or_default().push(domain.clone());
+        if primary {
+            state.change_tenant(id, |t| Tenant {
+                domain,
+                ..t.clone()
+            });
+        }
+        Ok(state.details(id).expect("the tenant exists"))
+    }
+
+    async fn remove_domain(
+        &self,
+        id: TenantId,
+        domain: &Domain,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        let mut state = self.lock();
+        let domains = state
+            .domains
+            .get_mut(&id)
+            .ok_or(DomainChangeError::NotFound(id))?;
+        let at = domains
+            .iter()
+            .position(|d| d == domain)
+            .ok_or_else(|| DomainChangeError::NoSuchDomain(domain.clone()))?;
+        if domains.len() == 1 {
+            return Err(DomainChangeError::LastDomain(domain.clone()));
+        }
+        domains.remove(at);
+        let oldest = domains[0].clone();
+        state.by_domain.remove(domain);
+        if state.tenants.get(&id).is_some_and(|t| t.domain == *domain) {
+            state.change_tenant(id, |t| Tenant {
+                domain: oldest,
+                ..t.clone()
+            });
+        }
+        Ok(state.details(id).expect("the tenant exists"))
+    }
+
+    async fn unregister(&self, _removed: &TenantDetails) {
+        // `deprovision` already removed it: nothing is cached here.
+    }
 }
 
 impl TenantProvisioner for MemoryStore {
@@ -173,12 +281,32 @@ impl TenantProvisioner for MemoryStore {
             domain: new.domain,
             name: new.name,
             theme: new.theme,
+            status: TenantStatus::Active,
             manager_key_hash: new.manager_key_hash,
         };
         state.by_domain.insert(tenant.domain.clone(), id);
+        state.domains.insert(id, vec![tenant.domain.clone()]);
         state.tenants.insert(id, Arc::new(tenant.clone()));
         state.data.insert(id, TenantData::default());
         Ok(tenant)
+    }
+
+    async fn deprovision(
+        &self,
+        id: TenantId,
+        confirm: &Domain,
+    ) -> Result<TenantDetails, DeprovisionError> {
+        let mut state = self.lock();
+        let details = state.details(id).ok_or(DeprovisionError::NotFound(id))?;
+        if details.tenant.domain != *confirm {
+            return Err(DeprovisionError::WrongConfirmation);
+        }
+        for domain in state.domains.remove(&id).unwrap_or_default() {
+            state.by_domain.remove(&domain);
+        }
+        state.tenants.remove(&id);
+        state.data.remove(&id);
+        Ok(details)
     }
 
     async fn migrate_all(&self) -> Result<MigrationReport, MigrateAllError> {
@@ -337,5 +465,28 @@ impl OrderRepository for MemoryStore {
             order.status = decide(order)?;
             Ok(order.clone())
         })?
+    }
+
+    async fn export<S: ExportSink>(
+        &self,
+        tenant: &Tenant,
+        sink: &mut S,
+    ) -> Result<(), ExportError> {
+        // The snapshot is a copy taken under the lock: the data is in memory already, so the
+        // copy is the fake's whole cost (PostgreSQL streams instead).
+        let (mut menu, mut orders) = self.with_tenant(tenant, |data| {
+            let menu: Vec<MenuItem> = data.menu.values().cloned().collect();
+            let orders: Vec<Order> = data.orders.iter().map(|s| s.order.clone()).collect();
+            (menu, orders)
+        })?;
+        menu.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
+        orders.sort_by_key(|order| (order.created_at, order.id));
+        for item in menu {
+            sink.menu_item(item).await?;
+        }
+        for order in orders {
+            sink.order(order).await?;
+        }
+        Ok(())
     }
 }

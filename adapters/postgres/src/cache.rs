@@ -49,24 +49,57 @@ pub enum Lookup<V> {
     Miss,
 }
 
+/// `chameleon_cache_lookups_total{cache, result}`: the counters of one cache, registered once
+/// (with the recorder installed when the cache is made), so a lookup costs an atomic add.
+#[derive(Debug)]
+struct LookupCounters {
+    hit: metrics::Counter,
+    stale: metrics::Counter,
+    miss: metrics::Counter,
+}
+
+impl LookupCounters {
+    fn new(cache: &'static str) -> Self {
+        let counter = |result: &'static str| metrics::counter!("chameleon_cache_lookups_total", "cache" => cache, "result" => result);
+        Self {
+            hit: counter("hit"),
+            stale: counter("stale"),
+            miss: counter("miss"),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct TtlCache<K, V> {
     entries: RwLock<HashMap<K, Entry<V>>>,
     invalidations: AtomicU64,
     capacity: usize,
+    counters: LookupCounters,
 }
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
-    pub fn new(capacity: usize) -> Self {
+    /// An empty cache; `name` labels its lookups in the metrics.
+    pub fn new(name: &'static str, capacity: usize) -> Self {
         Self {
             entries: RwLock::new(HashMap::new()),
             invalidations: AtomicU64::new(0),
             capacity,
+            counters: LookupCounters::new(name),
         }
     }
 
     /// Looks `key` up, electing at most one refresher per stale entry.
     pub fn lookup(&self, key: &K) -> Lookup<V> {
+        let found = self.find(key);
+        match &found {
+            Lookup::Hit(_) => self.counters.hit.increment(1),
+            Lookup::Refresh(_) => self.counters.stale.increment(1),
+            Lookup::Miss => self.counters.miss.increment(1),
+        }
+        found
+    }
+
+    fn find(&self, key: &K) -> Lookup<V> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let Some(entry) = entries.get(key) else {
             return Lookup::Miss;
@@ -185,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_filled_entry_is_a_hit_while_fresh() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.fill(cache.ticket(), "a", 1, LONG);
         assert_eq!(cache.lookup(&"a"), Lookup::Hit(1));
         assert_eq!(cache.get_fresh(&"a"), Some(1));
@@ -194,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_stale_entry_elects_one_refresher_and_serves_the_others() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.put("a", 1, SHORT);
         std::thread::sleep(SHORT + Duration::from_millis(5));
         assert_eq!(cache.get_fresh(&"a"), None);
@@ -210,7 +243,7 @@ mod tests {
 
     #[test]
     fn an_abandoned_refresh_can_be_taken_up_again() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.put("a", 1, SHORT);
         std::thread::sleep(SHORT + Duration::from_millis(5));
         assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
@@ -220,7 +253,7 @@ mod tests {
 
     #[test]
     fn an_entry_past_twice_its_time_is_a_miss() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.put("a", 1, SHORT);
         std::thread::sleep(SHORT * 2 + Duration::from_millis(5));
         assert_eq!(cache.lookup(&"a"), Lookup::Miss);
@@ -228,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_fill_that_raced_an_invalidation_is_dropped() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         let ticket = cache.ticket();
         cache.invalidate(&"a");
         cache.fill(ticket, "a", 1, LONG);
@@ -239,7 +272,7 @@ mod tests {
 
     #[test]
     fn invalidation_forgets_the_entry() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.put("a", 1, LONG);
         cache.invalidate(&"a");
         assert_eq!(cache.lookup(&"a"), Lookup::Miss);
@@ -247,7 +280,7 @@ mod tests {
 
     #[test]
     fn the_cache_never_grows_past_its_capacity() {
-        let cache = TtlCache::new(3);
+        let cache = TtlCache::new("test", 3);
         for n in 0..10 {
             cache.put(n, n, LONG);
             assert!(cache.len() <= 3);
@@ -257,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_evicts_a_small_batch_not_everything() {
-        let cache = TtlCache::new(640);
+        let cache = TtlCache::new("test", 640);
         for n in 0..640 {
             cache.put(n, n, LONG);
         }
@@ -272,7 +305,7 @@ mod tests {
 
     #[test]
     fn forgetting_everything_voids_fills_in_flight() {
-        let cache = TtlCache::new(10);
+        let cache = TtlCache::new("test", 10);
         cache.put("a", 1, LONG);
         let ticket = cache.ticket();
         cache.forget_all();

@@ -26,9 +26,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::ports::{
-    ListTenantsError, ResolveTenantError, TenantDirectory, UpdateTenantError,
+    DomainChangeError, ListTenantsError, ResolveTenantError, TenantDirectory, UpdateTenantError,
 };
-use chameleon_core::tenant::{Domain, ManagerKeyHash, SchemaName, Tenant, TenantId, TenantName};
+use chameleon_core::tenant::{
+    Domain, ManagerKeyHash, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId, TenantName,
+    TenantPatch, TenantStatus,
+};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use serde_json::json;
 use tokio_postgres::Row;
@@ -37,7 +40,7 @@ use uuid::Uuid;
 use crate::cache::{Lookup, TtlCache};
 use crate::invalidation::{Change, SharedCache, SyncState};
 use crate::pool::PgPool;
-use crate::sqlstate::AtSeam as _;
+use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
 
 /// How directory answers are kept.
 #[derive(Debug, Clone, Copy)]
@@ -73,30 +76,45 @@ impl Default for DirectoryCacheSettings {
 /// The columns [`tenant_from_row`] reads.
 macro_rules! tenant_columns {
     () => {
-        "id, schema_name, domain, name, theme, manager_key_hash"
+        "t.id, t.schema_name, t.domain, t.name, t.theme, t.status, t.manager_key_hash"
     };
 }
 const BY_DOMAIN: &str = concat!(
     "SELECT ",
     tenant_columns!(),
-    " FROM public.tenants WHERE domain = $1"
+    " FROM public.tenant_domains d JOIN public.tenants t ON t.id = d.tenant_id WHERE d.domain = $1"
 );
 const BY_ID: &str = concat!(
     "SELECT ",
     tenant_columns!(),
-    " FROM public.tenants WHERE id = $1"
+    " FROM public.tenants t WHERE t.id = $1"
 );
 const ALL: &str = concat!(
     "SELECT ",
     tenant_columns!(),
-    " FROM public.tenants ORDER BY domain"
+    " FROM public.tenants t ORDER BY t.domain"
 );
-const KNOWN: &str = "SELECT id, domain FROM public.tenants";
+const KNOWN: &str = "SELECT tenant_id, domain FROM public.tenant_domains";
 const SET_MANAGER_KEY: &str = concat!(
     "SELECT ",
     tenant_columns!(),
-    " FROM chameleon_sys.set_manager_key($1, $2)"
+    " FROM chameleon_sys.set_manager_key($1, $2) t"
 );
+const UPDATE: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    " FROM chameleon_sys.update_tenant($1, $2, $3, $4) t"
+);
+/// The tenant's row once per domain, the primary domain first.
+const DETAILS: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    ", d.domain AS other_domain FROM public.tenants t \
+     JOIN public.tenant_domains d ON d.tenant_id = t.id WHERE t.id = $1 \
+     ORDER BY d.domain = t.domain DESC, d.domain"
+);
+const ADD_DOMAIN: &str = "SELECT chameleon_sys.add_tenant_domain($1, $2, $3)";
+const REMOVE_DOMAIN: &str = "SELECT chameleon_sys.remove_tenant_domain($1, $2)";
 
 /// Every registered domain and id, as of `loaded_at`.
 #[derive(Debug, Default)]
@@ -160,8 +178,8 @@ impl PgDirectory {
         Self {
             pool,
             settings,
-            by_domain: Arc::new(TtlCache::new(settings.capacity)),
-            by_id: Arc::new(TtlCache::new(settings.capacity)),
+            by_domain: Arc::new(TtlCache::new("tenant_by_domain", settings.capacity)),
+            by_id: Arc::new(TtlCache::new("tenant_by_id", settings.capacity)),
             known: Arc::default(),
             miss_budget: Arc::new(Budget::new(settings.miss_lookups_per_second)),
             sync: Arc::default(),
@@ -357,6 +375,44 @@ impl PgDirectory {
         Ok(())
     }
 
+    /// After a change of tenant `id`'s domains: its details as stored, and this instance's
+    /// cache holding them under every domain at once.
+    async fn domains_changed(&self, id: TenantId) -> Result<TenantDetails, DomainChangeError> {
+        self.recache(id)
+            .await?
+            .ok_or(DomainChangeError::NotFound(id))
+    }
+
+    /// After this process changed tenant `id`: reads it with its domains and caches it under
+    /// every one of them.
+    async fn recache(&self, id: TenantId) -> anyhow::Result<Option<TenantDetails>> {
+        let Some(details) = read_details(&self.pool, id).await? else {
+            return Ok(None);
+        };
+        let tenant = Arc::new(details.tenant.clone());
+        let domains: Vec<Domain> = details.domains.iter().map(|d| d.domain.clone()).collect();
+        self.replace_cached(&tenant, &domains);
+        Ok(Some(details))
+    }
+
+    /// Caches `tenant`, just written by this process, under its id, its primary domain and
+    /// `others`. Invalidating first voids any read of the old row still in flight.
+    fn replace_cached(&self, tenant: &Arc<Tenant>, others: &[Domain]) {
+        let ttl = self.ttl();
+        self.by_id.invalidate(&tenant.id);
+        self.by_id.put(tenant.id, tenant.clone(), ttl);
+        for domain in std::iter::once(&tenant.domain).chain(others) {
+            self.by_domain.invalidate(domain);
+            self.by_domain.put(domain.clone(), tenant.clone(), ttl);
+        }
+        self.add_known_keys(
+            tenant.id,
+            std::iter::once(&tenant.domain)
+                .chain(others)
+                .map(Domain::as_str),
+        );
+    }
+
     async fn reload_known(&self) -> anyhow::Result<()> {
         let started = Instant::now();
         let mut conn = self.pool.get().await?;
@@ -467,13 +523,136 @@ impl TenantDirectory for PgDirectory {
             .context("replacing a manager key")?
             .ok_or(UpdateTenantError::NotFound(id))?;
         let tenant = Arc::new(tenant_from_row(&row)?);
-        // Invalidating first voids any read of the old row still in flight; then the new one
-        // is what both indexes hold.
-        self.by_id.invalidate(&id);
-        self.by_domain.invalidate(&tenant.domain);
-        self.remember(&tenant);
+        self.replace_cached(&tenant, &[]);
         Ok(tenant)
     }
+
+    async fn details(&self, id: TenantId) -> Result<Option<TenantDetails>, ResolveTenantError> {
+        Ok(read_details(&self.pool, id).await?)
+    }
+
+    async fn update(
+        &self,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Arc<Tenant>, UpdateTenantError> {
+        let mut conn = self.pool.get().await?;
+        let statement = conn.prepared(UPDATE).await.context("preparing")?;
+        let theme = patch.theme.as_ref().map(theme_to_json);
+        let row = conn
+            .client()
+            .query_opt(
+                &statement,
+                &[
+                    &id.as_uuid(),
+                    &patch.name.as_ref().map(TenantName::as_str),
+                    &theme,
+                    &patch.status.as_ref().map(TenantStatus::as_str),
+                ],
+            )
+            .await
+            .at_seam()
+            .context("updating a tenant")?
+            .ok_or(UpdateTenantError::NotFound(id))?;
+        let tenant = Arc::new(tenant_from_row(&row)?);
+        drop(conn);
+        // Under every domain: the storefront on each of them changes.
+        match self.recache(id).await? {
+            Some(details) => Ok(Arc::new(details.tenant)),
+            None => Err(UpdateTenantError::NotFound(tenant.id)),
+        }
+    }
+
+    async fn add_domain(
+        &self,
+        id: TenantId,
+        domain: Domain,
+        primary: bool,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        let conn = self.pool.get().await?;
+        let outcome: String = match conn
+            .client()
+            .query_one(ADD_DOMAIN, &[&id.as_uuid(), &domain.as_str(), &primary])
+            .await
+        {
+            Ok(row) => row.try_get(0).context("adding a domain")?,
+            Err(err) if is_unique_violation(&err, "tenant_domains_pkey") => {
+                return Err(DomainChangeError::Taken(domain));
+            }
+            Err(err) => return Err(classify(err).context("adding a domain").into()),
+        };
+        drop(conn);
+        match outcome.as_str() {
+            "ok" => {}
+            "not_found" => return Err(DomainChangeError::NotFound(id)),
+            "too_many" => return Err(DomainChangeError::TooManyDomains),
+            other => return Err(anyhow!("add_tenant_domain answered {other:?}").into()),
+        }
+        self.domains_changed(id).await
+    }
+
+    async fn remove_domain(
+        &self,
+        id: TenantId,
+        domain: &Domain,
+    ) -> Result<TenantDetails, DomainChangeError> {
+        let conn = self.pool.get().await?;
+        let outcome: String = conn
+            .client()
+            .query_one(REMOVE_DOMAIN, &[&id.as_uuid(), &domain.as_str()])
+            .await
+            .at_seam()
+            .context("removing a domain")?
+            .try_get(0)
+            .context("removing a domain")?;
+        drop(conn);
+        match outcome.as_str() {
+            "ok" => {}
+            "not_found" => return Err(DomainChangeError::NotFound(id)),
+            "no_such_domain" => return Err(DomainChangeError::NoSuchDomain(domain.clone())),
+            "last_domain" => return Err(DomainChangeError::LastDomain(domain.clone())),
+            other => return Err(anyhow!("remove_tenant_domain answered {other:?}").into()),
+        }
+        self.by_domain.invalidate(domain);
+        self.domains_changed(id).await
+    }
+
+    async fn unregister(&self, removed: &TenantDetails) {
+        self.by_id.invalidate(&removed.tenant.id);
+        for domain in &removed.domains {
+            self.by_domain.invalidate(&domain.domain);
+        }
+    }
+}
+
+/// Reads tenant `id` with its domains, from the database (no cache).
+pub(crate) async fn read_details(
+    pool: &PgPool,
+    id: TenantId,
+) -> anyhow::Result<Option<TenantDetails>> {
+    let mut conn = pool.get().await?;
+    let statement = conn.prepared(DETAILS).await?;
+    let rows = conn
+        .client()
+        .query(&statement, &[&id.as_uuid()])
+        .await
+        .at_seam()
+        .context("reading a tenant's details")?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let tenant = tenant_from_row(first)?;
+    let domains = rows
+        .iter()
+        .map(|row| {
+            let domain = Domain::parse(row.try_get("other_domain")?)?;
+            Ok(TenantDomain {
+                primary: domain == tenant.domain,
+                domain,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Some(TenantDetails { tenant, domains }))
 }
 
 /// Rebuilds a tenant from a `public.tenants` row, re-validating every field: a row edited by hand
@@ -485,7 +664,9 @@ pub(crate) fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
         return Err(anyhow!("tenant {id} has schema {schema}, not its own"));
     }
     let hash: &[u8] = row.try_get("manager_key_hash")?;
+    let status: &str = row.try_get("status")?;
     Ok(Tenant {
+        status: TenantStatus::parse(status)?,
         id,
         schema,
         domain: Domain::parse(row.try_get("domain")?)?,

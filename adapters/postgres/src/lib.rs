@@ -39,6 +39,6 @@ pub use directory::{DirectoryCacheSettings, PgDirectory};
 pub use invalidation::{Change, Listener, ListenerSettings, SharedCache, SyncState};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;
-pub use pool::{PgPool, PgSettings, SessionLimits};
+pub use pool::{PgPool, PgSettings, PoolStats, SessionLimits};
 pub use provisioning::{InstallSettings, OWNER_ROLE, PgProvisioner, install, install_at};
 pub use tenant_tx::TenantTx;

@@ -57,7 +57,7 @@ macro_rules! item_columns {
 }
 const INSERT: &str =
     "INSERT INTO menu_items (id, name, price, is_available) VALUES ($1, $2, $3, $4)";
-const LIST_ALL: &str = concat!(
+pub(crate) const LIST_ALL: &str = concat!(
     "SELECT ",
     item_columns!(),
     " FROM menu_items ORDER BY name COLLATE \"C\", id"
@@ -95,7 +95,7 @@ impl PgMenu {
         Self {
             pool,
             settings,
-            storefront: Arc::new(TtlCache::new(settings.capacity)),
+            storefront: Arc::new(TtlCache::new("store_menu", settings.capacity)),
             sync: Arc::default(),
         }
     }

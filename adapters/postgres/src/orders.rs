@@ -24,7 +24,8 @@ use chameleon_core::order::{
     OrderStatus, Quantity, StatusChangeRefused,
 };
 use chameleon_core::ports::{
-    ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError, Placement, Placing,
+    ChangeOrderStatusError, ExportError, ExportSink, ListOrdersError, OrderRepository,
+    PlaceOrderError, Placement, Placing,
 };
 use chameleon_core::tenant::Tenant;
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use crate::menu::{GET_MANY, item_from_row};
+use crate::menu::{GET_MANY, LIST_ALL, item_from_row};
 use crate::pool::PgPool;
 use crate::sqlstate::{is_lock_timeout, is_unique_violation};
 use crate::tenant_tx::TenantTx;
@@ -65,6 +66,11 @@ const LOCK: &str = concat!(
     " FROM orders WHERE id = $1 FOR UPDATE"
 );
 const SET_STATUS: &str = "UPDATE orders SET status = $2 WHERE id = $1";
+const EXPORT: &str = concat!(
+    "SELECT ",
+    order_columns!(),
+    " FROM orders ORDER BY created_at, id"
+);
 
 /// One line of the `items` snapshot, as stored in `orders.items`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -214,6 +220,27 @@ impl OrderRepository for PgOrders {
             .await
             .context("changing an order's status")?;
         Ok(order)
+    }
+
+    async fn export<S: ExportSink>(
+        &self,
+        tenant: &Tenant,
+        sink: &mut S,
+    ) -> Result<(), ExportError> {
+        // One snapshot for the menu and every order; the orders stream through as they arrive.
+        let mut tx = TenantTx::begin(&self.pool, tenant)
+            .await?
+            .read_only_snapshot();
+        for row in tx.query(LIST_ALL, &[]).await? {
+            sink.menu_item(item_from_row(&row)?).await?;
+        }
+        let mut rows = tx.rows(EXPORT, &[]).await?;
+        while let Some(row) = rows.next().await {
+            sink.order(order_from_row(&row?)?).await?;
+        }
+        drop(rows);
+        tx.rollback().await?;
+        Ok(())
     }
 }
 

@@ -378,6 +378,19 @@ impl Pools {
     }
 }
 
+/// The state of a [`PgPool`]'s connections, over all its per-thread pools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections allowed.
+    pub max_size: usize,
+    /// Connections open.
+    pub size: usize,
+    /// Connections checked out.
+    pub in_use: usize,
+    /// Checkouts waiting for a connection now.
+    pub waiting: usize,
+}
+
 impl PgPool {
     /// Builds the pool. No connection is opened until one is needed.
     pub fn new(settings: &PgSettings) -> anyhow::Result<Self> {
@@ -460,9 +473,28 @@ impl PgPool {
     }
 
     async fn checkout(pool: managed::Pool<ConnManager>) -> anyhow::Result<PooledConn> {
-        pool.get()
+        let started = std::time::Instant::now();
+        let conn = pool
+            .get()
             .await
-            .map_err(|e| BackendUnavailable(Box::new(e)).into())
+            .map_err(|e| BackendUnavailable(Box::new(e)).into());
+        metrics::histogram!("chameleon_db_pool_wait_seconds")
+            .record(started.elapsed().as_secs_f64());
+        conn
+    }
+
+    /// Connections of every per-thread pool, added up: for the metrics.
+    pub fn stats(&self) -> PoolStats {
+        let pools = self.inner.pools.read().unwrap_or_else(|p| p.into_inner());
+        pools
+            .values()
+            .map(|pool| pool.status())
+            .fold(PoolStats::default(), |sum, status| PoolStats {
+                max_size: sum.max_size + status.max_size,
+                size: sum.size + status.size,
+                in_use: sum.in_use + status.size.saturating_sub(status.available),
+                waiting: sum.waiting + status.waiting,
+            })
     }
 
     /// Opens every connection of the calling thread's pools, so none is opened while serving.

@@ -82,8 +82,19 @@ pub(crate) fn is_transient(err: &tokio_postgres::Error) -> bool {
         || is_stale_plan(err)
 }
 
+/// The SQLSTATE class (its first two characters) of `err`, or `connection` when the server gave
+/// no answer at all: the bounded label of the database-error counter.
+fn sqlstate_class(err: &tokio_postgres::Error) -> String {
+    match err.code() {
+        Some(code) => code.code().chars().take(2).collect(),
+        None => "connection".to_owned(),
+    }
+}
+
 /// `err` as an `anyhow::Error`, marked [`BackendUnavailable`] when it [is transient](is_transient).
+/// Every database error the service sees passes here once, and is counted by SQLSTATE class.
 pub(crate) fn classify(err: tokio_postgres::Error) -> anyhow::Error {
+    metrics::counter!("chameleon_db_errors_total", "class" => sqlstate_class(&err)).increment(1);
     if is_transient(&err) {
         anyhow::Error::new(BackendUnavailable(Box::new(err)))
     } else {

@@ -103,6 +103,44 @@ impl TenantTx {
         })
     }
 
+    /// Makes this a read-only transaction on one snapshot (`REPEATABLE READ`): every statement
+    /// sees the data as of the first, for reads that must agree with each other (an export).
+    pub fn read_only_snapshot(mut self) -> Self {
+        if self.state == State::NotStarted
+            && let Some(rest) = self.begin.strip_prefix("BEGIN;")
+        {
+            self.begin = format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;{rest}");
+        }
+        self
+    }
+
+    /// Runs one statement of the transaction and hands its rows over as they arrive, so a
+    /// result of any size takes constant memory. Dropping the [`RowsInFlight`] before its end
+    /// leaves the statement in flight: the transaction, when dropped, cancels it and keeps the
+    /// connection out of the pool.
+    pub async fn rows(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> anyhow::Result<RowsInFlight<'_>> {
+        let statement = self.statement(sql).await.at_seam()?;
+        let begin = self.take_begin();
+        self.in_flight = true;
+        let rows = {
+            let client = self.conn().client();
+            try_join(
+                begin_if_pending(client, begin.as_deref()),
+                client.query_raw(&statement, params.iter().copied()),
+            )
+            .await
+        };
+        let (_, rows) = rows.at_seam()?;
+        Ok(RowsInFlight {
+            tx: self,
+            rows: Box::pin(rows),
+        })
+    }
+
     /// Publishes `change` ([`crate::invalidation`]) when, and only if, this transaction commits:
     /// the `pg_notify` rides in the message that commits.
     pub fn publish_on_commit(&mut self, change: &Change) {
@@ -295,6 +333,33 @@ impl TenantTx {
         }
         self.state = State::Finished;
         Ok(())
+    }
+}
+
+/// The rows of a statement still arriving; see [`TenantTx::rows`].
+pub struct RowsInFlight<'t> {
+    tx: &'t mut TenantTx,
+    rows: std::pin::Pin<Box<tokio_postgres::RowStream>>,
+}
+
+impl std::fmt::Debug for RowsInFlight<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowsInFlight").finish_non_exhaustive()
+    }
+}
+
+impl RowsInFlight<'_> {
+    /// The next row; `None` once the statement is done (and the transaction free for the next).
+    pub async fn next(&mut self) -> Option<anyhow::Result<Row>> {
+        use futures_util::StreamExt as _;
+        match self.rows.next().await {
+            Some(row) => Some(row.at_seam()),
+            None => {
+                self.tx.in_flight = false;
+                self.tx.answered += 1;
+                None
+            }
+        }
     }
 }
 

@@ -166,6 +166,11 @@ pub struct ServeArgs {
     pub admin_token: SecretString,
 
     /// HTTP worker threads (default: one per CPU).
+    /// Where Prometheus scrapes `GET /metrics`: a listener of its own, never behind the public
+    /// nginx.
+    #[arg(long, env = "METRICS_ADDR", default_value = "127.0.0.1:9091")]
+    pub metrics_addr: String,
+
     #[arg(long, env = "API_WORKERS")]
     pub api_workers: Option<usize>,
 

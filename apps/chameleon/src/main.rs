@@ -16,9 +16,11 @@
 //! - [`startup`]: the composition root, `PgPorts` and the service built from them.
 //! - [`commands`]: one module per subcommand.
 //! - [`telemetry`]: logging set-up.
+//! - [`metrics`]: the Prometheus recorder and its listener (`METRICS_ADDR`).
 
 mod commands;
 mod config;
+mod metrics;
 mod startup;
 mod telemetry;
 

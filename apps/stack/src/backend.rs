@@ -22,6 +22,8 @@ pub struct BackendSettings {
     pub admin_token: String,
     pub host: String,
     pub port: u16,
+    /// Its Prometheus listener's port (`METRICS_ADDR` is `host:metrics_port`).
+    pub metrics_port: u16,
     /// stdout and stderr go here (appended).
     pub log: PathBuf,
     /// Set in the backend's environment, on top of ours.
@@ -59,6 +61,10 @@ impl Backend {
             .env("ADMIN_TOKEN", &settings.admin_token)
             .env("API_HOST", &settings.host)
             .env("API_PORT", settings.port.to_string())
+            .env(
+                "METRICS_ADDR",
+                format!("{}:{}", settings.host, settings.metrics_port),
+            )
             .envs(settings.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone()?)

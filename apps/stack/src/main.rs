@@ -54,6 +54,10 @@ struct RunArgs {
     /// The first backend's port; instance i listens on API_PORT + i.
     #[arg(long, env = "API_PORT", default_value_t = 8081)]
     api_port: u16,
+    /// The first backend's Prometheus port (on API_HOST); instance i serves `/metrics` on
+    /// METRICS_PORT + i. Never proxied by nginx.
+    #[arg(long, env = "METRICS_PORT", default_value_t = 9091)]
+    metrics_port: u16,
     /// Backends behind nginx.
     #[arg(long, env = "INSTANCES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
     instances: u16,
@@ -98,12 +102,16 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
     std::fs::create_dir_all(&state)?;
     let state = std::fs::canonicalize(&state)?;
     let last_api_port = u32::from(args.api_port) + u32::from(args.instances) - 1;
-    for port in
-        std::iter::once(u32::from(args.port)).chain(u32::from(args.api_port)..=last_api_port)
+    let last_metrics_port = u32::from(args.metrics_port) + u32::from(args.instances) - 1;
+    for port in std::iter::once(u32::from(args.port))
+        .chain(u32::from(args.api_port)..=last_api_port)
+        .chain(u32::from(args.metrics_port)..=last_metrics_port)
     {
         let port = u16::try_from(port).context("API_PORT + INSTANCES is past 65535")?;
         if TcpListener::bind(("0.0.0.0", port)).is_err() {
-            bail!("port {port} is already in use (set PORT / API_PORT to choose others)");
+            bail!(
+                "port {port} is already in use (set PORT / API_PORT / METRICS_PORT to choose others)"
+            );
         }
     }
     let admin_token = match args.admin_token.filter(|t| !t.trim().is_empty()) {
@@ -129,6 +137,7 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
         api_host: args.api_host,
         api_port: args.api_port,
         instances: args.instances,
+        metrics_port: args.metrics_port,
         admin_token: admin_token.clone(),
         demo: args.demo != "0",
         backend_env: Vec::new(),

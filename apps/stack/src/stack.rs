@@ -43,6 +43,8 @@ pub struct StackSettings {
     /// The first backend's port; instance `i` listens on `api_port + i`.
     pub api_port: u16,
     pub instances: u16,
+    /// The first backend's metrics port; instance `i` serves `/metrics` on `metrics_port + i`.
+    pub metrics_port: u16,
     pub admin_token: String,
     /// Provision the demo tenants (if missing).
     pub demo: bool,
@@ -264,6 +266,7 @@ impl Stack {
     pub async fn start_extra_backend(&self, port: u16) -> anyhow::Result<Backend> {
         let mut settings = self.backend_settings(0)?;
         settings.port = port;
+        settings.metrics_port = 0;
         settings.log = self
             .settings
             .state
@@ -286,6 +289,11 @@ impl Stack {
                 .api_port
                 .checked_add(instance)
                 .context("API_PORT + INSTANCES is past 65535")?,
+            metrics_port: self
+                .settings
+                .metrics_port
+                .checked_add(instance)
+                .context("METRICS_PORT + INSTANCES is past 65535")?,
             log: self.settings.state.join(log),
             env: self.settings.backend_env.clone(),
             user: self.server_user.clone(),

@@ -28,11 +28,13 @@ pub use menu::{
     UpdateMenuItemError,
 };
 pub use orders::{
-    ChangeOrderStatusError, ListOrdersError, OrderRepository, PlaceOrderError, Placement, Placing,
+    ChangeOrderStatusError, ExportError, ExportSink, ListOrdersError, OrderRepository,
+    PlaceOrderError, Placement, Placing, SinkClosed,
 };
 pub use tenants::{
-    ListTenantsError, MigrateAllError, MigrationReport, ProvisionTenantError, ResolveTenantError,
-    TenantDirectory, TenantProvisioner, UpdateTenantError,
+    DeprovisionError, DomainChangeError, ListTenantsError, MigrateAllError, MigrationReport,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
+    UpdateTenantError,
 };
 
 /// Put by an adapter into the chain of an `Unknown` error when its backend could not be reached

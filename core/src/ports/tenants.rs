@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::tenant::{Domain, ManagerKeyHash, NewTenant, Tenant, TenantId};
+use crate::tenant::{
+    Domain, ManagerKeyHash, NewTenant, Tenant, TenantDetails, TenantId, TenantPatch,
+};
 
 /// Finds tenants: by the domain a storefront request arrives on, or by id for managers.
 pub trait TenantDirectory: Send + Sync + 'static {
@@ -37,6 +39,66 @@ pub trait TenantDirectory: Send + Sync + 'static {
         id: TenantId,
         hash: ManagerKeyHash,
     ) -> impl Future<Output = Result<Arc<Tenant>, UpdateTenantError>> + Send;
+
+    /// MUST return `Ok(Some(_))` with tenant `id` and every domain it answers on (the primary
+    /// first, then the others by name), read from the store, not a cache; `Ok(None)` when there
+    /// is no tenant `id`.
+    fn details(
+        &self,
+        id: TenantId,
+    ) -> impl Future<Output = Result<Option<TenantDetails>, ResolveTenantError>> + Send;
+
+    /// Changes the settings `patch` names, and only those, and MUST return the tenant as stored;
+    /// from then on this directory MUST answer with the new settings. `Err(NotFound)` when there
+    /// is no tenant `id`.
+    fn update(
+        &self,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> impl Future<Output = Result<Arc<Tenant>, UpdateTenantError>> + Send;
+
+    /// Adds `domain` to tenant `id` (as its primary domain when `primary`; the previous primary
+    /// stays as a secondary one), and MUST return the tenant's details as stored. The domain
+    /// resolves to the tenant at once. `Err(Taken)` when any tenant, this one included, already
+    /// has it; `Err(TooManyDomains)` when the tenant has 20; `Err(NotFound)` when there is no tenant `id`. Nothing changes on `Err`.
+    fn add_domain(
+        &self,
+        id: TenantId,
+        domain: Domain,
+        primary: bool,
+    ) -> impl Future<Output = Result<TenantDetails, DomainChangeError>> + Send;
+
+    /// Removes `domain` from tenant `id` and MUST return the details as stored; it resolves to
+    /// nothing at once. Removing the primary domain makes the oldest remaining one primary.
+    /// `Err(LastDomain)` when it is the tenant's only domain, `Err(NoSuchDomain)` when the
+    /// tenant does not have it, `Err(NotFound)` when there is no tenant `id`. Nothing changes on
+    /// `Err`.
+    fn remove_domain(
+        &self,
+        id: TenantId,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<TenantDetails, DomainChangeError>> + Send;
+
+    /// Forgets `removed`, just deprovisioned: none of its domains nor its id may resolve
+    /// through this directory afterwards.
+    fn unregister(&self, removed: &TenantDetails) -> impl Future<Output = ()> + Send;
+}
+
+/// Why a tenant's domains were not changed. Nothing was written.
+#[derive(Debug, Error)]
+pub enum DomainChangeError {
+    #[error("there is no tenant {0}")]
+    NotFound(TenantId),
+    #[error("the domain {0} is already registered")]
+    Taken(Domain),
+    #[error("the tenant has no domain {0}")]
+    NoSuchDomain(Domain),
+    #[error("{0} is the tenant's only domain: a tenant answers on at least one")]
+    LastDomain(Domain),
+    #[error("a tenant has at most 20 domains")]
+    TooManyDomains,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
 }
 
 /// Why a tenant was not changed. Nothing was written.
@@ -70,6 +132,17 @@ pub trait TenantProvisioner: Send + Sync + 'static {
         new: NewTenant,
     ) -> impl Future<Output = Result<Tenant, ProvisionTenantError>> + Send;
 
+    /// Removes tenant `id` whole, in one unit: its routing row, its domains, its storage and its
+    /// database identity, provided `confirm` is its primary domain; MUST return what it removed.
+    /// `Err(WrongConfirmation)` when `confirm` is not the primary domain, `Err(NotFound)` when
+    /// there is no tenant `id`; on any `Err` nothing was removed. Afterwards the domains may be
+    /// provisioned again.
+    fn deprovision(
+        &self,
+        id: TenantId,
+        confirm: &Domain,
+    ) -> impl Future<Output = Result<TenantDetails, DeprovisionError>> + Send;
+
     /// Brings every tenant's storage to the latest schema version. MUST leave each tenant either
     /// fully migrated or untouched, and MUST be cheap when there is nothing to do.
     fn migrate_all(&self) -> impl Future<Output = Result<MigrationReport, MigrateAllError>> + Send;
@@ -80,6 +153,17 @@ pub trait TenantProvisioner: Send + Sync + 'static {
 pub enum ProvisionTenantError {
     #[error("the domain {0} is already registered")]
     DuplicateDomain(Domain),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why a tenant was not removed. Nothing was.
+#[derive(Debug, Error)]
+pub enum DeprovisionError {
+    #[error("there is no tenant {0}")]
+    NotFound(TenantId),
+    #[error("the confirmation is not the tenant's primary domain")]
+    WrongConfirmation,
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }

@@ -1,6 +1,7 @@
 //! What the storefront renders, one component per file.
 
 mod cart_panel;
+mod closed;
 mod confirmation;
 mod error_message;
 mod header;
@@ -11,6 +12,7 @@ mod no_restaurant;
 mod storefront;
 
 pub use cart_panel::CartPanel;
+pub use closed::Closed;
 pub use confirmation::Confirmation;
 pub use error_message::ErrorMessage;
 pub use header::Header;

@@ -14,6 +14,8 @@ pub enum ConfigState {
     Loading,
     Ready(Rc<StoreConfig>),
     UnknownRestaurant,
+    /// Suspended by the operator: "temporarily closed".
+    Closed,
     Failed(String),
 }
 
@@ -37,6 +39,10 @@ pub fn use_tenant_config() -> (ConfigState, Callback<()>) {
                     Err(ApiError::UnknownRestaurant) => {
                         set_title("No restaurant here");
                         ConfigState::UnknownRestaurant
+                    }
+                    Err(ApiError::Closed) => {
+                        set_title("Temporarily closed");
+                        ConfigState::Closed
                     }
                     Err(err) => ConfigState::Failed(err.to_string()),
                 };

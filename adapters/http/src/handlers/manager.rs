@@ -8,6 +8,7 @@ use chameleon_core::order::OrderId;
 use chameleon_core::ports::Ports;
 use chameleon_wire::{
     ListOrdersQuery, MenuItem, MenuItemPatch, NewMenuItem, Order, OrderPage, RotatedManagerKey,
+    SettingsPatch, StoreConfig,
 };
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -252,4 +253,31 @@ pub async fn rotate_manager_key<P: Ports>(
             tenant_id: rotated.id.as_uuid(),
             manager_api_key: key.expose().to_owned(),
         }))
+}
+
+/// Changes the restaurant's own name or theme; the storefront shows the change on its next
+/// load. (Its status is the operator's: `PATCH /api/v1/sys/tenants/{id}`.)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/manager/settings",
+    operation_id = "update_settings",
+    tag = "manager",
+    params(TenantHeader),
+    request_body = SettingsPatch,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The storefront's settings as changed", body = StoreConfig),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn update_settings<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    body: JsonObject<SettingsPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = convert::settings_patch(&body)?;
+    let updated = state.app.update_tenant(tenant.id, patch).await?;
+    tracing::info!("settings updated");
+    Ok(HttpResponse::Ok().json(convert::store_config(state.app.store_config(&updated))))
 }

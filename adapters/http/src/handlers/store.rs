@@ -97,10 +97,12 @@ pub async fn place_order<P: Ports>(
     let order = match state.app.place_order(&tenant, request).await? {
         Placement::Placed(order) => {
             tracing::info!(order = %order.id, total = order.total_cents, "order placed");
+            metrics::counter!("chameleon_orders_total", "outcome" => "placed").increment(1);
             order
         }
         Placement::Replayed(order) => {
             tracing::info!(order = %order.id, "order request replayed");
+            metrics::counter!("chameleon_orders_total", "outcome" => "replayed").increment(1);
             response.insert_header(("Idempotent-Replayed", "true"));
             order
         }

@@ -1,16 +1,25 @@
-//! System (admin) endpoints: provisioning and the tenant list.
+//! System (admin) endpoints: provisioning, the tenant list, and a tenant's lifecycle (settings,
+//! status, domains, removal, export).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use anyhow::anyhow;
-use chameleon_core::ports::Ports;
-use chameleon_core::tenant::{ManagerApiKey, NewTenant};
-use chameleon_wire::{ProvisionRequest, ProvisionedTenant, TenantSummary};
+use chameleon_core::ports::{DeprovisionError, Ports};
+use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantId};
+use chameleon_wire::{
+    NewDomain, ProvisionRequest, ProvisionedTenant, TenantDetails, TenantExport, TenantPatch,
+    TenantSummary,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals};
+use crate::export;
+use crate::port_errors::unknown_tenant;
+use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals, NotFound, Unprocessable};
 use crate::state::AppState;
 
 /// A fresh manager API key from the operating system's randomness.
@@ -87,4 +96,246 @@ pub async fn list_tenants<P: Ports>(
             .map(convert::tenant_summary)
             .collect::<Vec<_>>(),
     ))
+}
+
+/// A tenant's id in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TenantPath {
+    /// The tenant's id.
+    id: Uuid,
+}
+
+/// A tenant's id and one of its domains in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TenantDomainPath {
+    /// The tenant's id.
+    id: Uuid,
+    /// One of the tenant's domains (normalised as at provisioning).
+    domain: String,
+}
+
+/// The query of `DELETE /api/v1/sys/tenants/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteTenantQuery {
+    /// The tenant's primary domain, exactly as `GET /api/v1/sys/tenants/{id}` shows it: proof
+    /// that the caller means this tenant.
+    confirm: Option<String>,
+}
+
+async fn details_of<P: Ports>(
+    state: &AppState<P>,
+    id: TenantId,
+) -> Result<chameleon_core::tenant::TenantDetails, ApiError> {
+    state
+        .app
+        .tenant_details(id)
+        .await?
+        .ok_or_else(|| unknown_tenant(id))
+}
+
+/// A tenant with its status and every domain it answers on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sys/tenants/{id}",
+    operation_id = "get_tenant",
+    tag = "system",
+    params(TenantPath),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The tenant", body = TenantDetails),
+        (status = 404, response = NotFound),
+        AdminRefusals,
+    ),
+)]
+pub async fn get_tenant<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let details = details_of(&state, TenantId::from_uuid(path.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(convert::tenant_details(&details)))
+}
+
+/// Changes a tenant's name, theme or status; every instance serves the change at once.
+///
+/// A `suspended` tenant's storefront answers 503 `tenant_suspended` (and shows "temporarily
+/// closed"); its manager keeps working.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sys/tenants/{id}",
+    operation_id = "update_tenant",
+    tag = "system",
+    params(TenantPath),
+    request_body = TenantPatch,
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The tenant as changed", body = TenantDetails),
+        (status = 404, response = NotFound),
+        AdminRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn update_tenant<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<Uuid>,
+    body: JsonObject<TenantPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = TenantId::from_uuid(path.into_inner());
+    let patch = convert::tenant_patch(&body)?;
+    state.app.update_tenant(id, patch).await?;
+    tracing::info!(tenant = %id, "tenant updated");
+    let details = details_of(&state, id).await?;
+    Ok(HttpResponse::Ok().json(convert::tenant_details(&details)))
+}
+
+/// Adds a domain to a tenant; the storefront answers on it at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sys/tenants/{id}/domains",
+    operation_id = "add_tenant_domain",
+    tag = "system",
+    params(TenantPath),
+    request_body = NewDomain,
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Added; the tenant with its domains", body = TenantDetails),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        AdminRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn add_domain<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<Uuid>,
+    body: JsonObject<NewDomain>,
+) -> Result<HttpResponse, ApiError> {
+    let id = TenantId::from_uuid(path.into_inner());
+    let domain = convert::new_domain(&body)?;
+    let details = state
+        .app
+        .add_domain(id, domain.clone(), body.primary)
+        .await?;
+    tracing::info!(tenant = %id, %domain, primary = body.primary, "domain added");
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/sys/tenants/{id}/domains/{domain}"),
+        ))
+        .json(convert::tenant_details(&details)))
+}
+
+/// Removes a domain from a tenant; it answers 404 at once. The last domain cannot be removed
+/// (409); removing the primary makes the oldest remaining domain primary.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sys/tenants/{id}/domains/{domain}",
+    operation_id = "remove_tenant_domain",
+    tag = "system",
+    params(TenantDomainPath),
+    security(("admin_token" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        AdminRefusals,
+    ),
+)]
+pub async fn remove_domain<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<(Uuid, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, raw) = path.into_inner();
+    let id = TenantId::from_uuid(id);
+    let domain = Domain::parse(&raw).map_err(|_| {
+        ApiError::not_found(
+            "domain_not_found",
+            format!("this tenant has no domain {raw:?}"),
+        )
+    })?;
+    state.app.remove_domain(id, &domain).await?;
+    tracing::info!(tenant = %id, %domain, "domain removed");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a tenant whole, in one transaction: its row, its domains, its schema (every menu item
+/// and order) and its database role. Irreversible: `confirm` must be its primary domain.
+/// Afterwards its domains answer 404 and can be provisioned again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sys/tenants/{id}",
+    operation_id = "delete_tenant",
+    tag = "system",
+    params(TenantPath, DeleteTenantQuery),
+    security(("admin_token" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        AdminRefusals,
+    ),
+)]
+pub async fn delete_tenant<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<Uuid>,
+    query: web::Query<DeleteTenantQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = TenantId::from_uuid(path.into_inner());
+    let wrong = || ApiError::from(DeprovisionError::WrongConfirmation);
+    // The confirmation is compared as given (no normalisation): the caller must mean it.
+    let confirm = query
+        .confirm
+        .as_deref()
+        .ok_or_else(wrong)
+        .and_then(|raw| Domain::parse_name(raw).map_err(|_| wrong()))?;
+    let removed = state.app.delete_tenant(id, &confirm).await?;
+    tracing::warn!(
+        tenant = %id,
+        schema = %removed.tenant.schema,
+        domains = removed.domains.len(),
+        "tenant removed"
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Everything of one tenant as one JSON document: its settings and domains, its menu and every
+/// order (oldest first), read in one snapshot and streamed as it is read, so the memory it
+/// takes does not grow with the number of orders.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sys/tenants/{id}/export",
+    operation_id = "export_tenant",
+    tag = "system",
+    params(TenantPath),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The tenant's data", body = TenantExport),
+        (status = 404, response = NotFound),
+        AdminRefusals,
+    ),
+)]
+pub async fn export_tenant<P: Ports>(
+    state: web::Data<AppState<P>>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let details = details_of(&state, TenantId::from_uuid(path.into_inner())).await?;
+    let filename = format!("{}-export.json", details.tenant.domain);
+    let (sink, body) = export::JsonSink::channel(&convert::tenant_details(&details));
+    let tenant = details.tenant;
+    actix_web::rt::spawn(async move {
+        let mut sink = sink;
+        let outcome = state.app.export_tenant(&tenant, &mut sink).await;
+        sink.finish(outcome).await;
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
 }

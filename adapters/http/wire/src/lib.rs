@@ -152,6 +152,125 @@ pub struct ProvisionedTenant {
     pub manager_api_key: String,
 }
 
+/// A tenant's status: `active`, or `suspended` (the storefront answers 503
+/// `tenant_suspended` and shows "temporarily closed"; the manager keeps working).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+/// One of the domains a tenant answers on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantDomain {
+    #[cfg_attr(feature = "openapi", schema(example = "pizza.localhost"))]
+    pub domain: String,
+    /// Exactly one domain is primary: the one a removal is confirmed with.
+    pub primary: bool,
+}
+
+/// A tenant with its status and every domain it answers on (the primary first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantDetails {
+    pub tenant_id: Uuid,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "tenant_6f9619ff8b86d011b42d00c04fc964ff")
+    )]
+    pub schema_name: String,
+    /// The primary domain.
+    pub domain: String,
+    pub name: String,
+    pub theme: Theme,
+    pub status: TenantStatus,
+    pub domains: Vec<TenantDomain>,
+}
+
+/// Body of `PATCH /api/v1/sys/tenants/{id}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    /// The restaurant's display name (up to 100 characters).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Pizza Palace",
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub theme: Option<Theme>,
+    #[serde(default)]
+    pub status: Option<TenantStatus>,
+}
+
+/// Body of `PATCH /api/v1/manager/settings`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    /// The restaurant's display name (up to 100 characters).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Pizza Palace",
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub theme: Option<Theme>,
+}
+
+/// Body of `POST /api/v1/sys/tenants/{id}/domains`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewDomain {
+    /// A hostname, normalised as at provisioning (case, a port and a trailing dot ignored;
+    /// international names in punycode).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "pizza-palace.localhost",
+            min_length = 1,
+            max_length = 260,
+            pattern = r"^(?=[^:]{1,253}\.?(?::[0-9]{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+\.?(?::[0-9]{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
+        )
+    )]
+    pub domain: String,
+    /// Make it the primary domain (default `false`); the previous primary stays a domain.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+/// Response of `GET /api/v1/sys/tenants/{id}/export`: everything of one tenant, as one JSON
+/// document, streamed. Orders oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantExport {
+    /// `chameleon.export.v1`.
+    #[cfg_attr(feature = "openapi", schema(example = "chameleon.export.v1"))]
+    pub format: String,
+    /// RFC 3339, UTC.
+    pub exported_at: String,
+    pub tenant: TenantDetails,
+    pub menu: Vec<MenuItem>,
+    pub orders: Vec<Order>,
+}
+
 // --- manager ----------------------------------------------------------------------------------
 
 /// Response of `POST /api/v1/manager/key`: the tenant's new manager API key, shown this once.

@@ -27,13 +27,15 @@ pub mod migrations;
 
 use anyhow::Context as _;
 use chameleon_core::ports::{
-    MigrateAllError, MigrationReport, ProvisionTenantError, TenantProvisioner,
+    DeprovisionError, MigrateAllError, MigrationReport, ProvisionTenantError, TenantProvisioner,
 };
-use chameleon_core::tenant::{NewTenant, SchemaName, Tenant, TenantId};
+use chameleon_core::tenant::{
+    Domain, NewTenant, SchemaName, Tenant, TenantDetails, TenantId, TenantStatus,
+};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use uuid::Uuid;
 
-use crate::directory::theme_to_json;
+use crate::directory::{read_details, theme_to_json};
 use crate::pool::PgPool;
 use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
 
@@ -48,6 +50,7 @@ const BEHIND: &str = "SELECT id FROM public.tenants \
      WHERE schema_version < (SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations) \
      ORDER BY id";
 const MIGRATE_TENANT: &str = "SELECT chameleon_sys.migrate_tenant($1)";
+const DROP_TENANT: &str = "SELECT chameleon_sys.drop_tenant($1, $2)";
 
 /// How many tenants `migrate_all` migrates at once.
 const MIGRATION_PARALLELISM: usize = 4;
@@ -86,6 +89,7 @@ impl PgProvisioner {
         new: NewTenant,
     ) -> Result<Tenant, ProvisionTenantError> {
         let schema = SchemaName::for_tenant(id);
+        let started = std::time::Instant::now();
         let mut conn = self.pool.get().await?;
         let statement = conn.prepared(PROVISION).await.context("preparing")?;
         let theme = theme_to_json(&new.theme);
@@ -104,6 +108,11 @@ impl PgProvisioner {
                 ],
             )
             .await;
+        metrics::histogram!(
+            "chameleon_tenant_provisioning_duration_seconds",
+            "outcome" => if provisioned.is_ok() { "ok" } else { "failed" },
+        )
+        .record(started.elapsed().as_secs_f64());
         match provisioned {
             Ok(_) => Ok(Tenant {
                 id,
@@ -111,9 +120,14 @@ impl PgProvisioner {
                 domain: new.domain,
                 name: new.name,
                 theme: new.theme,
+                status: TenantStatus::Active,
                 manager_key_hash: new.manager_key_hash,
             }),
-            Err(err) if is_unique_violation(&err, "tenants_domain_key") => {
+            // A taken primary domain, or a domain another tenant has as a secondary one.
+            Err(err)
+                if is_unique_violation(&err, "tenants_domain_key")
+                    || is_unique_violation(&err, "tenant_domains_pkey") =>
+            {
                 Err(ProvisionTenantError::DuplicateDomain(new.domain))
             }
             Err(err) => Err(classify(err)
@@ -127,6 +141,40 @@ impl TenantProvisioner for PgProvisioner {
     async fn provision(&self, new: NewTenant) -> Result<Tenant, ProvisionTenantError> {
         self.provision_with_id(TenantId::from_uuid(Uuid::new_v4()), new)
             .await
+    }
+
+    async fn deprovision(
+        &self,
+        id: TenantId,
+        confirm: &Domain,
+    ) -> Result<TenantDetails, DeprovisionError> {
+        // What is about to go, for the caller's caches; read outside the removal's transaction,
+        // so a domain added in between would be missed here (the trigger's notification
+        // still reaches every cache).
+        let details = read_details(&self.pool, id)
+            .await?
+            .ok_or(DeprovisionError::NotFound(id))?;
+        let started = std::time::Instant::now();
+        let conn = self.pool.get().await?;
+        // One statement, so one transaction: schema, role, secret, row and domains, or nothing.
+        let outcome: String = conn
+            .client()
+            .query_one(DROP_TENANT, &[&id.as_uuid(), &confirm.as_str()])
+            .await
+            .at_seam()
+            .with_context(|| format!("removing tenant {id}"))?
+            .try_get(0)
+            .context("removing a tenant")?;
+        match outcome.as_str() {
+            "ok" => {
+                metrics::histogram!("chameleon_tenant_removal_duration_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                Ok(details)
+            }
+            "not_found" => Err(DeprovisionError::NotFound(id)),
+            "wrong_confirmation" => Err(DeprovisionError::WrongConfirmation),
+            other => Err(anyhow::anyhow!("drop_tenant answered {other:?}").into()),
+        }
     }
 
     async fn migrate_all(&self) -> Result<MigrationReport, MigrateAllError> {

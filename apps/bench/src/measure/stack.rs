@@ -39,6 +39,7 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
         api_host: "127.0.0.1".into(),
         api_port,
         instances: 1,
+        metrics_port: free_ports()?.0,
         admin_token: cluster::secret()?,
         demo: false,
         bin: repo.join("target/release/chameleon"),

@@ -23,6 +23,8 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         .api_workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
+    // Before anything records: the caches register their counters when they are made.
+    let prometheus = crate::metrics::install()?;
     let mut pg = database.serving_settings()?;
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
@@ -42,8 +44,14 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     };
     let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
+    let metrics = crate::metrics::serve(&args.metrics_addr, prometheus, pool.clone())
+        .with_context(|| format!("binding METRICS_ADDR {}", args.metrics_addr))?;
     tracing::info!(host = %args.api_host, port = application.port(), workers, "serving the API");
+    tracing::info!(address = %metrics.address, "serving /metrics");
+    let metrics_handle = metrics.server.handle();
+    actix_web::rt::spawn(metrics.server);
     let served = application.run_until_stopped().await;
+    metrics_handle.stop(false).await;
     listening.abort();
     served?;
     // Every request has finished (or was given up on): nothing uses the pools any more.

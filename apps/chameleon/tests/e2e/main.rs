@@ -6,6 +6,7 @@ mod edge;
 mod faults;
 mod instances;
 mod leakage;
+mod lifecycle;
 mod lossy_proxy;
 mod migrate_cli;
 mod security;

@@ -189,6 +189,7 @@ impl Stack {
                 admin_token: ADMIN_TOKEN.to_owned(),
                 host: "127.0.0.1".to_owned(),
                 port: free_port(),
+                metrics_port: free_port(),
                 log: dir.join(format!("chameleon-{instance}.log")),
                 env: env.clone(),
                 user: None,
@@ -241,6 +242,14 @@ impl Stack {
             .iter()
             .map(|settings| fs::read_to_string(&settings.log).unwrap_or_default())
             .collect()
+    }
+
+    /// Backend `i`'s metrics listener: `http://127.0.0.1:<port>/metrics`.
+    pub fn metrics_url(&self, i: usize) -> String {
+        format!(
+            "http://{}:{}/metrics",
+            self.backend_settings[i].host, self.backend_settings[i].metrics_port
+        )
     }
 
     /// Backend `i`'s own address (not through nginx): `http://127.0.0.1:<port>`.
