@@ -358,11 +358,15 @@ async fn ensure_owner_credential(client: &mut Client) -> anyhow::Result<()> {
         .await
         .context("storing the owner's worker credential")?;
     }
+    // Storing a tenant's credential at provisioning, deleting it at removal (`drop_tenant`).
+    // A DELETE must read the columns it filters on, so the owner may read those two, never
+    // `authinfo`: no secret, its own included, is readable by it.
     tx.batch_execute(&format!(
-        "GRANT INSERT ON pg_catalog.pg_dist_authinfo TO {OWNER_ROLE}"
+        "GRANT INSERT, DELETE, SELECT (nodeid, rolename) ON pg_catalog.pg_dist_authinfo \
+         TO {OWNER_ROLE}"
     ))
     .await
-    .context("letting the owner store tenant credentials")?;
+    .context("letting the owner store and remove tenant credentials")?;
     tx.commit().await?;
     Ok(())
 }

@@ -408,3 +408,56 @@ async fn a_tenant_moved_to_the_other_worker_while_taking_orders_loses_no_request
         "every order placed is stored once"
     );
 }
+
+#[tokio::test]
+async fn a_removed_tenant_leaves_nothing_on_any_node_and_no_credential() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let db = TestDb::on_citus().await;
+    let app = service(&db);
+    let inspect = db.inspect().await;
+    let gone = provision(&app, "gone.localhost").await;
+    let kept = provision(&app, "kept.localhost").await;
+    let item = add_item(&app, &gone, "Soup", 450).await;
+    app.place_order(&gone, order_of(&item, 1, "Ada"))
+        .await
+        .unwrap();
+    let domain = chameleon_core::tenant::Domain::parse("gone.localhost").unwrap();
+    app.delete_tenant(gone.id, &domain).await.unwrap();
+
+    let schema = gone.schema.as_str();
+    let left: i64 = scalar(
+        &inspect,
+        "SELECT (SELECT count(*) FROM pg_dist_authinfo WHERE rolename = $1) \
+              + (SELECT count(*) FROM pg_dist_schema WHERE schemaid::regnamespace::text = $1) \
+              + (SELECT count(*) FROM pg_namespace WHERE nspname = $1) \
+              + (SELECT count(*) FROM pg_roles WHERE rolname = $1)",
+        &[&schema],
+    )
+    .await;
+    assert_eq!(left, 0, "the coordinator keeps nothing of {schema}");
+    for worker in db.workers().await {
+        let left: i64 = scalar(
+            &worker,
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = $1) \
+                  + (SELECT count(*) FROM pg_roles WHERE rolname = $1)",
+            &[&schema],
+        )
+        .await;
+        assert_eq!(left, 0, "a worker keeps nothing of {schema}");
+        let kept_schema: i64 = scalar(
+            &worker,
+            "SELECT count(*) FROM pg_roles WHERE rolname = $1",
+            &[&kept.schema.as_str()],
+        )
+        .await;
+        assert_eq!(kept_schema, 1, "the other tenant's role stays");
+    }
+    // The other tenant still takes orders, and the domain can be provisioned again.
+    let soup = add_item(&app, &kept, "Soup", 450).await;
+    app.place_order(&kept, order_of(&soup, 1, "Ada"))
+        .await
+        .unwrap();
+    let again = provision(&app, "gone.localhost").await;
+    assert_ne!(again.id, gone.id);
+    assert_eq!(count(&db, again.schema.as_str(), "orders").await, 0);
+}
