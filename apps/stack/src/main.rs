@@ -199,11 +199,20 @@ fn banner(stack: &Stack, admin_token: &str) {
                    tenants are in {state}/demo-tenants.jsonl)
 
     Backends      {backends}
+    Metrics       {metrics}   (Prometheus; not behind nginx)
     Logs          {state}/logs/, {state}/nginx/access.log
     Stop          Ctrl-C
 ",
         state = settings.state.display(),
         backends = backends.join(" "),
+        metrics = (0..settings.instances)
+            .map(|i| format!(
+                "http://{}:{}/metrics",
+                settings.api_host,
+                u32::from(settings.metrics_port) + u32::from(i)
+            ))
+            .collect::<Vec<_>>()
+            .join(" "),
     );
     use std::io::Write as _;
     let _ = writeln!(std::io::stdout(), "{text}");

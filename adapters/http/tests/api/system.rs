@@ -2,10 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use chameleon_wire::{ProvisionedTenant, TenantSummary};
+use chameleon_wire::{ProvisionedTenant, TenantDetails, TenantExport, TenantStatus, TenantSummary};
 use serde_json::json;
 
-use super::helpers::{admin, call, provision, spawn, theme};
+use super::helpers::{add_item, admin, call, provision, spawn, store, theme};
 
 #[actix_web::test]
 async fn provisioning_needs_the_admin_token() {
@@ -121,4 +121,183 @@ async fn an_invalid_domain_name_or_theme_is_refused_and_nothing_is_written() {
     }
     let listed = call(&app, admin(TestRequest::get().uri("/api/v1/sys/tenants"))).await;
     assert_eq!(listed.json::<Vec<TenantSummary>>(), vec![]);
+}
+
+#[actix_web::test]
+async fn a_tenant_s_lifecycle_refuses_what_it_cannot_do_and_writes_nothing() {
+    let app = spawn().await;
+    let tenant = provision(&app, "life.com", "#ff0000").await;
+    let other = provision(&app, "other.com", "#0000ff").await;
+    let base = format!("/api/v1/sys/tenants/{}", tenant.tenant_id);
+
+    // The lifecycle is the admin's.
+    for req in [
+        TestRequest::get().uri(&base),
+        TestRequest::patch()
+            .uri(&base)
+            .set_json(json!({"name": "X"})),
+        TestRequest::delete().uri(&format!("{base}?confirm=life.com")),
+        TestRequest::get().uri(&format!("{base}/export")),
+    ] {
+        assert_eq!(call(&app, req).await.status, StatusCode::UNAUTHORIZED);
+    }
+    // Unknown tenants and ids that are not UUIDs: 404.
+    for uri in [
+        "/api/v1/sys/tenants/6f9619ff-8b86-d011-b42d-00c04fc964ff".to_owned(),
+        "/api/v1/sys/tenants/not-a-uuid".to_owned(),
+        "/api/v1/sys/tenants/6f9619ff-8b86-d011-b42d-00c04fc964ff/export".to_owned(),
+    ] {
+        let reply = call(&app, admin(TestRequest::get().uri(&uri))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        reply.problem();
+    }
+    // Invalid patches: every field named, nothing written.
+    let reply = call(
+        &app,
+        admin(TestRequest::patch().uri(&base).set_json(
+            json!({"name": "", "theme": {"primary_color": "blue", "font": "Comic Sans"}}),
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = reply.problem().detail;
+    for field in ["name", "theme.primary_color", "theme.font"] {
+        assert!(detail.contains(field), "{detail}");
+    }
+    for bad in [
+        json!({"status": "closed"}),
+        json!({"schema_name": "tenant_x"}),
+        json!({"domain": "x.com"}),
+    ] {
+        let reply = call(&app, admin(TestRequest::patch().uri(&base).set_json(&bad))).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let details = call(&app, admin(TestRequest::get().uri(&base))).await;
+    assert_eq!(details.status, StatusCode::OK);
+    let details: TenantDetails = details.json();
+    assert_eq!(
+        (details.name.as_str(), details.status),
+        ("life.com kitchen", TenantStatus::Active)
+    );
+    assert_eq!(details.domains.len(), 1);
+    assert!(details.domains[0].primary);
+
+    // Domains: malformed 422, taken 409, last 409.
+    for (body, status) in [
+        (
+            json!({"domain": "not a domain"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"domain": "127.0.0.1"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({"domain": "other.com"}), StatusCode::CONFLICT),
+        (json!({"domain": "LIFE.com."}), StatusCode::CONFLICT),
+        (
+            json!({"domain": "x.com", "primary": "yes"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let reply = call(
+            &app,
+            admin(
+                TestRequest::post()
+                    .uri(&format!("{base}/domains"))
+                    .set_json(&body),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, status, "{body}");
+        reply.problem();
+    }
+    let reply = call(
+        &app,
+        admin(TestRequest::delete().uri(&format!("{base}/domains/life.com"))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(reply.problem().code, "last_domain");
+    let reply = call(
+        &app,
+        admin(TestRequest::delete().uri(&format!("{base}/domains/other.com"))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // Removal needs the primary domain, exactly.
+    for query in [
+        "",
+        "?confirm=",
+        "?confirm=other.com",
+        "?confirm=LIFE.COM%20",
+        "?other=life.com",
+    ] {
+        let reply = call(
+            &app,
+            admin(TestRequest::delete().uri(&format!("{base}{query}"))),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query:?}");
+        assert_eq!(reply.problem().code, "confirmation_mismatch");
+    }
+    let reply = call(&app, admin(TestRequest::get().uri(&base))).await;
+    assert_eq!(reply.status, StatusCode::OK, "still there");
+    let reply = call(
+        &app,
+        admin(TestRequest::delete().uri(&format!("{base}?confirm=life.com"))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = call(&app, admin(TestRequest::get().uri(&base))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let other_base = format!("/api/v1/sys/tenants/{}", other.tenant_id);
+    let reply = call(&app, admin(TestRequest::get().uri(&other_base))).await;
+    assert_eq!(reply.status, StatusCode::OK, "another tenant stays");
+}
+
+#[actix_web::test]
+async fn an_export_is_one_json_document_of_the_tenant_alone() {
+    let app = spawn().await;
+    let tenant = provision(&app, "exp.com", "#ff0000").await;
+    let other = provision(&app, "exp-other.com", "#0000ff").await;
+    let soup = add_item(&app, &tenant, "Soup", 450).await;
+    add_item(&app, &other, "Foreign", 100).await;
+    for qty in [1, 2] {
+        let reply = call(
+            &app,
+            store(TestRequest::post().uri("/api/v1/store/orders"), "exp.com")
+                .set_json(json!({"items": [{"id": soup.id, "qty": qty}], "customer": "Ada"})),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let reply = call(
+        &app,
+        admin(TestRequest::get().uri(&format!("/api/v1/sys/tenants/{}/export", tenant.tenant_id))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("exp.com-export.json")
+    );
+    let export: TenantExport = reply.json();
+    assert_eq!(export.format, "chameleon.export.v1");
+    assert_eq!(export.tenant.tenant_id, tenant.tenant_id);
+    assert_eq!(export.menu.len(), 1);
+    assert_eq!(
+        export
+            .orders
+            .iter()
+            .map(|o| o.total_amount)
+            .collect::<Vec<_>>(),
+        [450, 900],
+        "oldest first"
+    );
 }

@@ -589,3 +589,77 @@ async fn an_order_whose_answer_was_lost_is_retried_and_placed_once() {
         .assert_no_csp_violation("the retried checkout")
         .await;
 }
+
+#[tokio::test]
+async fn a_rename_shows_on_the_next_load_and_a_suspended_restaurant_is_closed() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Delta Diner",
+        "delta.localhost",
+        "#7c3aed",
+        "rgb(124, 58, 237)",
+        vec![("Pancakes", 900)],
+    )
+    .await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    let page = format!("http://delta.localhost:{}/", stack.port);
+    let sys = format!("/api/v1/sys/tenants/{}", shop.tenant.tenant_id);
+
+    let res = stack
+        .admin(Method::PATCH, &sys)
+        .json(&json!({"name": "Delta Dinner House", "theme": {"primary_color": "#059669", "font": "Georgia"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.goto(&page).await.unwrap();
+    wait_for(b, "[data-testid=menu-item]").await;
+    assert_eq!(
+        text_of(b, "[data-testid=tenant-name]").await,
+        "Delta Dinner House"
+    );
+    let header = js(b, "return getComputedStyle(document.querySelector('[data-testid=store-header]')).backgroundColor").await;
+    assert_eq!(header, "rgb(5, 150, 105)", "the new colour");
+
+    let res = stack
+        .admin(Method::PATCH, &sys)
+        .json(&json!({"status": "suspended"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.goto(&page).await.unwrap();
+    wait_for(b, "[data-testid=closed]").await;
+    assert!(
+        text_of(b, "[data-testid=closed]")
+            .await
+            .to_lowercase()
+            .contains("temporarily closed")
+    );
+    assert_eq!(b.title().await.unwrap(), "Temporarily closed");
+    assert!(
+        b.find(Locator::Css("[data-testid=menu-item]"))
+            .await
+            .is_err(),
+        "no menu while closed"
+    );
+    std::fs::write(
+        screenshots_dir().join("storefront-closed.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.assert_no_csp_violation("the closed page").await;
+
+    let res = stack
+        .admin(Method::PATCH, &sys)
+        .json(&json!({"status": "active"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.goto(&page).await.unwrap();
+    wait_for(b, "[data-testid=menu-item]").await;
+}
