@@ -285,13 +285,17 @@ pub async fn delete_tenant<P: Ports>(
     query: web::Query<DeleteTenantQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = TenantId::from_uuid(path.into_inner());
-    let wrong = || ApiError::from(DeprovisionError::WrongConfirmation);
-    // The confirmation is compared as given (no normalisation): the caller must mean it.
-    let confirm = query
+    // The confirmation must be a domain as the API writes it (`Domain::parse_name`); whether it
+    // is this tenant's primary one is decided in the removal's own transaction.
+    let Some(confirm) = query
         .confirm
         .as_deref()
-        .ok_or_else(wrong)
-        .and_then(|raw| Domain::parse_name(raw).map_err(|_| wrong()))?;
+        .and_then(|raw| Domain::parse_name(raw).ok())
+    else {
+        // An unknown tenant is 404 whatever the confirmation.
+        details_of(&state, id).await?;
+        return Err(DeprovisionError::WrongConfirmation.into());
+    };
     let removed = state.app.delete_tenant(id, &confirm).await?;
     tracing::warn!(
         tenant = %id,

@@ -4,10 +4,15 @@
 //! error, every answer's status, content type, headers and body as documented, requests the
 //! schema admits accepted and those it refuses refused.
 //!
-//! Nothing is excluded. One check is told about a rule no schema can state:
-//! `positive_data_acceptance` on `place_order` also expects 422, because whether an order's
-//! items exist on this restaurant's menu (and add up to at most 99 each) depends on the
-//! database, not on the request's shape; the 422 is documented.
+//! Nothing is excluded. Two checks are told about rules no schema can state: the
+//! `positive_data_acceptance` check also expects 422 from `place_order`, because whether an
+//! order's items exist on this restaurant's menu (and add up to at most 99 each) depends on the
+//! database, not on the request's shape; and from `delete_tenant`, because whether `confirm` is
+//! the tenant's primary domain does too. Both 422s are documented. One phase is skipped for one
+//! operation: the fuzzing phase of `add_tenant_domain`, whose generator cannot make enough
+//! strings for the domain pattern's lookaheads beside a UUID in the path (a health check of the
+//! generator, not a finding); its examples and coverage phases run, and so does fuzzing of
+//! `provision_tenant`, which takes the same pattern.
 //!
 //! `rotate_manager_key` runs last and alone: once it has run, the key every other manager
 //! operation authenticates with has been replaced.
@@ -51,6 +56,14 @@ headers = {{ Host = "a.com" }}
 [[operations]]
 include-operation-id = "place_order"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
+
+[[operations]]
+include-operation-id = "delete_tenant"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
+[[operations]]
+include-operation-id = "add_tenant_domain"
+phases.fuzzing.enabled = false
 "#
     )
 }
