@@ -3,16 +3,19 @@
 #
 #   setup.sh run    what `make run` needs
 #   setup.sh test   what `make test` needs (the above, and a headless browser)
+#   setup.sh web    the storefront's toolchain only (the Dockerfile's storefront stage)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
 
 what="${1:-test}"
 case "$what" in
-    test | run) ;;
-    *) echo "usage: $0 test|run" >&2; exit 2 ;;
+    test | run | web) ;;
+    *) echo "usage: $0 test|run|web" >&2; exit 2 ;;
 esac
 require_cargo
+
+if [ "$what" != web ]; then
 
 # PostgreSQL refuses to run as root, and the backend should not: when the stack is started by
 # root, the private cluster and the backends run as this unprivileged system user.
@@ -24,10 +27,11 @@ fi
 # postgresql: the server binaries for the private clusters (make run without DATABASE_URL; the
 # tests when no server is given or running). nginx: the edge. curl: readiness checks.
 apt_ensure postgresql nginx curl ca-certificates
-command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 if [ "$what" = test ]; then
     # The storefront's browser test drives Debian's Chromium through chromedriver.
     apt_ensure chromium chromium-driver
+    # No container engine runs here, but the compose CLI validates deploy/compose.yaml.
+    apt_ensure docker-compose
     # Citus 13.2.2, built once per machine from the vendored source, for the Citus suites.
     deploy/scripts/citus.sh
     # schemathesis (from PyPI, into a virtual environment of the project's own) drives the
@@ -42,8 +46,10 @@ if [ "$what" = test ]; then
         "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
     fi
 fi
+fi # not web
 
 # --- the storefront's toolchain (web/) ----------------------------------------------------------
+command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

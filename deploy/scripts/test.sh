@@ -25,6 +25,9 @@ stop_private_cluster() {
 }
 trap stop_private_cluster EXIT
 
+log "checking the container files"
+deploy/scripts/check-containers.sh
+
 # The browser test serves the real storefront build.
 log "building the storefront"
 deploy/scripts/build-web.sh

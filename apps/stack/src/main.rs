@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chameleon_stack::cluster::{self, Cluster};
+use chameleon_stack::edge::EdgeSettings;
 use chameleon_stack::stack::log;
 use chameleon_stack::{
     Database, EdgeLimits, Ended, ServerOptions, Shutdown, Stack, StackSettings, users,
@@ -35,6 +36,28 @@ enum Command {
     Run(RunArgs),
     /// Stop the private cluster in DIR, if it runs.
     StopCluster { dir: PathBuf },
+    /// Render nginx's configuration into DIR/nginx.conf, exactly as `run` does, for an nginx
+    /// started by someone else (the container image's edge); prints the file's path.
+    RenderNginx(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// Where the configuration, temporary files and logs go.
+    #[arg(long)]
+    dir: PathBuf,
+    /// The template (deploy/nginx/nginx.conf.template).
+    #[arg(long)]
+    template: PathBuf,
+    /// The storefront build served at `/`.
+    #[arg(long)]
+    web_root: PathBuf,
+    /// nginx's port.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    port: u16,
+    /// A backend, `host:port`; repeat for each.
+    #[arg(long = "backend", required = true)]
+    backends: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +104,19 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = Shutdown::install()?;
     match Cli::parse().command {
         Command::Run(args) => run(args, shutdown).await,
+        Command::RenderNginx(args) => {
+            let path = EdgeSettings {
+                dir: args.dir,
+                port: args.port,
+                backends: args.backends,
+                web_root: args.web_root,
+                template: args.template,
+                limits: EdgeLimits::from_env()?,
+            }
+            .render()?;
+            println!("{}", path.display());
+            Ok(())
+        }
         Command::StopCluster { dir } => {
             if dir.join("data/PG_VERSION").exists() {
                 let owner = users::server_user()?;

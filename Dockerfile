@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# Chameleon's images, built from this checkout with the scripts `make run` uses
+# (deploy/scripts/setup.sh installs the storefront's toolchain, build-web.sh builds it).
+#
+#   docker build --target backend -t chameleon .        # the API (`chameleon`), non-root
+#   docker build --target edge -t chameleon-edge .      # nginx with the storefront, non-root
+#
+# deploy/compose.yaml builds and runs both (README: Containers).
+
+ARG RUST_VERSION=1.92
+ARG DEBIAN=bookworm
+
+# --- the backend's binaries ---------------------------------------------------------------------
+FROM rust:${RUST_VERSION}-${DEBIAN} AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target,id=chameleon-target \
+    cargo build --release --locked -p chameleon -p chameleon-stack \
+    && install -D -m 0755 target/release/chameleon target/release/chameleon-stack /out/
+
+# --- the storefront, in a stage of its own ------------------------------------------------------
+FROM rust:${RUST_VERSION}-${DEBIAN} AS storefront
+WORKDIR /src
+COPY . .
+# The same pins as `make run`: trunk, wasm-bindgen-cli, binaryen, Tailwind (setup.sh web).
+RUN deploy/scripts/setup.sh web && deploy/scripts/build-web.sh
+
+# --- the API: the binary alone, as an unprivileged user -----------------------------------------
+FROM debian:${DEBIAN}-slim AS backend
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin chameleon
+COPY --from=build /out/chameleon /usr/local/bin/chameleon
+USER 10001
+# Listen on the container's network; metrics stay on a port of their own that the edge never
+# proxies (compose publishes neither).
+ENV API_HOST=0.0.0.0 API_PORT=8081 METRICS_ADDR=0.0.0.0:9091 LOG_FORMAT=json
+EXPOSE 8081 9091
+HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
+    CMD curl -fsS http://127.0.0.1:8081/readyz || exit 1
+ENTRYPOINT ["chameleon"]
+CMD ["serve", "--no-migrate"]
+
+# --- the edge: nginx, the storefront build, our template ----------------------------------------
+FROM debian:${DEBIAN}-slim AS edge
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10002 --no-create-home --shell /usr/sbin/nologin edge \
+    && install -d -o edge -g edge /run/chameleon-edge
+COPY --from=build /out/chameleon-stack /usr/local/bin/chameleon-stack
+COPY --from=storefront /src/web/dist /srv/storefront
+COPY deploy/nginx/nginx.conf.template /etc/chameleon/nginx.conf.template
+COPY deploy/docker/edge.sh /usr/local/bin/chameleon-edge
+USER 10002
+ENV PORT=8080 BACKENDS="backend1:8081 backend2:8081"
+EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 \
+    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["chameleon-edge"]
