@@ -279,6 +279,7 @@ pub fn tenant_summary(tenant: &Tenant) -> wire::TenantSummary {
         domain: tenant.domain.as_str().to_owned(),
         name: tenant.name.as_str().to_owned(),
         theme: theme(&tenant.theme),
+        status: tenant_status(tenant.status),
     }
 }
 

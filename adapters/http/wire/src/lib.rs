@@ -132,9 +132,11 @@ pub struct TenantSummary {
         schema(example = "tenant_6f9619ff8b86d011b42d00c04fc964ff")
     )]
     pub schema_name: String,
+    /// The primary domain (`GET /api/v1/sys/tenants/{id}` lists them all).
     pub domain: String,
     pub name: String,
     pub theme: Theme,
+    pub status: TenantStatus,
 }
 
 /// Response of `POST /api/v1/sys/provision`: the tenant, and its manager API key, shown this
