@@ -17,14 +17,21 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target,id=chameleon-target \
     cargo build --release --locked -p chameleon -p chameleon-stack \
-    && install -D -m 0755 target/release/chameleon target/release/chameleon-stack /out/
+    && install -D -m 0755 -t /out target/release/chameleon target/release/chameleon-stack
 
 # --- the storefront, in a stage of its own ------------------------------------------------------
 FROM rust:${RUST_VERSION}-${DEBIAN} AS storefront
 WORKDIR /src
+# The toolchain first, from only what pins it, so that a change to the code keeps this layer:
+# the same pins as `make run` (trunk, wasm-bindgen-cli from web/Cargo.toml, binaryen and Tailwind
+# from web/package-lock.json), installed by the same script (setup.sh web).
+COPY deploy/scripts/lib.sh deploy/scripts/setup.sh deploy/scripts/
+COPY web/Cargo.toml web/package.json web/package-lock.json web/
+RUN deploy/scripts/setup.sh web
+# Then the build, by the script `make run` builds it with (web/node_modules is kept: the
+# context never carries one, .dockerignore).
 COPY . .
-# The same pins as `make run`: trunk, wasm-bindgen-cli, binaryen, Tailwind (setup.sh web).
-RUN deploy/scripts/setup.sh web && deploy/scripts/build-web.sh
+RUN deploy/scripts/build-web.sh
 
 # --- the API: the binary alone, as an unprivileged user -----------------------------------------
 FROM debian:${DEBIAN}-slim AS backend
@@ -38,8 +45,10 @@ USER 10001
 # proxies (compose publishes neither).
 ENV API_HOST=0.0.0.0 API_PORT=8081 METRICS_ADDR=0.0.0.0:9091 LOG_FORMAT=json
 EXPOSE 8081 9091
+# curl is the health check's client: /readyz answers 503 while the database is unreachable or
+# the service is stopping, which a bare TCP probe could not tell from a 200.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
-    CMD curl -fsS http://127.0.0.1:8081/readyz || exit 1
+    CMD curl -fsS "http://127.0.0.1:${API_PORT}/readyz" || exit 1
 ENTRYPOINT ["chameleon"]
 CMD ["serve", "--no-migrate"]
 
@@ -58,5 +67,7 @@ USER 10002
 ENV PORT=8080 BACKENDS="backend1:8081 backend2:8081"
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+    CMD curl -fsS "http://127.0.0.1:${PORT}/healthz" || exit 1
+# nginx's graceful stop: requests in flight are finished, idle connections closed.
+STOPSIGNAL SIGQUIT
 ENTRYPOINT ["chameleon-edge"]
