@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use futures_util::future::join_all;
 use uuid::Uuid;
 
+use crate::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use crate::idempotency::{IdempotencyKey, KeyReused};
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
 use crate::order::{
@@ -60,6 +61,7 @@ macro_rules! port_contract_tests {
             domains_are_added_refused_when_taken_and_removed,
             a_removed_tenant_is_gone_whole_and_its_domain_is_free_again,
             an_export_hands_over_the_menu_then_every_order_oldest_first,
+            orders_outside_the_opening_hours_are_refused_and_store_nothing,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -83,6 +85,7 @@ pub fn new_tenant(domain: &str, name: &str) -> NewTenant {
             primary_color: ThemeColor::parse("#ff0000").expect("test colour"),
             font: Font::SansSerif,
         },
+        settings: crate::hours::StoreSettings::default(),
         manager_key_hash: ManagerApiKey::from_random_bytes([1; 32]).hash(),
     }
 }
@@ -125,11 +128,14 @@ fn order(lines: &[(MenuItemId, i64)]) -> PlaceOrderRequest {
             .expect("test lines"),
         },
         idempotency_key: None,
+        // Tenants here have no opening hours: any instant is within them.
+        placed_at: jiff::Timestamp::UNIX_EPOCH,
     }
 }
 
 fn keyed(lines: &[(MenuItemId, i64)], key: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
+        placed_at: jiff::Timestamp::UNIX_EPOCH,
         idempotency_key: Some(IdempotencyKey::parse(key).expect("test key")),
         ..order(lines)
     }
@@ -745,18 +751,39 @@ pub async fn a_tenant_s_settings_and_status_change_everywhere_at_once<P: Ports>(
         primary_color: ThemeColor::parse("#123456").unwrap(),
         font: Font::Serif,
     };
+    let hours = OpeningHours::parse([
+        ("mon", vec![("11:00", "14:00"), ("18:00", "02:00")]),
+        ("sun", vec![("00:00", "24:00")]),
+    ])
+    .unwrap();
     let renamed = app
         .update_tenant(
             a.id,
             TenantPatch {
                 name: Some(TenantName::parse("Renamed").unwrap()),
                 theme: Some(theme.clone()),
-                status: None,
+                currency: Some(Currency::parse("JPY").unwrap()),
+                locale: Some(Locale::parse("ja-JP").unwrap()),
+                timezone: Some(TimeZoneName::parse("Asia/Tokyo").unwrap()),
+                opening_hours: Some(Some(hours.clone())),
+                ..TenantPatch::default()
             },
         )
         .await
         .unwrap();
     assert_eq!(renamed.name.as_str(), "Renamed");
+    let trading = StoreSettings {
+        currency: Currency::parse("JPY").unwrap(),
+        locale: Locale::parse("ja-JP").unwrap(),
+        timezone: TimeZoneName::parse("Asia/Tokyo").unwrap(),
+        opening_hours: Some(hours),
+    };
+    assert_eq!(renamed.settings, trading);
+    assert_eq!(
+        app.tenant_by_id(a.id).await.unwrap().unwrap().settings,
+        trading,
+        "as stored"
+    );
     assert_eq!(renamed.theme, theme);
     assert_eq!(renamed.status, TenantStatus::Active);
     assert_eq!(
@@ -1029,4 +1056,52 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     ));
     assert_eq!(sink.orders.len(), 1);
     assert_eq!(all_orders(app, &a).await.len(), 3);
+}
+
+pub async fn orders_outside_the_opening_hours_are_refused_and_store_nothing<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "hours-a.com").await;
+    let item = add_item(app, &a, "Soup", 500).await;
+    // Mondays 11:00-14:00 in Paris (UTC+1 in winter).
+    let hours = OpeningHours::parse([("mon", vec![("11:00", "14:00")])]).unwrap();
+    let a = app
+        .update_tenant(
+            a.id,
+            TenantPatch {
+                timezone: Some(TimeZoneName::parse("Europe/Paris").unwrap()),
+                opening_hours: Some(Some(hours)),
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let at = |text: &str| -> jiff::Timestamp { text.parse().unwrap() };
+    let mut request = order(&[(item.id, 1)]);
+    // Monday 2026-11-30 09:00 Paris: closed until 11:00 Paris (10:00 UTC).
+    request.placed_at = at("2026-11-30T08:00:00Z");
+    match app.place_order(&a, request.clone()).await {
+        Err(PlaceOrderError::Closed { opens, opens_local }) => {
+            assert_eq!(opens, Some(at("2026-11-30T10:00:00Z")));
+            assert_eq!(opens_local.as_deref(), Some("Mon 11:00 (Europe/Paris)"));
+        }
+        other => panic!("expected Closed, got {other:?}"),
+    }
+    assert!(all_orders(app, &a).await.is_empty(), "nothing stored");
+    request.placed_at = at("2026-11-30T12:00:00Z");
+    app.place_order(&a, request).await.unwrap();
+    assert_eq!(all_orders(app, &a).await.len(), 1);
+    // Always open again.
+    let a = app
+        .update_tenant(
+            a.id,
+            TenantPatch {
+                opening_hours: Some(None),
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.settings.opening_hours, None);
+    app.place_order(&a, order(&[(item.id, 1)])).await.unwrap();
 }

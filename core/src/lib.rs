@@ -13,6 +13,8 @@
 //! - [`tenant`]: tenant identity and routing: [`TenantId`](tenant::TenantId),
 //!   [`SchemaName`](tenant::SchemaName), [`Domain`](tenant::Domain), the manager API key.
 //! - [`theme`]: the "Chameleon" theme: colour, font and the CSS block generated from them.
+//! - [`hours`]: currency, locale, time zone and opening hours: how prices read, when orders
+//!   are taken.
 //! - [`menu`]: menu items and their validated fields.
 //! - [`order`]: orders, their lines, pricing with checked arithmetic and the status lifecycle.
 //! - [`idempotency`]: keys that make retried order placements take effect once.
@@ -20,6 +22,7 @@
 //! - [`service`]: the use cases, generic over the ports.
 //! - `contract` (feature `contract`): the port-contract suite every adapter runs.
 
+pub mod hours;
 pub mod idempotency;
 pub mod menu;
 pub mod order;

@@ -220,6 +220,9 @@ pub struct OrderRequest {
 pub struct PlaceOrderRequest {
     pub order: OrderRequest,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// When the customer places it, by the caller's clock: the restaurant's opening hours are
+    /// judged at this instant.
+    pub placed_at: jiff::Timestamp,
 }
 
 /// One line of a placed order: a snapshot of the item's name and price at order time.

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::hours::{OpenStatus, StoreSettings};
 use crate::idempotency::{self, RequestFingerprint};
 use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
 use crate::order::{
@@ -33,6 +34,9 @@ pub struct StoreConfig {
     pub theme: Theme,
     /// The Chameleon block generated from `theme`.
     pub css: String,
+    pub settings: StoreSettings,
+    /// Open at the instant asked about, and the next change.
+    pub hours: OpenStatus,
 }
 
 /// Chameleon's use cases over one set of adapters.
@@ -155,13 +159,16 @@ impl<P: Ports> Chameleon<P> {
 
     // --- storefront ---------------------------------------------------------------------------
 
-    /// The tenant's branding; pure, from the resolved tenant.
-    pub fn store_config(&self, tenant: &Tenant) -> StoreConfig {
+    /// The tenant's branding and trading settings, and whether it is open at `now`; pure, from
+    /// the resolved tenant.
+    pub fn store_config(&self, tenant: &Tenant, now: jiff::Timestamp) -> StoreConfig {
         StoreConfig {
             tenant_id: tenant.id,
             name: tenant.name.clone(),
             theme: tenant.theme.clone(),
             css: tenant.theme.css(),
+            settings: tenant.settings.clone(),
+            hours: tenant.settings.status(now),
         }
     }
 
@@ -182,7 +189,19 @@ impl<P: Ports> Chameleon<P> {
         let PlaceOrderRequest {
             order,
             idempotency_key,
+            placed_at,
         } = request;
+        let hours = tenant.settings.status(placed_at);
+        if !hours.open_now {
+            let zone = &tenant.settings.timezone;
+            return Err(PlaceOrderError::Closed {
+                opens: hours.next_change,
+                opens_local: hours.next_change.map(|at| {
+                    let local = at.to_zoned_datetime(zone.zone().clone());
+                    format!("{} ({})", local.strftime("%a %H:%M"), zone.as_str())
+                }),
+            });
+        }
         let wanted: Vec<MenuItemId> = order.lines.item_ids().collect();
         let fingerprint = RequestFingerprint::of(&order);
         let placing = Placing {

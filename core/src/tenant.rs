@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use crate::text::{TextError, parse_line};
 use crate::theme::Theme;
 
@@ -357,6 +358,8 @@ pub struct Tenant {
     pub name: TenantName,
     pub theme: Theme,
     pub status: TenantStatus,
+    /// Currency, locale, time zone, opening hours.
+    pub settings: StoreSettings,
     pub manager_key_hash: ManagerKeyHash,
 }
 
@@ -381,6 +384,11 @@ pub struct TenantPatch {
     pub name: Option<TenantName>,
     pub theme: Option<Theme>,
     pub status: Option<TenantStatus>,
+    pub currency: Option<Currency>,
+    pub locale: Option<Locale>,
+    pub timezone: Option<TimeZoneName>,
+    /// `Some(None)`: always open from now on.
+    pub opening_hours: Option<Option<OpeningHours>>,
 }
 
 impl TenantPatch {
@@ -390,6 +398,21 @@ impl TenantPatch {
             name: self.name.clone().unwrap_or_else(|| tenant.name.clone()),
             theme: self.theme.clone().unwrap_or_else(|| tenant.theme.clone()),
             status: self.status.unwrap_or(tenant.status),
+            settings: StoreSettings {
+                currency: self.currency.unwrap_or(tenant.settings.currency),
+                locale: self
+                    .locale
+                    .clone()
+                    .unwrap_or_else(|| tenant.settings.locale.clone()),
+                timezone: self
+                    .timezone
+                    .clone()
+                    .unwrap_or_else(|| tenant.settings.timezone.clone()),
+                opening_hours: self
+                    .opening_hours
+                    .clone()
+                    .unwrap_or_else(|| tenant.settings.opening_hours.clone()),
+            },
             ..tenant.clone()
         }
     }
@@ -402,6 +425,7 @@ pub struct NewTenant {
     pub domain: Domain,
     pub name: TenantName,
     pub theme: Theme,
+    pub settings: StoreSettings,
     pub manager_key_hash: ManagerKeyHash,
 }
 

@@ -23,6 +23,7 @@ mod cart;
 mod checkout_retry;
 mod components;
 mod hooks;
+mod hours;
 mod money;
 mod theme;
 

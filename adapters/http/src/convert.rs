@@ -6,6 +6,7 @@ use actix_web::http::header::HeaderValue;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use chameleon_core::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use chameleon_core::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use chameleon_core::menu::{
     MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents,
@@ -55,8 +56,96 @@ fn parse_theme(problems: &mut Problems, theme: &wire::Theme) -> Option<Theme> {
     })
 }
 
+fn parse_hours(problems: &mut Problems, hours: &wire::OpeningHours) -> Option<OpeningHours> {
+    let days = [
+        ("mon", &hours.mon),
+        ("tue", &hours.tue),
+        ("wed", &hours.wed),
+        ("thu", &hours.thu),
+        ("fri", &hours.fri),
+        ("sat", &hours.sat),
+        ("sun", &hours.sun),
+    ];
+    problems.check(
+        "opening_hours",
+        OpeningHours::parse(days.into_iter().filter_map(|(day, ranges)| {
+            ranges.as_ref().map(|ranges| {
+                (
+                    day,
+                    ranges
+                        .iter()
+                        .map(|[start, end]| (start.as_str(), end.as_str()))
+                        .collect(),
+                )
+            })
+        })),
+    )
+}
+
+pub fn opening_hours(hours: &OpeningHours) -> wire::OpeningHours {
+    let mut body = wire::OpeningHours::default();
+    for (day, ranges) in hours.days() {
+        if ranges.is_empty() {
+            continue;
+        }
+        let ranges = Some(
+            ranges
+                .iter()
+                .map(|r| [r.start.to_string(), r.end.to_string()])
+                .collect(),
+        );
+        match day {
+            "mon" => body.mon = ranges,
+            "tue" => body.tue = ranges,
+            "wed" => body.wed = ranges,
+            "thu" => body.thu = ranges,
+            "fri" => body.fri = ranges,
+            "sat" => body.sat = ranges,
+            _ => body.sun = ranges,
+        }
+    }
+    body
+}
+
+/// The trading settings a request names (each `None` when absent), every problem recorded.
+struct SettingsFields {
+    currency: Option<Option<Currency>>,
+    locale: Option<Option<Locale>>,
+    timezone: Option<Option<TimeZoneName>>,
+    hours: Option<Option<Option<OpeningHours>>>,
+}
+
+fn parse_settings(
+    problems: &mut Problems,
+    currency: Option<&String>,
+    locale: Option<&String>,
+    timezone: Option<&String>,
+    hours: Option<Option<&wire::OpeningHours>>,
+) -> SettingsFields {
+    SettingsFields {
+        currency: currency.map(|c| problems.check("currency", Currency::parse(c))),
+        locale: locale.map(|l| problems.check("locale", Locale::parse(l))),
+        timezone: timezone.map(|t| problems.check("timezone", TimeZoneName::parse(t))),
+        hours: hours.map(|h| match h {
+            None => Some(None),
+            Some(h) => parse_hours(problems, h).map(Some),
+        }),
+    }
+}
+
+/// `Some(Some(v))` → `Some(v)`; `Some(None)` (invalid, recorded) → `Err`; `None` → `None`.
+fn settled<T>(field: Option<Option<T>>) -> Result<Option<T>, ()> {
+    match field {
+        Some(Some(value)) => Ok(Some(value)),
+        Some(None) => Err(()),
+        None => Ok(None),
+    }
+}
+
 /// The validated parts of a provisioning request.
-pub fn new_tenant(body: &wire::ProvisionRequest) -> Result<(Domain, TenantName, Theme), ApiError> {
+pub fn new_tenant(
+    body: &wire::ProvisionRequest,
+) -> Result<(Domain, TenantName, Theme, StoreSettings), ApiError> {
     let mut problems = Problems::default();
     let domain = problems.check("domain", Domain::parse_name(&body.domain));
     let name = match (&body.name, &domain) {
@@ -66,22 +155,58 @@ pub fn new_tenant(body: &wire::ProvisionRequest) -> Result<(Domain, TenantName, 
         (None, None) => None,
     };
     let theme = parse_theme(&mut problems, &body.theme);
-    problems.finish(|| Some((domain?, name?, theme?)))
+    let settings = parse_settings(
+        &mut problems,
+        body.currency.as_ref(),
+        body.locale.as_ref(),
+        body.timezone.as_ref(),
+        body.opening_hours.as_ref().map(Some),
+    );
+    problems.finish(|| {
+        let settings = StoreSettings {
+            currency: settled(settings.currency).ok()?.unwrap_or_default(),
+            locale: settled(settings.locale).ok()?.unwrap_or_default(),
+            timezone: settled(settings.timezone).ok()?.unwrap_or_default(),
+            opening_hours: settled(settings.hours).ok()?.flatten(),
+        };
+        Some((domain?, name?, theme?, settings))
+    })
 }
 
-/// The validated parts of a tenant patch (system or manager: the manager's has no status).
-fn tenant_patch_of(
-    name: Option<&String>,
-    theme: Option<&wire::Theme>,
+/// What a tenant patch (system or manager: the manager's has no status) may carry.
+struct PatchFields<'a> {
+    name: Option<&'a String>,
+    theme: Option<&'a wire::Theme>,
     status: Option<wire::TenantStatus>,
-) -> Result<TenantPatch, ApiError> {
+    currency: Option<&'a String>,
+    locale: Option<&'a String>,
+    timezone: Option<&'a String>,
+    hours: Option<Option<&'a wire::OpeningHours>>,
+}
+
+/// The validated parts of a tenant patch.
+fn tenant_patch_of(fields: PatchFields<'_>) -> Result<TenantPatch, ApiError> {
+    let PatchFields {
+        name,
+        theme,
+        status,
+        currency,
+        locale,
+        timezone,
+        hours,
+    } = fields;
     let mut problems = Problems::default();
     let name = name.map(|name| problems.check("name", TenantName::parse(name)));
     let theme = theme.map(|theme| parse_theme(&mut problems, theme));
+    let settings = parse_settings(&mut problems, currency, locale, timezone, hours);
     problems.finish(|| {
         Some(TenantPatch {
             name: name.map(|n| n.ok_or(())).transpose().ok()?,
             theme: theme.map(|t| t.ok_or(())).transpose().ok()?,
+            currency: settled(settings.currency).ok()?,
+            locale: settled(settings.locale).ok()?,
+            timezone: settled(settings.timezone).ok()?,
+            opening_hours: settled(settings.hours).ok()?,
             status: status.map(|status| match status {
                 wire::TenantStatus::Active => TenantStatus::Active,
                 wire::TenantStatus::Suspended => TenantStatus::Suspended,
@@ -91,11 +216,27 @@ fn tenant_patch_of(
 }
 
 pub fn tenant_patch(body: &wire::TenantPatch) -> Result<TenantPatch, ApiError> {
-    tenant_patch_of(body.name.as_ref(), body.theme.as_ref(), body.status)
+    tenant_patch_of(PatchFields {
+        name: body.name.as_ref(),
+        theme: body.theme.as_ref(),
+        status: body.status,
+        currency: body.currency.as_ref(),
+        locale: body.locale.as_ref(),
+        timezone: body.timezone.as_ref(),
+        hours: body.opening_hours.as_ref().map(Option::as_ref),
+    })
 }
 
 pub fn settings_patch(body: &wire::SettingsPatch) -> Result<TenantPatch, ApiError> {
-    tenant_patch_of(body.name.as_ref(), body.theme.as_ref(), None)
+    tenant_patch_of(PatchFields {
+        name: body.name.as_ref(),
+        theme: body.theme.as_ref(),
+        status: None,
+        currency: body.currency.as_ref(),
+        locale: body.locale.as_ref(),
+        timezone: body.timezone.as_ref(),
+        hours: body.opening_hours.as_ref().map(Option::as_ref),
+    })
 }
 
 pub fn new_domain(body: &wire::NewDomain) -> Result<Domain, ApiError> {
@@ -126,6 +267,10 @@ pub fn tenant_details(details: &TenantDetails) -> wire::TenantDetails {
                 primary: d.primary,
             })
             .collect(),
+        currency: tenant.settings.currency.code().to_owned(),
+        locale: tenant.settings.locale.as_str().to_owned(),
+        timezone: tenant.settings.timezone.as_str().to_owned(),
+        opening_hours: tenant.settings.opening_hours.as_ref().map(opening_hours),
     }
 }
 
@@ -318,6 +463,11 @@ pub fn store_config(config: StoreConfig) -> wire::StoreConfig {
         name: config.name.as_str().to_owned(),
         theme: theme(&config.theme),
         css: config.css,
+        currency: config.settings.currency.code().to_owned(),
+        locale: config.settings.locale.as_str().to_owned(),
+        timezone: config.settings.timezone.as_str().to_owned(),
+        open_now: config.hours.open_now,
+        next_change: config.hours.next_change.map(|at| at.to_string()),
     }
 }
 
@@ -346,9 +496,25 @@ mod tests {
                 primary_color: "#ff0000; } body { display: none".into(),
                 font: "Comic Sans".into(),
             },
+            currency: Some("usd".into()),
+            locale: Some("english".into()),
+            timezone: Some("Mars/Olympus".into()),
+            opening_hours: Some(wire::OpeningHours {
+                mon: Some(vec![["09:00".into(), "25:00".into()]]),
+                ..wire::OpeningHours::default()
+            }),
         };
         let detail = detail(new_tenant(&body).unwrap_err());
-        for field in ["domain:", "name:", "theme.primary_color:", "theme.font:"] {
+        for field in [
+            "domain:",
+            "name:",
+            "theme.primary_color:",
+            "theme.font:",
+            "currency:",
+            "locale:",
+            "timezone:",
+            "opening_hours:",
+        ] {
             assert!(detail.contains(field), "{detail}");
         }
     }
@@ -362,8 +528,17 @@ mod tests {
                 primary_color: "#f00".into(),
                 font: "serif".into(),
             },
+            currency: None,
+            locale: None,
+            timezone: None,
+            opening_hours: None,
         };
-        let (domain, name, _) = new_tenant(&body).unwrap();
+        let (domain, name, _, settings) = new_tenant(&body).unwrap();
+        assert_eq!(
+            settings,
+            StoreSettings::default(),
+            "USD, en-US, UTC, always open"
+        );
         assert_eq!(
             (domain.as_str(), name.as_str()),
             ("pizza.localhost", "pizza.localhost")

@@ -52,7 +52,7 @@ use crate::problems;
         problems::TooManyRequests,
         problems::Unavailable,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &TimeZoneNames),
     tags(
         (name = "system", description = "Provisioning and each tenant's lifecycle: settings, status, domains, removal, export (admin token)"),
         (name = "manager", description = "A tenant's menu and orders (X-Tenant-ID + manager API key)"),
@@ -88,6 +88,44 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every time zone the service knows, as the `enum` of each request body's `timezone`: the
+/// schema then admits exactly the names the service accepts (the bundled IANA database).
+struct TimeZoneNames;
+
+impl Modify for TimeZoneNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::Schema;
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_owned())
+            .filter(|name| chameleon_core::hours::TimeZoneName::parse(name).is_ok())
+            .collect();
+        names.sort();
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            if let Some(RefOr::T(Schema::Object(timezone))) = object.properties.get_mut("timezone")
+            {
+                let mut values: Vec<serde_json::Value> = names
+                    .iter()
+                    .map(|n| serde_json::Value::from(n.as_str()))
+                    .collect();
+                let nullable =
+                    serde_json::to_string(&timezone.schema_type).is_ok_and(|t| t.contains("null"));
+                if nullable {
+                    values.push(serde_json::Value::Null);
+                }
+                timezone.enum_values = Some(values);
+            }
+        }
     }
 }
 

@@ -151,6 +151,13 @@ impl From<PlaceOrderError> for ApiError {
                 "idempotency_key_in_flight",
                 "an order under this Idempotency-Key is still being placed; try again shortly",
             ),
+            PlaceOrderError::Closed { opens_local, .. } => ApiError::UnprocessableCode {
+                code: "restaurant_closed",
+                detail: match opens_local {
+                    Some(at) => format!("the restaurant is closed now; it opens {at}"),
+                    None => "the restaurant is closed and takes no orders".to_owned(),
+                },
+            },
             PlaceOrderError::Unknown(err) => ApiError::from_port(err),
         }
     }

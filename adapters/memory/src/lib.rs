@@ -282,6 +282,7 @@ impl TenantProvisioner for MemoryStore {
             name: new.name,
             theme: new.theme,
             status: TenantStatus::Active,
+            settings: new.settings,
             manager_key_hash: new.manager_key_hash,
         };
         state.by_domain.insert(tenant.domain.clone(), id);

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
+use chameleon_core::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use chameleon_core::ports::{
     DomainChangeError, ListTenantsError, ResolveTenantError, TenantDirectory, UpdateTenantError,
 };
@@ -76,7 +77,8 @@ impl Default for DirectoryCacheSettings {
 /// The columns [`tenant_from_row`] reads.
 macro_rules! tenant_columns {
     () => {
-        "t.id, t.schema_name, t.domain, t.name, t.theme, t.status, t.manager_key_hash"
+        "t.id, t.schema_name, t.domain, t.name, t.theme, t.status, t.manager_key_hash, \
+         t.currency, t.locale, t.timezone, t.opening_hours"
     };
 }
 const BY_DOMAIN: &str = concat!(
@@ -103,7 +105,7 @@ const SET_MANAGER_KEY: &str = concat!(
 const UPDATE: &str = concat!(
     "SELECT ",
     tenant_columns!(),
-    " FROM chameleon_sys.update_tenant($1, $2, $3, $4) t"
+    " FROM chameleon_sys.update_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9) t"
 );
 /// The tenant's row once per domain, the primary domain first.
 const DETAILS: &str = concat!(
@@ -539,6 +541,10 @@ impl TenantDirectory for PgDirectory {
         let mut conn = self.pool.get().await?;
         let statement = conn.prepared(UPDATE).await.context("preparing")?;
         let theme = patch.theme.as_ref().map(theme_to_json);
+        let hours = patch
+            .opening_hours
+            .as_ref()
+            .and_then(|h| h.as_ref().map(hours_to_json));
         let row = conn
             .client()
             .query_opt(
@@ -548,6 +554,11 @@ impl TenantDirectory for PgDirectory {
                     &patch.name.as_ref().map(TenantName::as_str),
                     &theme,
                     &patch.status.as_ref().map(TenantStatus::as_str),
+                    &patch.currency.as_ref().map(Currency::code),
+                    &patch.locale.as_ref().map(Locale::as_str),
+                    &patch.timezone.as_ref().map(TimeZoneName::as_str),
+                    &patch.opening_hours.is_some(),
+                    &hours,
                 ],
             )
             .await
@@ -665,8 +676,19 @@ pub(crate) fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
     }
     let hash: &[u8] = row.try_get("manager_key_hash")?;
     let status: &str = row.try_get("status")?;
+    let hours: Option<serde_json::Value> = row.try_get("opening_hours")?;
     Ok(Tenant {
         status: TenantStatus::parse(status)?,
+        settings: StoreSettings {
+            currency: Currency::parse(row.try_get("currency")?)?,
+            locale: Locale::parse(row.try_get("locale")?)?,
+            timezone: TimeZoneName::parse(row.try_get("timezone")?)?,
+            opening_hours: hours
+                .as_ref()
+                .map(hours_from_json)
+                .transpose()
+                .with_context(|| format!("tenant {id} has invalid opening hours"))?,
+        },
         id,
         schema,
         domain: Domain::parse(row.try_get("domain")?)?,
@@ -676,6 +698,46 @@ pub(crate) fn tenant_from_row(row: &Row) -> anyhow::Result<Tenant> {
         manager_key_hash: ManagerKeyHash::from_stored(hash)
             .ok_or_else(|| anyhow!("tenant {id} has a malformed key hash"))?,
     })
+}
+
+/// The stored (and API) form of opening hours: `{"mon": [["11:00", "14:00"]], ...}`, the days
+/// with ranges only.
+pub(crate) fn hours_to_json(hours: &OpeningHours) -> serde_json::Value {
+    let days: serde_json::Map<String, serde_json::Value> = hours
+        .days()
+        .filter(|(_, ranges)| !ranges.is_empty())
+        .map(|(day, ranges)| {
+            let ranges = ranges
+                .iter()
+                .map(|r| json!([r.start.to_string(), r.end.to_string()]))
+                .collect();
+            (day.to_owned(), serde_json::Value::Array(ranges))
+        })
+        .collect();
+    serde_json::Value::Object(days)
+}
+
+fn hours_from_json(value: &serde_json::Value) -> anyhow::Result<OpeningHours> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| anyhow!("opening hours are not an object"))?;
+    let mut days = Vec::new();
+    for (day, ranges) in object {
+        let ranges = ranges
+            .as_array()
+            .ok_or_else(|| anyhow!("{day}: not a list"))?
+            .iter()
+            .map(|range| match range.as_array().map(Vec::as_slice) {
+                Some([start, end]) => Ok((
+                    start.as_str().unwrap_or_default(),
+                    end.as_str().unwrap_or_default(),
+                )),
+                _ => Err(anyhow!("{day}: a range is not a pair")),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        days.push((day.as_str(), ranges));
+    }
+    Ok(OpeningHours::parse(days)?)
 }
 
 /// The stored form of a theme.

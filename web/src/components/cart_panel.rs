@@ -3,7 +3,7 @@ use yew::prelude::*;
 
 use super::ErrorMessage;
 use crate::cart::{Cart, CartAction, MAX_QTY};
-use crate::money::format_cents;
+use crate::money::Pricing;
 
 #[derive(Properties, PartialEq)]
 pub struct CartPanelProps {
@@ -18,6 +18,7 @@ pub struct CartPanelProps {
 /// The cart: quantities, the running total, the customer's name and "Place order".
 #[function_component(CartPanel)]
 pub fn cart_panel(props: &CartPanelProps) -> Html {
+    let pricing = use_context::<Pricing>().unwrap_or_default();
     let customer = use_state(String::new);
     let blank_name = use_state(|| false);
 
@@ -76,7 +77,7 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
                                 <div class="flex items-baseline justify-between gap-3">
                                     <span class="text-sm font-medium text-stone-800">{ &name }</span>
                                     <span class="shrink-0 text-sm tabular-nums text-stone-700">
-                                        { format_cents(line.item.price.saturating_mul(i64::from(qty))) }
+                                        { pricing.format(line.item.price.saturating_mul(i64::from(qty))) }
                                     </span>
                                 </div>
                                 <div class="mt-2 flex items-center gap-1">
@@ -99,7 +100,7 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
             <div class="mt-4 flex items-baseline justify-between border-t border-stone-200 pt-4">
                 <span class="text-sm font-medium text-stone-600">{ "Total" }</span>
                 <span data-testid="cart-total" class="text-xl font-bold tabular-nums text-stone-900">
-                    { format_cents(props.cart.total_cents()) }
+                    { pricing.format(props.cart.total_cents()) }
                 </span>
             </div>
             <form class="mt-4 flex flex-col gap-3" onsubmit={on_submit} novalidate=true>

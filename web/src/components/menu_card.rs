@@ -1,7 +1,7 @@
 use chameleon_wire::MenuItem;
 use yew::prelude::*;
 
-use crate::money::format_cents;
+use crate::money::Pricing;
 
 #[derive(Properties, PartialEq)]
 pub struct MenuCardProps {
@@ -12,6 +12,7 @@ pub struct MenuCardProps {
 /// One dish: its name, its price, and a way to put it in the cart.
 #[function_component(MenuCard)]
 pub fn menu_card(props: &MenuCardProps) -> Html {
+    let pricing = use_context::<Pricing>().unwrap_or_default();
     let add = {
         let item = props.item.clone();
         props.on_add.reform(move |_: MouseEvent| item.clone())
@@ -21,7 +22,7 @@ pub fn menu_card(props: &MenuCardProps) -> Html {
             class="flex flex-col justify-between gap-4 rounded-xl border border-stone-200 bg-white p-5 shadow-sm">
             <div>
                 <h3 data-testid="menu-item-name" class="text-lg font-semibold text-stone-900">{ &props.item.name }</h3>
-                <p data-testid="menu-item-price" class="mt-1 text-stone-600">{ format_cents(props.item.price) }</p>
+                <p data-testid="menu-item-price" class="mt-1 text-stone-600"><span data-testid="price">{ pricing.format(props.item.price) }</span></p>
             </div>
             <button type="button" data-testid="add-to-cart" onclick={add}
                     aria-label={format!("Add {} to the cart", props.item.name)}

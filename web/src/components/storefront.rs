@@ -6,6 +6,8 @@ use yew::prelude::*;
 use super::{CartPanel, Confirmation, ErrorMessage, Header, MenuGrid};
 use crate::cart::{Cart, CartAction};
 use crate::hooks::{Checkout, MenuState, use_checkout, use_menu};
+use crate::hours::open_status;
+use crate::money::Pricing;
 
 #[derive(Properties, PartialEq)]
 pub struct StorefrontProps {
@@ -16,6 +18,10 @@ pub struct StorefrontProps {
 #[function_component(Storefront)]
 pub fn storefront(props: &StorefrontProps) -> Html {
     let (menu, reload_menu) = use_menu();
+    let pricing = Pricing {
+        currency: props.config.currency.clone(),
+        locale: props.config.locale.clone(),
+    };
     let cart = use_reducer(Cart::default);
     let (checkout, submit, reset) = use_checkout();
 
@@ -77,9 +83,12 @@ pub fn storefront(props: &StorefrontProps) -> Html {
     };
 
     html! {
-        <div class="min-h-screen bg-stone-50 font-brand text-stone-900">
-            <Header name={props.config.name.clone()} items_in_cart={cart.count()} />
-            <main class="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{ body }</main>
-        </div>
+        <ContextProvider<Pricing> context={pricing}>
+            <div class="min-h-screen bg-stone-50 font-brand text-stone-900">
+                <Header name={props.config.name.clone()} items_in_cart={cart.count()}
+                        open_status={open_status(&props.config).map(AttrValue::from)} />
+                <main class="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{ body }</main>
+            </div>
+        </ContextProvider<Pricing>>
     }
 }

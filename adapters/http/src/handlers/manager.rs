@@ -279,5 +279,7 @@ pub async fn update_settings<P: Ports>(
     let patch = convert::settings_patch(&body)?;
     let updated = state.app.update_tenant(tenant.id, patch).await?;
     tracing::info!("settings updated");
-    Ok(HttpResponse::Ok().json(convert::store_config(state.app.store_config(&updated))))
+    Ok(HttpResponse::Ok().json(convert::store_config(
+        state.app.store_config(&updated, jiff::Timestamp::now()),
+    )))
 }

@@ -35,7 +35,9 @@ pub async fn get_store_config<P: Ports>(
 ) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::VARY, "Host"))
-        .json(convert::store_config(state.app.store_config(&tenant)))
+        .json(convert::store_config(
+            state.app.store_config(&tenant, jiff::Timestamp::now()),
+        ))
 }
 
 /// What can be ordered now: the restaurant's available items, ordered by name.
@@ -90,6 +92,7 @@ pub async fn place_order<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = convert::idempotency_key(req.headers().get(IDEMPOTENCY_KEY))?;
     let request = PlaceOrderRequest {
+        placed_at: jiff::Timestamp::now(),
         order: convert::order_request(&body)?,
         idempotency_key,
     };

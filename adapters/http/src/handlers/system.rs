@@ -51,12 +51,13 @@ pub async fn provision_tenant<P: Ports>(
     state: web::Data<AppState<P>>,
     body: JsonObject<ProvisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, name, theme) = convert::new_tenant(&body)?;
+    let (domain, name, theme, settings) = convert::new_tenant(&body)?;
     let key = new_manager_key()?;
     let new = NewTenant {
         domain,
         name,
         theme,
+        settings,
         manager_key_hash: key.hash(),
     };
     let tenant = state.app.provision_tenant(new).await?;

@@ -2,11 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use chameleon_wire::{MenuItem, Order, OrderPage, StoreConfig};
+use chameleon_wire::{MenuItem, Order, OrderPage, ProvisionedTenant, StoreConfig};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::helpers::{add_item, call, manager, provision, spawn, store};
+use super::helpers::{add_item, admin, call, manager, provision, spawn, store, theme};
 
 #[actix_web::test]
 async fn the_host_picks_the_tenant_whatever_its_case_port_or_trailing_dot() {
@@ -328,4 +328,85 @@ async fn an_idempotency_key_makes_a_retried_order_take_effect_once() {
     .await
     .json();
     assert_eq!(orders.items.len(), 1, "one order for all those requests");
+}
+
+#[actix_web::test]
+async fn the_config_tells_currency_and_hours_and_a_closed_restaurant_refuses_orders() {
+    let app = spawn().await;
+    let reply = call(
+        &app,
+        admin(
+            TestRequest::post()
+                .uri("/api/v1/sys/provision")
+                .set_json(json!({
+                    "domain": "shut.com",
+                    "theme": theme("#ff0000"),
+                    "currency": "KWD", "locale": "ar-KW", "timezone": "Asia/Kuwait",
+                    // No day has a range: it never opens.
+                    "opening_hours": {}
+                })),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let tenant: ProvisionedTenant = reply.json();
+    let item = add_item(&app, &tenant, "Tea", 1500).await;
+    let config = call(
+        &app,
+        store(TestRequest::get().uri("/api/v1/store/config"), "shut.com"),
+    )
+    .await;
+    let config: StoreConfig = config.json();
+    assert_eq!(
+        (
+            config.currency.as_str(),
+            config.locale.as_str(),
+            config.timezone.as_str()
+        ),
+        ("KWD", "ar-KW", "Asia/Kuwait")
+    );
+    assert!(!config.open_now);
+    assert_eq!(config.next_change, None);
+    let reply = call(
+        &app,
+        store(TestRequest::post().uri("/api/v1/store/orders"), "shut.com")
+            .set_json(json!({"items": [{"id": item.id, "qty": 1}], "customer": "Ann"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = reply.problem();
+    assert_eq!(problem.code, "restaurant_closed");
+    assert!(problem.detail.contains("closed"), "{}", problem.detail);
+    // Always open again (null), through the manager's settings; bad values are refused.
+    let reply = call(
+        &app,
+        manager(TestRequest::patch().uri("/api/v1/manager/settings"), &tenant)
+            .set_json(json!({"currency": "XYZ", "timezone": "Nowhere/Land", "opening_hours": {"mon": [["9:00", "17:00"]]}})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = reply.problem().detail;
+    for field in ["currency", "timezone", "opening_hours"] {
+        assert!(detail.contains(field), "{detail}");
+    }
+    let reply = call(
+        &app,
+        manager(
+            TestRequest::patch().uri("/api/v1/manager/settings"),
+            &tenant,
+        )
+        .set_json(json!({"opening_hours": null, "currency": "EUR"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let config: StoreConfig = reply.json();
+    assert!(config.open_now);
+    assert_eq!(config.currency, "EUR");
+    let reply = call(
+        &app,
+        store(TestRequest::post().uri("/api/v1/store/orders"), "shut.com")
+            .set_json(json!({"items": [{"id": item.id, "qty": 1}], "customer": "Ann"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
 }

@@ -60,7 +60,123 @@ mod whole_number {
     }
 }
 
+/// `null` and absent kept apart: `Some(None)` for `null`, `None` when the field is absent.
+mod nullable {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+
+    pub fn serialize<S: serde::Serializer, T: serde::Serialize>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => serde::Serialize::serialize(inner, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 // --- system -----------------------------------------------------------------------------------
+
+impl TryFrom<std::collections::BTreeMap<String, Option<Vec<[String; 2]>>>> for OpeningHours {
+    type Error = String;
+
+    fn try_from(
+        days: std::collections::BTreeMap<String, Option<Vec<[String; 2]>>>,
+    ) -> Result<Self, String> {
+        let mut hours = OpeningHours::default();
+        for (day, ranges) in days {
+            let slot = match day.as_str() {
+                "mon" => &mut hours.mon,
+                "tue" => &mut hours.tue,
+                "wed" => &mut hours.wed,
+                "thu" => &mut hours.thu,
+                "fri" => &mut hours.fri,
+                "sat" => &mut hours.sat,
+                "sun" => &mut hours.sun,
+                other => {
+                    return Err(format!(
+                        "unknown day `{other}`, expected one of mon, tue, wed, thu, fri, sat, sun"
+                    ));
+                }
+            };
+            *slot = ranges;
+        }
+        Ok(hours)
+    }
+}
+
+/// `["HH:MM", "HH:MM"]`: an opening range, `00:00` to `24:00`; an end before its start runs past
+/// midnight, an end equal to its start makes 24 hours. (The OpenAPI schema of the pair.)
+#[cfg(feature = "openapi")]
+#[derive(Debug)]
+pub struct TimeRange;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TimeRange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")),
+            )
+            .min_items(Some(2))
+            .max_items(Some(2))
+            .description(Some(
+                "[start, end], HH:MM, 00:00 to 24:00; an end before its start runs past midnight",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TimeRange {}
+
+/// A restaurant's weekly opening hours, in its time zone: for each day (`mon` ... `sun`) a list
+/// of `["HH:MM", "HH:MM"]` ranges (`00:00` to `24:00`); an end before its start runs past
+/// midnight. A day left out, or with no range, is closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"mon": [["11:00", "14:00"], ["18:00", "22:00"]], "fri": [["18:00", "01:00"]]}))
+)]
+// Read through a map: a derived struct would also take a JSON array, field by field. (Unknown
+// days are refused there; `deny_unknown_fields` says so in the schema.)
+#[serde(
+    try_from = "std::collections::BTreeMap<String, Option<Vec<[String; 2]>>>",
+    deny_unknown_fields
+)]
+pub struct OpeningHours {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub mon: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub tue: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub wed: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub thu: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub fri: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub sat: Option<Vec<[String; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    pub sun: Option<Vec<[String; 2]>>,
+}
 
 /// A tenant's brand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +235,34 @@ pub struct ProvisionRequest {
     )]
     pub name: Option<String>,
     pub theme: Theme,
+    /// ISO 4217 (default `USD`): every price is in its minor units (cents, yen, fils).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "EUR",
+            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
+        )
+    )]
+    pub currency: Option<String>,
+    /// BCP 47 (default `en-US`): how prices and times read on the storefront.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "fr-FR",
+            max_length = 35,
+            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+        )
+    )]
+    pub locale: Option<String>,
+    /// IANA (default `UTC`): the zone the opening hours are in.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub timezone: Option<String>,
+    /// Absent or `null`: always open.
+    #[serde(default)]
+    pub opening_hours: Option<OpeningHours>,
 }
 
 /// A registered tenant.
@@ -190,6 +334,11 @@ pub struct TenantDetails {
     pub theme: Theme,
     pub status: TenantStatus,
     pub domains: Vec<TenantDomain>,
+    pub currency: String,
+    pub locale: String,
+    pub timezone: String,
+    /// `null`: always open.
+    pub opening_hours: Option<OpeningHours>,
 }
 
 /// Body of `PATCH /api/v1/sys/tenants/{id}`: only the fields present change.
@@ -213,6 +362,32 @@ pub struct TenantPatch {
     pub theme: Option<Theme>,
     #[serde(default)]
     pub status: Option<TenantStatus>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "EUR",
+            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
+        )
+    )]
+    pub currency: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "fr-FR",
+            max_length = 35,
+            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+        )
+    )]
+    pub locale: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub timezone: Option<String>,
+    /// `null`: always open from now on; absent: unchanged.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<OpeningHours>, nullable))]
+    pub opening_hours: Option<Option<OpeningHours>>,
 }
 
 /// Body of `PATCH /api/v1/manager/settings`: only the fields present change.
@@ -234,6 +409,32 @@ pub struct SettingsPatch {
     pub name: Option<String>,
     #[serde(default)]
     pub theme: Option<Theme>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "EUR",
+            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
+        )
+    )]
+    pub currency: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "fr-FR",
+            max_length = 35,
+            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+        )
+    )]
+    pub locale: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub timezone: Option<String>,
+    /// `null`: always open from now on; absent: unchanged.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<OpeningHours>, nullable))]
+    pub opening_hours: Option<Option<OpeningHours>>,
 }
 
 /// Body of `POST /api/v1/sys/tenants/{id}/domains`.
@@ -414,6 +615,19 @@ pub struct StoreConfig {
         schema(example = ":root { --primary: #ff0000; --font: sans-serif; }")
     )]
     pub css: String,
+    /// ISO 4217: prices are in its minor units.
+    #[cfg_attr(feature = "openapi", schema(example = "USD"))]
+    pub currency: String,
+    /// BCP 47.
+    #[cfg_attr(feature = "openapi", schema(example = "en-US"))]
+    pub locale: String,
+    /// IANA.
+    #[cfg_attr(feature = "openapi", schema(example = "America/New_York"))]
+    pub timezone: String,
+    /// Whether the restaurant takes orders now.
+    pub open_now: bool,
+    /// When that next changes (RFC 3339, UTC); `null` when it never does.
+    pub next_change: Option<String>,
 }
 
 /// One line of `POST /api/v1/store/orders`.
@@ -509,6 +723,25 @@ mod tests {
         assert_eq!(item.is_available, None);
         let patch: MenuItemPatch = serde_json::from_str("{}").unwrap();
         assert_eq!(patch, MenuItemPatch::default());
+    }
+
+    #[test]
+    fn opening_hours_are_an_object_of_known_days() {
+        let hours: OpeningHours =
+            serde_json::from_str(r#"{"mon": [["11:00", "14:00"]], "sun": null}"#).unwrap();
+        assert_eq!(hours.mon.unwrap().len(), 1);
+        assert_eq!(hours.sun, None);
+        for bad in [
+            r#"[null, null]"#,
+            r#"{"monday": []}"#,
+            r#"{"mon": [["11:00"]]}"#,
+        ] {
+            assert!(serde_json::from_str::<OpeningHours>(bad).is_err(), "{bad}");
+        }
+        let patch: SettingsPatch = serde_json::from_str(r#"{"opening_hours": null}"#).unwrap();
+        assert_eq!(patch.opening_hours, Some(None), "null: always open");
+        let patch: SettingsPatch = serde_json::from_str("{}").unwrap();
+        assert_eq!(patch.opening_hours, None, "absent: unchanged");
     }
 
     #[test]

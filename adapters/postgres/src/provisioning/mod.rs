@@ -35,7 +35,7 @@ use chameleon_core::tenant::{
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use uuid::Uuid;
 
-use crate::directory::{read_details, theme_to_json};
+use crate::directory::{hours_to_json, read_details, theme_to_json};
 use crate::pool::PgPool;
 use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
 
@@ -45,6 +45,8 @@ pub use install::{
 };
 
 const PROVISION: &str = "SELECT chameleon_sys.provision_tenant($1, $2, $3, $4, $5)";
+const TRADING: &str =
+    "SELECT 1 FROM chameleon_sys.update_tenant($1, NULL, NULL, NULL, $2, $3, $4, true, $5)";
 const COUNT_TENANTS: &str = "SELECT count(*) FROM public.tenants";
 const BEHIND: &str = "SELECT id FROM public.tenants \
      WHERE schema_version < (SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations) \
@@ -94,10 +96,13 @@ impl PgProvisioner {
         let statement = conn.prepared(PROVISION).await.context("preparing")?;
         let theme = theme_to_json(&new.theme);
         let hash: &[u8] = new.manager_key_hash.as_bytes();
-        // One statement, so one transaction: the function does everything or nothing.
-        let provisioned = conn
-            .client()
-            .query_one(
+        let settings = &new.settings;
+        let hours = settings.opening_hours.as_ref().map(hours_to_json);
+        // One transaction: the function does everything or nothing, then the trading
+        // settings go on the new row.
+        let provisioned = async {
+            let tx = conn.client_mut().transaction().await?;
+            tx.query_one(
                 &statement,
                 &[
                     &id.as_uuid(),
@@ -107,7 +112,21 @@ impl PgProvisioner {
                     &hash,
                 ],
             )
-            .await;
+            .await?;
+            tx.execute(
+                TRADING,
+                &[
+                    &id.as_uuid(),
+                    &settings.currency.code(),
+                    &settings.locale.as_str(),
+                    &settings.timezone.as_str(),
+                    &hours,
+                ],
+            )
+            .await?;
+            tx.commit().await
+        }
+        .await;
         metrics::histogram!(
             "chameleon_tenant_provisioning_duration_seconds",
             "outcome" => if provisioned.is_ok() { "ok" } else { "failed" },
@@ -121,6 +140,7 @@ impl PgProvisioner {
                 name: new.name,
                 theme: new.theme,
                 status: TenantStatus::Active,
+                settings: new.settings,
                 manager_key_hash: new.manager_key_hash,
             }),
             // A taken primary domain, or a domain another tenant has as a secondary one.

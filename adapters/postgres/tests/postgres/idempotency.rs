@@ -15,6 +15,7 @@ use super::support::{TestDb, add_item, all_orders, order_of, provision, service,
 
 fn keyed(item: &MenuItem, qty: i64, key: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
+        placed_at: jiff::Timestamp::now(),
         idempotency_key: Some(IdempotencyKey::parse(key).unwrap()),
         ..order_of(item, qty, "Guest")
     }

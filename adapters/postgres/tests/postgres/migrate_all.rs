@@ -178,6 +178,7 @@ async fn tenants_from_before_idempotency_keys_take_keyed_orders_once_migrated() 
         assert!(has_idempotency_key(&db, tenant).await, "{}", tenant.schema);
         let item = add_item(&app, tenant, "Burger", 900).await;
         let keyed = || PlaceOrderRequest {
+            placed_at: jiff::Timestamp::now(),
             idempotency_key: Some(IdempotencyKey::parse("checkout-1").unwrap()),
             ..order_of(&item, 2, "Old Guest")
         };

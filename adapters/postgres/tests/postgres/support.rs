@@ -122,6 +122,7 @@ pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
 
 pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
+        placed_at: jiff::Timestamp::now(),
         order: OrderRequest {
             customer: CustomerName::parse(customer).unwrap(),
             lines: OrderLines::parse([(item.id, Quantity::try_from(qty).unwrap())]).unwrap(),
@@ -180,6 +181,7 @@ pub fn new_tenant(domain: &str) -> NewTenant {
             primary_color: ThemeColor::parse("#00aa00").unwrap(),
             font: Font::SansSerif,
         },
+        settings: Default::default(),
         manager_key_hash: ManagerApiKey::from_random_bytes([3; 32]).hash(),
     }
 }

@@ -1,5 +1,6 @@
 //! `chameleon demo`: two restaurants to look at, with different brands and menus.
 
+use chameleon_core::hours::{Currency, Locale, StoreSettings, TimeZoneName};
 use std::io::Write as _;
 
 use crate::startup::{self, CacheSettings};
@@ -18,6 +19,8 @@ struct DemoTenant {
     color: &'static str,
     font: Font,
     menu: &'static [(&'static str, i64)],
+    /// Currency, locale and time zone.
+    trading: (&'static str, &'static str, &'static str),
 }
 
 const DEMO: [DemoTenant; 2] = [
@@ -26,6 +29,7 @@ const DEMO: [DemoTenant; 2] = [
         name: "Pizza Palace",
         color: "#c8102e",
         font: Font::Georgia,
+        trading: ("EUR", "it-IT", "Europe/Rome"),
         menu: &[
             ("Margherita Pizza", 1200),
             ("Pepperoni Pizza", 1450),
@@ -39,6 +43,7 @@ const DEMO: [DemoTenant; 2] = [
         name: "Burger Barn",
         color: "#1f6feb",
         font: Font::TrebuchetMs,
+        trading: ("USD", "en-US", "America/New_York"),
         menu: &[
             ("Classic Burger", 950),
             ("Cheeseburger", 1050),
@@ -61,6 +66,12 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
             theme: Theme {
                 primary_color: ThemeColor::parse(demo.color)?,
                 font: demo.font,
+            },
+            settings: StoreSettings {
+                currency: Currency::parse(demo.trading.0)?,
+                locale: Locale::parse(demo.trading.1)?,
+                timezone: TimeZoneName::parse(demo.trading.2)?,
+                opening_hours: None,
             },
             manager_key_hash: key.hash(),
         };

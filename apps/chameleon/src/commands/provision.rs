@@ -26,6 +26,7 @@ pub async fn run(database: DatabaseArgs, args: ProvisionArgs) -> anyhow::Result<
             domain,
             name,
             theme,
+            settings: Default::default(),
             manager_key_hash: key.hash(),
         })
         .await?;

@@ -306,7 +306,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
     add_buttons[0].click().await.unwrap();
     add_buttons[0].click().await.unwrap();
     add_buttons[2].click().await.unwrap();
-    assert_eq!(text_of(b, "[data-testid=cart-total]").await, "33.50");
+    assert_eq!(text_of(b, "[data-testid=cart-total]").await, "$33.50");
     assert_eq!(text_of(b, "[data-testid=cart-count]").await, "3");
 
     // Without a name the order is not sent, and the customer is told why.
@@ -338,7 +338,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
         .unwrap();
     let confirmation = text_of(b, "[data-testid=order-confirmation]").await;
     assert!(confirmation.contains("Ada Lovelace"), "{confirmation}");
-    assert!(confirmation.contains("33.50"), "{confirmation}");
+    assert!(confirmation.contains("$33.50"), "{confirmation}");
     let order_id: Uuid = text_of(b, "[data-testid=order-id]")
         .await
         .parse()
@@ -662,4 +662,91 @@ async fn a_rename_shows_on_the_next_load_and_a_suspended_restaurant_is_closed() 
     assert_eq!(res.status(), 200);
     b.goto(&page).await.unwrap();
     wait_for(b, "[data-testid=menu-item]").await;
+}
+
+#[tokio::test]
+async fn prices_read_in_the_restaurant_s_currency_and_a_closed_restaurant_says_so() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let res = stack
+        .admin(Method::POST, "/api/v1/sys/provision")
+        .json(&json!({
+            "domain": "euro.localhost", "name": "Bistro Euro",
+            "theme": {"primary_color": "#1d4ed8", "font": "Georgia"},
+            "currency": "EUR", "locale": "fr-FR", "timezone": "Europe/Paris"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let euro: ProvisionedTenant = res.json().await.unwrap();
+    stack.add_item(&euro, "Soupe", 1350).await;
+    let res = stack
+        .admin(Method::POST, "/api/v1/sys/provision")
+        .json(&json!({
+            "domain": "yen.localhost", "name": "Ramen Ya",
+            "theme": {"primary_color": "#b91c1c", "font": "Georgia"},
+            "currency": "JPY", "locale": "ja-JP", "timezone": "Asia/Tokyo",
+            // Open one minute a week, on the day that is not today: closed now.
+            "opening_hours": {"mon": [["03:00", "03:01"]], "thu": [["03:00", "03:01"]]}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let yen: ProvisionedTenant = res.json().await.unwrap();
+    let ramen = stack.add_item(&yen, "Ramen", 1350).await;
+    let config: Value = stack
+        .request(Method::GET, "yen.localhost", "/api/v1/store/config")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["currency"], "JPY");
+    assert_eq!(config["timezone"], "Asia/Tokyo");
+    let open_now = config["open_now"].as_bool().unwrap();
+
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    b.goto(&format!("http://euro.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=menu-item]").await;
+    let price = text_of(b, "[data-testid=price]").await;
+    // fr-FR writes a narrow no-break space before the sign.
+    assert_eq!(price.replace(['\u{a0}', '\u{202f}'], " "), "13,50 €");
+    assert_eq!(text_of(b, "[data-testid=open-status]").await, "Open now");
+
+    b.goto(&format!("http://yen.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=menu-item]").await;
+    let price = text_of(b, "[data-testid=price]").await;
+    assert!(price.contains("1,350") || price.contains("1350"), "{price}");
+    assert!(!price.contains('.'), "no minor unit for yen: {price}");
+    if !open_now {
+        let status = text_of(b, "[data-testid=open-status]").await;
+        assert!(status.starts_with("Closed · opens "), "{status}");
+        let res = stack
+            .request(Method::POST, "yen.localhost", "/api/v1/store/orders")
+            .json(&json!({"items": [{"id": ramen.id, "qty": 1}], "customer": "Ann"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["code"], "restaurant_closed");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("(Asia/Tokyo)"),
+            "{problem}"
+        );
+    }
+    std::fs::write(
+        screenshots_dir().join("yen-closed.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.assert_no_csp_violation("prices and hours").await;
 }
