@@ -15,7 +15,7 @@ use crate::idempotency::{IdempotencyKey, KeyReused};
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
 use crate::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderPage, OrderRejection, OrderRequest,
-    OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused,
+    OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused, TrackingToken,
 };
 use crate::ports::{
     ChangeOrderStatusError, DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportSink,
@@ -62,6 +62,7 @@ macro_rules! port_contract_tests {
             a_removed_tenant_is_gone_whole_and_its_domain_is_free_again,
             an_export_hands_over_the_menu_then_every_order_oldest_first,
             orders_outside_the_opening_hours_are_refused_and_store_nothing,
+            an_order_is_followed_with_its_own_token_and_moves_as_core_allows,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -130,12 +131,14 @@ fn order(lines: &[(MenuItemId, i64)]) -> PlaceOrderRequest {
         idempotency_key: None,
         // Tenants here have no opening hours: any instant is within them.
         placed_at: jiff::Timestamp::UNIX_EPOCH,
+        tracking_token: TrackingToken::parse(&"A".repeat(43)).expect("test token"),
     }
 }
 
 fn keyed(lines: &[(MenuItemId, i64)], key: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
         placed_at: jiff::Timestamp::UNIX_EPOCH,
+        tracking_token: TrackingToken::parse(&"A".repeat(43)).expect("test token"),
         idempotency_key: Some(IdempotencyKey::parse(key).expect("test key")),
         ..order(lines)
     }
@@ -1104,4 +1107,78 @@ pub async fn orders_outside_the_opening_hours_are_refused_and_store_nothing<P: P
         .unwrap();
     assert_eq!(a.settings.opening_hours, None);
     app.place_order(&a, order(&[(item.id, 1)])).await.unwrap();
+}
+
+pub async fn an_order_is_followed_with_its_own_token_and_moves_as_core_allows<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    use OrderStatus::{Cancelled, Completed, Confirmed, Ready};
+    let a = provision(app, "track-a.com").await;
+    let b = provision(app, "track-b.com").await;
+    let item = add_item(app, &a, "Soup", 500).await;
+    let token = "T".repeat(43);
+    let mut request = order(&[(item.id, 1)]);
+    request.tracking_token = TrackingToken::parse(&token).unwrap();
+    let placed = app.place_order(&a, request).await.unwrap().into_order();
+    assert_eq!(
+        placed.tracking_token.as_ref().map(TrackingToken::expose),
+        Some(token.as_str())
+    );
+    let followed = app.track_order(&a, placed.id, &token).await.unwrap();
+    assert_eq!(followed.as_ref(), Some(&placed));
+    // Another token, another tenant, another id: nothing, all alike.
+    for (tenant, id, presented) in [
+        (&a, placed.id, "U".repeat(43)),
+        (&a, placed.id, String::new()),
+        (&b, placed.id, token.clone()),
+        (&a, OrderId::from_uuid(Uuid::from_u128(5)), token.clone()),
+    ] {
+        assert!(
+            app.track_order(tenant, id, &presented)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    // PENDING → CONFIRMED → READY → COMPLETED, nothing skipped, nothing after.
+    assert!(matches!(
+        app.change_order_status(&a, placed.id, Ready).await,
+        Err(ChangeOrderStatusError::Refused(_))
+    ));
+    for next in [Confirmed, Ready] {
+        assert_eq!(
+            app.change_order_status(&a, placed.id, next)
+                .await
+                .unwrap()
+                .status,
+            next
+        );
+    }
+    let seen = app
+        .track_order(&a, placed.id, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.status, Ready, "the customer sees the change");
+    app.change_order_status(&a, placed.id, Completed)
+        .await
+        .unwrap();
+    for next in [Cancelled, Confirmed] {
+        assert!(matches!(
+            app.change_order_status(&a, placed.id, next).await,
+            Err(ChangeOrderStatusError::Refused(_))
+        ));
+    }
+    let other = app
+        .place_order(&a, order(&[(item.id, 2)]))
+        .await
+        .unwrap()
+        .into_order();
+    app.change_order_status(&a, other.id, Cancelled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.change_order_status(&b, other.id, Cancelled).await,
+        Err(ChangeOrderStatusError::NotFound(_))
+    ));
 }

@@ -161,6 +161,7 @@ mod tests {
                 status: OrderStatus::Confirmed,
                 total_cents: 1,
                 items: vec![],
+                tracking_token: None,
                 created_at,
             },
             fingerprint,

@@ -88,6 +88,9 @@ pub struct CustomerNameError(#[source] pub TextError);
 pub enum OrderStatus {
     Pending,
     Confirmed,
+    Ready,
+    Completed,
+    Cancelled,
 }
 
 impl OrderStatus {
@@ -95,6 +98,9 @@ impl OrderStatus {
         match self {
             OrderStatus::Pending => "PENDING",
             OrderStatus::Confirmed => "CONFIRMED",
+            OrderStatus::Ready => "READY",
+            OrderStatus::Completed => "COMPLETED",
+            OrderStatus::Cancelled => "CANCELLED",
         }
     }
 
@@ -102,15 +108,35 @@ impl OrderStatus {
         match raw {
             "PENDING" => Ok(OrderStatus::Pending),
             "CONFIRMED" => Ok(OrderStatus::Confirmed),
+            "READY" => Ok(OrderStatus::Ready),
+            "COMPLETED" => Ok(OrderStatus::Completed),
+            "CANCELLED" => Ok(OrderStatus::Cancelled),
             _ => Err(OrderStatusError),
         }
     }
 
     /// Whether an order may go from this status to `next`. The allowed transitions are
-    /// defined here and nowhere else.
+    /// defined here and nowhere else: PENDING → CONFIRMED → READY → COMPLETED, and any order
+    /// not yet COMPLETED may be CANCELLED. COMPLETED and CANCELLED are final.
     pub fn may_become(self, next: OrderStatus) -> bool {
-        matches!((self, next), (OrderStatus::Pending, OrderStatus::Confirmed))
+        use OrderStatus::{Cancelled, Completed, Confirmed, Pending, Ready};
+        matches!(
+            (self, next),
+            (Pending, Confirmed)
+                | (Confirmed, Ready)
+                | (Ready, Completed)
+                | (Pending | Confirmed | Ready, Cancelled)
+        )
     }
+
+    /// Every status, in the order an order goes through them.
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Pending,
+        OrderStatus::Confirmed,
+        OrderStatus::Ready,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+    ];
 
     /// `next`, if an order may go there from this status.
     pub fn change_to(self, next: OrderStatus) -> Result<OrderStatus, StatusChangeRefused> {
@@ -139,10 +165,51 @@ pub struct StatusChangeRefused {
     pub to: OrderStatus,
 }
 
-/// The text is not PENDING or CONFIRMED.
+/// The text is not an order status.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("status must be PENDING or CONFIRMED")]
+#[error("status must be PENDING, CONFIRMED, READY, COMPLETED or CANCELLED")]
 pub struct OrderStatusError;
+
+/// The secret that lets the customer who placed an order follow it: 32 random bytes in
+/// base64url (43 characters). Drawn by a driver from a strong source; compared in constant time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TrackingToken(String);
+
+impl TrackingToken {
+    /// Accepts exactly 43 characters of the base64url alphabet.
+    pub fn parse(raw: &str) -> Result<Self, TrackingTokenError> {
+        let well_formed = raw.len() == 43
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(TrackingTokenError)
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `presented` is this token, in time independent of where a guess differs.
+    pub fn verifies(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
+        self.0.len() == presented.len() && bool::from(self.0.as_bytes().ct_eq(presented.as_bytes()))
+    }
+}
+
+impl fmt::Debug for TrackingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TrackingToken(<redacted>)")
+    }
+}
+
+/// The text is not a tracking token.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a tracking token is 43 characters of base64url")]
+pub struct TrackingTokenError;
 
 /// The lines of an order as the customer asked: at least one, at most
 /// [`OrderLines::MAX_LINES`] distinct items, each item once. Lines naming the same item are
@@ -220,6 +287,9 @@ pub struct OrderRequest {
 pub struct PlaceOrderRequest {
     pub order: OrderRequest,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The new order's tracking token (a retry replayed under its key answers with the first
+    /// order's token instead).
+    pub tracking_token: TrackingToken,
     /// When the customer places it, by the caller's clock: the restaurant's opening hours are
     /// judged at this instant.
     pub placed_at: jiff::Timestamp,
@@ -254,6 +324,7 @@ pub struct NewOrder {
     items: Vec<OrderItem>,
     total_cents: i64,
     idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
+    tracking: Option<TrackingToken>,
 }
 
 impl NewOrder {
@@ -289,7 +360,18 @@ impl NewOrder {
             items,
             total_cents: total,
             idempotency: None,
+            tracking: None,
         })
+    }
+
+    /// The same order, followed with `token`.
+    pub fn with_tracking(mut self, token: TrackingToken) -> Self {
+        self.tracking = Some(token);
+        self
+    }
+
+    pub fn tracking(&self) -> Option<&TrackingToken> {
+        self.tracking.as_ref()
     }
 
     /// The same order, stored under `key` with `fingerprint` of the request that asked for it.
@@ -327,6 +409,7 @@ impl NewOrder {
             status: OrderStatus::Pending,
             total_cents: self.total_cents,
             items: self.items,
+            tracking_token: self.tracking,
             created_at,
         }
     }
@@ -443,6 +526,8 @@ pub struct Order {
     pub status: OrderStatus,
     pub total_cents: i64,
     pub items: Vec<OrderItem>,
+    /// `None` for an order placed before orders could be followed.
+    pub tracking_token: Option<TrackingToken>,
     pub created_at: SystemTime,
 }
 
@@ -562,6 +647,29 @@ mod tests {
             })
         );
         assert!(Confirmed.change_to(Pending).is_err());
+        use OrderStatus::{Cancelled, Completed, Ready};
+        for (from, to) in [
+            (Confirmed, Ready),
+            (Ready, Completed),
+            (Pending, Cancelled),
+            (Confirmed, Cancelled),
+            (Ready, Cancelled),
+        ] {
+            assert_eq!(from.change_to(to), Ok(to), "{from} -> {to}");
+        }
+        for (from, to) in [
+            (Pending, Ready),
+            (Pending, Completed),
+            (Completed, Cancelled),
+            (Cancelled, Pending),
+            (Cancelled, Confirmed),
+            (Ready, Confirmed),
+        ] {
+            assert!(from.change_to(to).is_err(), "{from} -> {to}");
+        }
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Ok(status));
+        }
         assert!(Pending.change_to(Pending).is_err());
         assert_eq!(OrderStatus::parse("PENDING"), Ok(OrderStatus::Pending));
         assert!(OrderStatus::parse("pending").is_err());

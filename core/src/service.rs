@@ -16,10 +16,11 @@ use crate::order::{
 };
 use crate::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, ExportSink, GetMenuItemError, ListMenuItemsError,
-    ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError, MigrationReport,
-    OrderRepository, PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
+    DomainChangeError, ExportError, ExportSink, GetMenuItemError, GetOrderError,
+    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
+    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
+    UpdateMenuItemError, UpdateTenantError,
 };
 use crate::tenant::{
     Domain, ManagerKeyHash, NewTenant, Tenant, TenantDetails, TenantId, TenantName, TenantPatch,
@@ -189,6 +190,7 @@ impl<P: Ports> Chameleon<P> {
         let PlaceOrderRequest {
             order,
             idempotency_key,
+            tracking_token,
             placed_at,
         } = request;
         let hours = tenant.settings.status(placed_at);
@@ -209,7 +211,7 @@ impl<P: Ports> Chameleon<P> {
             key: idempotency_key.as_ref(),
             judge_prior: |prior: &_| Ok(idempotency::judge(prior, &fingerprint)?),
             price: |stored: &[_]| {
-                let new = NewOrder::price(&order, stored)?;
+                let new = NewOrder::price(&order, stored)?.with_tracking(tracking_token.clone());
                 Ok(match &idempotency_key {
                     Some(key) => new.with_idempotency(key.clone(), fingerprint),
                     None => new,
@@ -220,6 +222,24 @@ impl<P: Ports> Chameleon<P> {
             Placement::Replayed(order) => Placement::Replayed(idempotency::first_answer(order)),
             placed => placed,
         })
+    }
+
+    /// Order `id` for the customer holding `token`: `None` when there is no such order on this
+    /// tenant, when it cannot be followed, or when the token is not its own (one answer for all,
+    /// so a guess learns nothing).
+    pub async fn track_order(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+        token: &str,
+    ) -> Result<Option<Order>, GetOrderError> {
+        let order = self.orders.get(tenant, id).await?;
+        Ok(order.filter(|order| {
+            order
+                .tracking_token
+                .as_ref()
+                .is_some_and(|own| own.verifies(token))
+        }))
     }
 
     // --- manager ------------------------------------------------------------------------------
@@ -283,6 +303,19 @@ impl<P: Ports> Chameleon<P> {
         page: OrderPage,
     ) -> Result<OrderList, ListOrdersError> {
         self.orders.list(tenant, page).await
+    }
+
+    /// Moves an order to `next`, as [`OrderStatus::may_become`] allows; anything else is refused
+    /// and nothing changes.
+    pub async fn change_order_status(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+        next: OrderStatus,
+    ) -> Result<Order, ChangeOrderStatusError> {
+        self.orders
+            .change_status(tenant, id, |order| order.status.change_to(next))
+            .await
     }
 
     /// Confirms a PENDING order; any other status is refused and nothing changes.

@@ -140,6 +140,18 @@ pub async fn store_menu() -> Result<Vec<MenuItem>, ApiError> {
     .await
 }
 
+/// Order `id`, for the customer holding its tracking `token`.
+pub async fn track_order(id: &str, token: &str) -> Result<Order, ApiError> {
+    decode(
+        Request::get(&format!("/api/v1/store/orders/{id}"))
+            .query([("t", token)])
+            .send()
+            .await
+            .map_err(network)?,
+    )
+    .await
+}
+
 /// Places `order` under `idempotency_key`: sending it again with the same key never places a
 /// second order.
 pub async fn place_order(order: &PlaceOrder, idempotency_key: &str) -> Result<Order, ApiError> {

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::components::{Closed, LoadFailure, NoRestaurant, Storefront};
+use crate::components::{Closed, LoadFailure, NoRestaurant, Storefront, Tracking};
 use crate::hooks::{ConfigState, use_tenant_config};
 
 #[function_component(App)]
@@ -17,6 +17,51 @@ pub fn app() -> Html {
         ConfigState::UnknownRestaurant => html! { <NoRestaurant /> },
         ConfigState::Closed => html! { <Closed /> },
         ConfigState::Failed(message) => html! { <LoadFailure {message} on_retry={retry} /> },
-        ConfigState::Ready(config) => html! { <Storefront {config} /> },
+        ConfigState::Ready(config) => match tracked_order() {
+            Some((order_id, token)) => html! {
+                <Tracking {config} order_id={AttrValue::from(order_id)} token={AttrValue::from(token)} />
+            },
+            None => html! { <Storefront {config} /> },
+        },
+    }
+}
+
+/// `/orders/{id}?t=<token>`: the order and its tracking token, when this page is one.
+fn tracked_order() -> Option<(String, String)> {
+    let location = web_sys::window()?.location();
+    let path = location.pathname().ok()?;
+    let search = location.search().ok()?;
+    parse_tracking(&path, &search)
+}
+
+fn parse_tracking(path: &str, search: &str) -> Option<(String, String)> {
+    let id = path.strip_prefix("/orders/")?.trim_end_matches('/');
+    if id.is_empty() || id.contains('/') {
+        return None;
+    }
+    let token = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("t="))?;
+    Some((id.to_owned(), token.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_tracking;
+
+    #[test]
+    fn a_tracking_link_names_the_order_and_its_token() {
+        assert_eq!(
+            parse_tracking("/orders/abc", "?t=xyz"),
+            Some(("abc".to_owned(), "xyz".to_owned()))
+        );
+        assert_eq!(
+            parse_tracking("/orders/abc/", "?x=1&t=xyz"),
+            Some(("abc".to_owned(), "xyz".to_owned()))
+        );
+        assert_eq!(parse_tracking("/", "?t=xyz"), None);
+        assert_eq!(parse_tracking("/orders/abc", ""), None);
+        assert_eq!(parse_tracking("/orders/a/b", "?t=x"), None);
     }
 }

@@ -454,6 +454,7 @@ pub fn order(order: &Order) -> wire::Order {
             .collect(),
         customer: order.customer.as_str().to_owned(),
         created_at: rfc3339(order.created_at),
+        tracking_token: order.tracking_token.as_ref().map(|t| t.expose().to_owned()),
     }
 }
 

@@ -8,8 +8,8 @@ use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::{OrderRejection, OrderStatus};
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, GetMenuItemError, ListMenuItemsError, ListOrdersError,
-    ListTenantsError, PlaceOrderError, ProvisionTenantError, ResolveTenantError,
+    DomainChangeError, ExportError, GetMenuItemError, GetOrderError, ListMenuItemsError,
+    ListOrdersError, ListTenantsError, PlaceOrderError, ProvisionTenantError, ResolveTenantError,
     UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::TenantId;
@@ -44,6 +44,7 @@ unexpected_only!(
     ListMenuItemsError,
     GetMenuItemError,
     ListOrdersError,
+    GetOrderError,
 );
 
 impl From<ProvisionTenantError> for ApiError {

@@ -152,6 +152,10 @@ pub fn app<P: Ports>(
                 .service(
                     web::resource("/orders/{id}/confirm")
                         .route(web::post().to(manager::confirm_order::<P>)),
+                )
+                .service(
+                    web::resource("/orders/{id}/status")
+                        .route(web::post().to(manager::change_order_status::<P>)),
                 ),
         )
         .service(
@@ -161,7 +165,10 @@ pub fn app<P: Ports>(
                     web::resource("/config").route(web::get().to(store::get_store_config::<P>)),
                 )
                 .service(web::resource("/menu").route(web::get().to(store::list_store_menu::<P>)))
-                .service(web::resource("/orders").route(web::post().to(store::place_order::<P>))),
+                .service(web::resource("/orders").route(web::post().to(store::place_order::<P>)))
+                .service(
+                    web::resource("/orders/{id}").route(web::get().to(store::track_order::<P>)),
+                ),
         )
         .default_service(web::to(no_route))
 }

@@ -24,10 +24,11 @@ use chameleon_core::order::{
 };
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, ExportSink, GetMenuItemError, ListMenuItemsError,
-    ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError, MigrationReport,
-    OrderRepository, PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError,
-    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateMenuItemError, UpdateTenantError,
+    DomainChangeError, ExportError, ExportSink, GetMenuItemError, GetOrderError,
+    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
+    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
+    UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::{
     Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId,
@@ -466,6 +467,15 @@ impl OrderRepository for MemoryStore {
             order.status = decide(order)?;
             Ok(order.clone())
         })?
+    }
+
+    async fn get(&self, tenant: &Tenant, id: OrderId) -> Result<Option<Order>, GetOrderError> {
+        Ok(self.with_tenant(tenant, |data| {
+            data.orders
+                .iter()
+                .find(|stored| stored.order.id == id)
+                .map(|stored| stored.order.clone())
+        })?)
     }
 
     async fn export<S: ExportSink>(

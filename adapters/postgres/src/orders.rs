@@ -21,11 +21,11 @@ use chameleon_core::idempotency::{PriorAttempt, PriorOutcome, RequestFingerprint
 use chameleon_core::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
 use chameleon_core::order::{
     CustomerName, NewOrder, Order, OrderId, OrderItem, OrderList, OrderPage, OrderRejection,
-    OrderStatus, Quantity, StatusChangeRefused,
+    OrderStatus, Quantity, StatusChangeRefused, TrackingToken,
 };
 use chameleon_core::ports::{
-    ChangeOrderStatusError, ExportError, ExportSink, ListOrdersError, OrderRepository,
-    PlaceOrderError, Placement, Placing,
+    ChangeOrderStatusError, ExportError, ExportSink, GetOrderError, ListOrdersError,
+    OrderRepository, PlaceOrderError, Placement, Placing,
 };
 use chameleon_core::tenant::Tenant;
 use serde::{Deserialize, Serialize};
@@ -40,12 +40,13 @@ use crate::tenant_tx::TenantTx;
 
 macro_rules! order_columns {
     () => {
-        "id, customer_name, status, total_amount, items, created_at"
+        "id, customer_name, status, total_amount, items, tracking_token, created_at"
     };
 }
 const INSERT: &str = "INSERT INTO orders \
-     (id, customer_name, status, total_amount, items, idempotency_key, request_fingerprint) \
-     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6) RETURNING created_at";
+     (id, customer_name, status, total_amount, items, idempotency_key, request_fingerprint, \
+      tracking_token) \
+     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) RETURNING created_at";
 const FIND_BY_KEY: &str = concat!(
     "SELECT ",
     order_columns!(),
@@ -66,6 +67,7 @@ const LOCK: &str = concat!(
     " FROM orders WHERE id = $1 FOR UPDATE"
 );
 const SET_STATUS: &str = "UPDATE orders SET status = $2 WHERE id = $1";
+const GET: &str = concat!("SELECT ", order_columns!(), " FROM orders WHERE id = $1");
 const EXPORT: &str = concat!(
     "SELECT ",
     order_columns!(),
@@ -222,6 +224,12 @@ impl OrderRepository for PgOrders {
         Ok(order)
     }
 
+    async fn get(&self, tenant: &Tenant, id: OrderId) -> Result<Option<Order>, GetOrderError> {
+        let tx = TenantTx::begin(&self.pool, tenant).await?;
+        let rows = tx.query_and_commit(GET, &[&id.as_uuid()]).await?;
+        Ok(rows.first().map(order_from_row).transpose()?)
+    }
+
     async fn export<S: ExportSink>(
         &self,
         tenant: &Tenant,
@@ -267,6 +275,7 @@ impl PgOrders {
                     &Json(&snapshot(&new)),
                     &None::<&str>,
                     &None::<&[u8]>,
+                    &new.tracking().map(TrackingToken::expose),
                 ],
             )
             .await
@@ -298,6 +307,7 @@ impl PgOrders {
                     &Json(&snapshot(&new)),
                     &key.as_str(),
                     &fingerprint,
+                    &new.tracking().map(TrackingToken::expose),
                 ],
             )
             .await;
@@ -362,6 +372,10 @@ fn order_from_row(row: &Row) -> anyhow::Result<Order> {
         status: OrderStatus::parse(row.try_get("status")?)?,
         total_cents: row.try_get("total_amount")?,
         items,
+        tracking_token: row
+            .try_get::<_, Option<&str>>("tracking_token")?
+            .map(TrackingToken::parse)
+            .transpose()?,
         created_at: row.try_get("created_at")?,
     })
 }

@@ -28,8 +28,8 @@ pub use menu::{
     UpdateMenuItemError,
 };
 pub use orders::{
-    ChangeOrderStatusError, ExportError, ExportSink, ListOrdersError, OrderRepository,
-    PlaceOrderError, Placement, Placing, SinkClosed,
+    ChangeOrderStatusError, ExportError, ExportSink, GetOrderError, ListOrdersError,
+    OrderRepository, PlaceOrderError, Placement, Placing, SinkClosed,
 };
 pub use tenants::{
     DeprovisionError, DomainChangeError, ListTenantsError, MigrateAllError, MigrationReport,

@@ -97,6 +97,14 @@ pub trait OrderRepository: Send + Sync + 'static {
     where
         F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send;
 
+    /// MUST return the tenant's order `id`, `Ok(None)` when it has none (another tenant's
+    /// order included).
+    fn get(
+        &self,
+        tenant: &Tenant,
+        id: OrderId,
+    ) -> impl Future<Output = Result<Option<Order>, GetOrderError>> + Send;
+
     /// Hands the tenant's whole menu (by name, then id) and then every one of its orders (oldest
     /// first, ties by id) to `sink`, all read in one consistent snapshot. MUST hand them over
     /// as they are read, holding at most a bounded number in memory whatever the number of
@@ -153,6 +161,10 @@ pub enum PlaceOrderError {
 #[derive(Debug, Error)]
 #[error("the orders could not be read")]
 pub struct ListOrdersError(#[from] pub anyhow::Error);
+
+#[derive(Debug, Error)]
+#[error("the order could not be read")]
+pub struct GetOrderError(#[from] pub anyhow::Error);
 
 /// Why an order's status did not change.
 #[derive(Debug, Error)]

@@ -26,6 +26,16 @@ pub fn confirmation(props: &ConfirmationProps) -> Html {
                 { "Your order number is " }
                 <code data-testid="order-id" class="break-all rounded bg-stone-100 px-1.5 py-0.5 text-stone-900">{ order.order_id.to_string() }</code>
             </p>
+            if let Some(token) = &order.tracking_token {
+                <p class="mt-3">
+                    <a data-testid="tracking-link"
+                       href={format!("/orders/{}?t={}", order.order_id, token)}
+                       class="font-semibold text-stone-900 underline decoration-2 underline-offset-2 hover:opacity-80 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2">
+                        { "Follow your order" }
+                    </a>
+                    <span class="text-sm text-stone-600">{ " (keep this link: it is the only way to see it)" }</span>
+                </p>
+            }
             <ul class="mt-4 divide-y divide-stone-100">
                 { for order.items.iter().map(|item| html! {
                     <li key={item.id.to_string()} class="flex justify-between py-2 text-sm">

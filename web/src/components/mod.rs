@@ -10,6 +10,7 @@ mod menu_card;
 mod menu_grid;
 mod no_restaurant;
 mod storefront;
+mod tracking;
 
 pub use cart_panel::CartPanel;
 pub use closed::Closed;
@@ -21,3 +22,4 @@ pub use menu_card::MenuCard;
 pub use menu_grid::MenuGrid;
 pub use no_restaurant::NoRestaurant;
 pub use storefront::Storefront;
+pub use tracking::Tracking;

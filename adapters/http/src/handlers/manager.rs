@@ -4,11 +4,11 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chameleon_core::menu::MenuItemId;
-use chameleon_core::order::OrderId;
+use chameleon_core::order::{OrderId, OrderStatus};
 use chameleon_core::ports::Ports;
 use chameleon_wire::{
-    ListOrdersQuery, MenuItem, MenuItemPatch, NewMenuItem, Order, OrderPage, RotatedManagerKey,
-    SettingsPatch, StoreConfig,
+    ListOrdersQuery, MenuItem, MenuItemPatch, NewMenuItem, Order, OrderPage, OrderStatusChange,
+    RotatedManagerKey, SettingsPatch, StoreConfig,
 };
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -282,4 +282,35 @@ pub async fn update_settings<P: Ports>(
     Ok(HttpResponse::Ok().json(convert::store_config(
         state.app.store_config(&updated, jiff::Timestamp::now()),
     )))
+}
+
+/// Moves an order along: PENDING → CONFIRMED → READY → COMPLETED, or CANCELLED from any status
+/// but COMPLETED (the transitions are the core's). The customer's tracking page shows it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/orders/{id}/status",
+    operation_id = "change_order_status",
+    tag = "manager",
+    params(TenantHeader, OrderPath),
+    request_body = OrderStatusChange,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The order, with its new status", body = Order),
+        (status = 409, response = Conflict),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn change_order_status<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+    body: JsonObject<OrderStatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OrderId::from_uuid(id.into_inner());
+    let next = OrderStatus::parse(&body.status)
+        .map_err(|e| ApiError::Unprocessable(format!("status: {e}")))?;
+    let order = state.app.change_order_status(&tenant, id, next).await?;
+    tracing::info!(order = %order.id, status = %order.status, "order status changed");
+    Ok(HttpResponse::Ok().json(convert::order(&order)))
 }

@@ -3,15 +3,16 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chameleon_core::order::PlaceOrderRequest;
+use chameleon_core::order::{OrderId, PlaceOrderRequest, TrackingToken};
 use chameleon_core::ports::{Placement, Ports};
-use chameleon_wire::{MenuItem, Order, PlaceOrder, StoreConfig};
+use chameleon_wire::{MenuItem, Order, PlaceOrder, StoreConfig, TrackOrderQuery};
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
-use crate::problems::{Conflict, JsonBodyRefusals, StoreRefusals};
+use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
 
@@ -93,6 +94,7 @@ pub async fn place_order<P: Ports>(
     let idempotency_key = convert::idempotency_key(req.headers().get(IDEMPOTENCY_KEY))?;
     let request = PlaceOrderRequest {
         placed_at: jiff::Timestamp::now(),
+        tracking_token: new_tracking_token()?,
         order: convert::order_request(&body)?,
         idempotency_key,
     };
@@ -130,4 +132,62 @@ pub struct IdempotencyKeyHeader {
         pattern = "^[!-~]{1,255}$"
     )]
     idempotency_key: Option<String>,
+}
+
+/// A fresh tracking token: 32 bytes from the operating system's randomness, base64url.
+fn new_tracking_token() -> Result<TrackingToken, ApiError> {
+    use base64::Engine as _;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("no randomness for a token: {e}")))?;
+    TrackingToken::parse(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret))
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// An order's id in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TrackedOrderPath {
+    /// The order's id.
+    id: Uuid,
+}
+
+/// One order, for the customer who placed it: its status as it changes. Answers only with the
+/// order's own tracking token (`t`) on its own restaurant's host; 404 otherwise, whatever was
+/// wrong.
+#[utoipa::path(
+    get,
+    path = "/api/v1/store/orders/{id}",
+    operation_id = "track_order",
+    tag = "storefront",
+    params(TrackedOrderPath, TrackOrderQuery),
+    responses(
+        (status = 200, description = "The order (not cached)", body = Order),
+        (status = 400, response = BadRequest),
+        StoreRefusals,
+    ),
+)]
+pub async fn track_order<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+    query: web::Query<TrackOrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OrderId::from_uuid(id.into_inner());
+    let not_found = || {
+        ApiError::not_found(
+            "order_not_found",
+            format!("there is no order {id} to follow here"),
+        )
+    };
+    let token = query.t.as_deref().ok_or_else(not_found)?;
+    let order = state
+        .app
+        .track_order(&tenant, id, token)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(convert::order(&order)))
 }

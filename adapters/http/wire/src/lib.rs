@@ -563,8 +563,14 @@ pub struct OrderItem {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Order {
     pub order_id: Uuid,
-    /// `PENDING` or `CONFIRMED`.
-    #[cfg_attr(feature = "openapi", schema(example = "PENDING"))]
+    /// `PENDING`, `CONFIRMED`, `READY`, `COMPLETED` or `CANCELLED`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "PENDING",
+            pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$"
+        )
+    )]
     pub status: String,
     /// In cents, computed by the server from stored prices.
     pub total_amount: i64,
@@ -572,6 +578,39 @@ pub struct Order {
     pub customer: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// The secret that lets the customer follow the order at `/orders/{order_id}?t=<token>`
+    /// (`GET /api/v1/store/orders/{order_id}?t=<token>`); absent for orders placed before
+    /// orders could be followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$"))]
+    pub tracking_token: Option<String>,
+}
+
+/// Body of `POST /api/v1/manager/orders/{id}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderStatusChange {
+    /// The next status: PENDING → CONFIRMED → READY → COMPLETED; CANCELLED from any but
+    /// COMPLETED.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "READY",
+            pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$"
+        )
+    )]
+    pub status: String,
+}
+
+/// The query of `GET /api/v1/store/orders/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct TrackOrderQuery {
+    /// The order's tracking token, from the answer that placed it.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{43}$"))]
+    pub t: Option<String>,
 }
 
 /// The query of `GET /api/v1/manager/orders`.
@@ -586,7 +625,10 @@ pub struct ListOrdersQuery {
     #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{32}$"))]
     pub cursor: Option<String>,
     /// Only orders with this status.
-    #[cfg_attr(feature = "openapi", param(pattern = "^(PENDING|CONFIRMED)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$")
+    )]
     pub status: Option<String>,
 }
 

@@ -16,6 +16,7 @@ use super::support::{TestDb, add_item, all_orders, order_of, provision, service,
 fn keyed(item: &MenuItem, qty: i64, key: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
         placed_at: jiff::Timestamp::now(),
+        tracking_token: chameleon_core::order::TrackingToken::parse(&"A".repeat(43)).unwrap(),
         idempotency_key: Some(IdempotencyKey::parse(key).unwrap()),
         ..order_of(item, qty, "Guest")
     }

@@ -179,6 +179,7 @@ async fn tenants_from_before_idempotency_keys_take_keyed_orders_once_migrated() 
         let item = add_item(&app, tenant, "Burger", 900).await;
         let keyed = || PlaceOrderRequest {
             placed_at: jiff::Timestamp::now(),
+            tracking_token: chameleon_core::order::TrackingToken::parse(&"A".repeat(43)).unwrap(),
             idempotency_key: Some(IdempotencyKey::parse("checkout-1").unwrap()),
             ..order_of(&item, 2, "Old Guest")
         };

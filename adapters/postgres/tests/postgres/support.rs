@@ -123,6 +123,7 @@ pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
 pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
         placed_at: jiff::Timestamp::now(),
+        tracking_token: chameleon_core::order::TrackingToken::parse(&"A".repeat(43)).unwrap(),
         order: OrderRequest {
             customer: CustomerName::parse(customer).unwrap(),
             lines: OrderLines::parse([(item.id, Quantity::try_from(qty).unwrap())]).unwrap(),

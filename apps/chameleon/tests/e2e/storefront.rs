@@ -750,3 +750,141 @@ async fn prices_read_in_the_restaurant_s_currency_and_a_closed_restaurant_says_s
     .unwrap();
     browser.assert_no_csp_violation("prices and hours").await;
 }
+
+/// The `data-status` of the tracking page's status, waiting up to `limit` for `want`.
+async fn status_becomes(b: &Client, want: &str, limit: Duration) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let status = wait_for(b, "[data-testid=order-status]")
+            .await
+            .attr("data-status")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if status == want || started.elapsed() > limit {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_customer_follows_the_order_as_the_manager_moves_it_without_reloading() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Epsilon Eatery",
+        "epsilon.localhost",
+        "#0f766e",
+        "rgb(15, 118, 110)",
+        vec![("Noodles", 1100)],
+    )
+    .await;
+    let other = open_shop(
+        &stack,
+        "Zeta Zone",
+        "zeta.localhost",
+        "#9333ea",
+        "rgb(147, 51, 234)",
+        vec![("Tea", 300)],
+    )
+    .await;
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    b.goto(&format!("http://epsilon.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Grace")
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=place-order]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let link = wait_for(b, "[data-testid=tracking-link]").await;
+    let href = link.attr("href").await.unwrap().unwrap();
+    let (path, token) = href.split_once("?t=").expect("a link with its token");
+    let order_id = path.strip_prefix("/orders/").unwrap().to_owned();
+    assert_eq!(token.len(), 43);
+    link.click().await.unwrap();
+    assert_eq!(
+        status_becomes(b, "PENDING", Duration::from_secs(10)).await,
+        "PENDING"
+    );
+    let page = b.current_url().await.unwrap();
+    let moved_at = std::time::Instant::now();
+    for next in ["CONFIRMED", "READY"] {
+        let res = stack
+            .manager(
+                Method::POST,
+                &shop.tenant,
+                &format!("/api/v1/manager/orders/{order_id}/status"),
+            )
+            .json(&json!({"status": next}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            status_becomes(b, next, Duration::from_secs(10)).await,
+            next,
+            "the page shows {next} by itself"
+        );
+    }
+    assert_eq!(
+        b.current_url().await.unwrap(),
+        page,
+        "no navigation, no reload"
+    );
+    assert!(moved_at.elapsed() < Duration::from_secs(20));
+    std::fs::write(
+        screenshots_dir().join("epsilon-tracking.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.assert_no_csp_violation("the tracking page").await;
+
+    // Only the right token on the right restaurant's host.
+    let track = |host: &str, t: &str| {
+        stack
+            .request(
+                Method::GET,
+                host,
+                &format!("/api/v1/store/orders/{order_id}?t={t}"),
+            )
+            .send()
+    };
+    let res = track("epsilon.localhost", token).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "READY");
+    for (host, t) in [
+        ("zeta.localhost", token.to_owned()),
+        ("epsilon.localhost", "A".repeat(43)),
+        ("epsilon.localhost", String::new()),
+    ] {
+        let res = track(host, &t).await.unwrap();
+        assert_eq!(res.status(), 404, "{host} {t:?}");
+    }
+    let _ = other;
+    // An illegal move is refused and changes nothing.
+    let res = stack
+        .manager(
+            Method::POST,
+            &shop.tenant,
+            &format!("/api/v1/manager/orders/{order_id}/status"),
+        )
+        .json(&json!({"status": "PENDING"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+}
