@@ -19,7 +19,7 @@ pub fn header(props: &HeaderProps) -> Html {
                     <h1 data-testid="tenant-name" class="truncate text-2xl font-bold tracking-tight sm:text-3xl">
                         { props.name.clone() }
                     </h1>
-                    <p data-testid="open-status" class="mt-0.5 text-sm font-medium opacity-90">
+                    <p data-testid="open-status" class="mt-0.5 text-sm font-medium">
                         { props.open_status.clone().unwrap_or_else(|| AttrValue::from("Open now")) }
                     </p>
                 </div>

@@ -25,7 +25,7 @@ pub fn menu_card(props: &MenuCardProps) -> Html {
                 <p data-testid="menu-item-price" class="mt-1 text-stone-600"><span data-testid="price">{ pricing.format(props.item.price) }</span></p>
             </div>
             <button type="button" data-testid="add-to-cart" onclick={add}
-                    aria-label={format!("Add {} to the cart", props.item.name)}
+                    aria-label={format!("Add to cart: {}", props.item.name)}
                     class="self-start rounded-lg bg-primary px-4 py-2 text-sm font-semibold text-on-primary shadow-sm hover:opacity-90 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
                 { "Add to cart" }
             </button>

@@ -39,12 +39,14 @@ fn provision(db: &TestDb, domain: &str) -> (String, String) {
     )
 }
 
-/// Puts a tenant back at V1, as the release before idempotency keys left it.
+/// Puts a tenant back at V1, as the release before idempotency keys (V2) and order tracking (V3)
+/// left it.
 async fn back_to_v1(db: &TestDb, id: &str, schema: &str) {
     db.inspect()
         .await
         .batch_execute(&format!(
-            "DROP INDEX \"{schema}\".orders_idempotency_key;
+            "ALTER TABLE \"{schema}\".orders DROP COLUMN tracking_token;
+             DROP INDEX \"{schema}\".orders_idempotency_key;
              ALTER TABLE \"{schema}\".orders DROP COLUMN idempotency_key, DROP COLUMN request_fingerprint;
              DELETE FROM \"{schema}\".refinery_schema_history WHERE version > 1;
              UPDATE public.tenants SET schema_version = 1 WHERE id = '{id}';"
@@ -79,7 +81,7 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
     assert!(status.status.success(), "{shown}");
     assert!(shown.contains("tenants: 3 (2 behind"), "{shown}");
     assert!(
-        shown.contains("V1: 2") && shown.contains("V2: 1"),
+        shown.contains("V1: 2") && shown.contains("V3: 1"),
         "{shown}"
     );
 
@@ -110,8 +112,8 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
         "{shown}"
     );
     assert_eq!(version_of(&db, &a).await, 1);
-    assert_eq!(version_of(&db, &b).await, 2);
-    assert_eq!(version_of(&db, &c).await, 2);
+    assert_eq!(version_of(&db, &b).await, 3);
+    assert_eq!(version_of(&db, &c).await, 3);
 
     // Released: the next run migrates only what is left.
     blocker.batch_execute("COMMIT").await.unwrap();
@@ -119,7 +121,7 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
     let shown = text(&again);
     assert!(again.status.success(), "{shown}");
     assert!(shown.contains("to_migrate=1"), "{shown}");
-    assert_eq!(version_of(&db, &a).await, 2);
+    assert_eq!(version_of(&db, &a).await, 3);
     let done = chameleon(&db, &["migrate"]);
     assert!(
         text(&done).contains("every tenant schema is at the latest migration"),

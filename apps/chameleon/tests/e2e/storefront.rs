@@ -146,6 +146,30 @@ async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element 
         .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
 }
 
+/// axe-core (npm, installed by `make test` into web/node_modules) run on the page as it is:
+/// fails on any serious or critical violation.
+async fn assert_accessible(browser: &Client, page: &str) {
+    let axe = std::fs::read_to_string(repo_root().join("web/node_modules/axe-core/axe.min.js"))
+        .expect("axe-core is installed (make test: deploy/scripts/setup.sh)");
+    browser
+        .execute(&format!("{axe}\nwindow.axe = axe;"), vec![])
+        .await
+        .unwrap();
+    let violations = browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               window.axe.run(document, {resultTypes: ['violations']})
+                 .then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                 .catch(e => done(['axe did not run: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(violations, Value::Array(vec![]), "{page}: {violations}");
+}
+
 async fn text_of(browser: &Client, css: &str) -> String {
     wait_for(browser, css).await.text().await.unwrap()
 }
@@ -241,6 +265,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
             .await
             .unwrap();
         assert_eq!(text_of(b, "[data-testid=tenant-name]").await, shop.name);
+        assert_accessible(b, &format!("the menu of {}", shop.name)).await;
         assert_eq!(b.title().await.unwrap(), shop.name);
 
         let mut expected: Vec<String> = shop.dishes.iter().map(|(n, _)| n.to_string()).collect();
@@ -308,6 +333,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
     add_buttons[2].click().await.unwrap();
     assert_eq!(text_of(b, "[data-testid=cart-total]").await, "$33.50");
     assert_eq!(text_of(b, "[data-testid=cart-count]").await, "3");
+    assert_accessible(b, "the cart").await;
 
     // Without a name the order is not sent, and the customer is told why.
     wait_for(b, "[data-testid=place-order]")
@@ -339,6 +365,7 @@ async fn each_storefront_shows_its_own_brand_and_menu_and_takes_an_order() {
     let confirmation = text_of(b, "[data-testid=order-confirmation]").await;
     assert!(confirmation.contains("Ada Lovelace"), "{confirmation}");
     assert!(confirmation.contains("$33.50"), "{confirmation}");
+    assert_accessible(b, "the confirmation").await;
     let order_id: Uuid = text_of(b, "[data-testid=order-id]")
         .await
         .parse()
@@ -646,6 +673,7 @@ async fn a_rename_shows_on_the_next_load_and_a_suspended_restaurant_is_closed() 
             .is_err(),
         "no menu while closed"
     );
+    assert_accessible(b, "the closed page").await;
     std::fs::write(
         screenshots_dir().join("storefront-closed.png"),
         b.screenshot().await.unwrap(),
@@ -845,6 +873,7 @@ async fn a_customer_follows_the_order_as_the_manager_moves_it_without_reloading(
         page,
         "no navigation, no reload"
     );
+    assert_accessible(b, "the tracking page").await;
     assert!(moved_at.elapsed() < Duration::from_secs(20));
     std::fs::write(
         screenshots_dir().join("epsilon-tracking.png"),
