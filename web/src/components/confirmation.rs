@@ -3,7 +3,7 @@ use std::rc::Rc;
 use chameleon_wire::Order;
 use yew::prelude::*;
 
-use crate::money::Pricing;
+use super::OrderLines;
 
 #[derive(Properties, PartialEq)]
 pub struct ConfirmationProps {
@@ -14,7 +14,6 @@ pub struct ConfirmationProps {
 /// The order went through: its id, what was ordered, what it costs.
 #[function_component(Confirmation)]
 pub fn confirmation(props: &ConfirmationProps) -> Html {
-    let pricing = use_context::<Pricing>().unwrap_or_default();
     let order = &props.order;
     let again = props.on_new_order.reform(|_: MouseEvent| ());
     html! {
@@ -36,18 +35,7 @@ pub fn confirmation(props: &ConfirmationProps) -> Html {
                     <span class="text-sm text-stone-600">{ " (keep this link: it is the only way to see it)" }</span>
                 </p>
             }
-            <ul class="mt-4 divide-y divide-stone-100">
-                { for order.items.iter().map(|item| html! {
-                    <li key={item.id.to_string()} class="flex justify-between py-2 text-sm">
-                        <span>{ format!("{} × {}", item.qty, item.name) }</span>
-                        <span class="tabular-nums">{ pricing.format(item.price.saturating_mul(item.qty)) }</span>
-                    </li>
-                }) }
-            </ul>
-            <div class="mt-3 flex items-baseline justify-between border-t border-stone-200 pt-3">
-                <span class="font-medium text-stone-600">{ "Total" }</span>
-                <span data-testid="order-total" class="text-xl font-bold tabular-nums">{ pricing.format(order.total_amount) }</span>
-            </div>
+            <OrderLines order={order.clone()} />
             <button type="button" onclick={again}
                     class="mt-6 w-full rounded-lg bg-primary px-4 py-3 font-semibold text-on-primary hover:opacity-90 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
                 { "Start a new order" }

@@ -9,6 +9,7 @@ mod load_failure;
 mod menu_card;
 mod menu_grid;
 mod no_restaurant;
+mod order_lines;
 mod storefront;
 mod tracking;
 
@@ -21,5 +22,6 @@ pub use load_failure::LoadFailure;
 pub use menu_card::MenuCard;
 pub use menu_grid::MenuGrid;
 pub use no_restaurant::NoRestaurant;
+pub use order_lines::OrderLines;
 pub use storefront::Storefront;
 pub use tracking::Tracking;

@@ -3,7 +3,7 @@ use std::rc::Rc;
 use chameleon_wire::{Order, StoreConfig};
 use yew::prelude::*;
 
-use super::Header;
+use super::{Header, OrderLines};
 use crate::api::{self, ApiError};
 use crate::money::Pricing;
 
@@ -79,7 +79,7 @@ pub fn tracking(props: &TrackingProps) -> Html {
         Tracked::Failed(message) => {
             html! { <p data-testid="error" role="alert" class="text-stone-700">{ message.clone() }</p> }
         }
-        Tracked::Found(order) => order_view(order, &pricing),
+        Tracked::Found(order) => order_view(order),
     };
     html! {
         <ContextProvider<Pricing> context={pricing.clone()}>
@@ -110,7 +110,7 @@ const STEPS: [(&str, &str); 4] = [
     ("COMPLETED", "Completed"),
 ];
 
-fn order_view(order: &Order, pricing: &Pricing) -> Html {
+fn order_view(order: &Rc<Order>) -> Html {
     let reached = STEPS
         .iter()
         .position(|(s, _)| *s == order.status)
@@ -132,18 +132,7 @@ fn order_view(order: &Order, pricing: &Pricing) -> Html {
                     }) }
                 </ol>
             }
-            <ul class="mt-4 divide-y divide-stone-100">
-                { for order.items.iter().map(|item| html! {
-                    <li key={item.id.to_string()} class="flex justify-between py-2 text-sm">
-                        <span>{ format!("{} × {}", item.qty, item.name) }</span>
-                        <span class="tabular-nums">{ pricing.format(item.price.saturating_mul(item.qty)) }</span>
-                    </li>
-                }) }
-            </ul>
-            <div class="mt-3 flex items-baseline justify-between border-t border-stone-200 pt-3">
-                <span class="font-medium text-stone-600">{ "Total" }</span>
-                <span class="text-lg font-bold tabular-nums">{ pricing.format(order.total_amount) }</span>
-            </div>
+            <OrderLines order={order.clone()} />
             <p class="mt-4 text-xs text-stone-500">{ "This page updates by itself." }</p>
         </section>
     }
