@@ -1084,7 +1084,7 @@ pub async fn orders_outside_the_opening_hours_are_refused_and_store_nothing<P: P
     // Monday 2026-11-30 09:00 Paris: closed until 11:00 Paris (10:00 UTC).
     request.placed_at = at("2026-11-30T08:00:00Z");
     match app.place_order(&a, request.clone()).await {
-        Err(PlaceOrderError::Closed { opens, opens_local }) => {
+        Err(PlaceOrderError::Rejected(OrderRejection::Closed { opens, opens_local })) => {
             assert_eq!(opens, Some(at("2026-11-30T10:00:00Z")));
             assert_eq!(opens_local.as_deref(), Some("Mon 11:00 (Europe/Paris)"));
         }
@@ -1094,6 +1094,20 @@ pub async fn orders_outside_the_opening_hours_are_refused_and_store_nothing<P: P
     request.placed_at = at("2026-11-30T12:00:00Z");
     app.place_order(&a, request).await.unwrap();
     assert_eq!(all_orders(app, &a).await.len(), 1);
+    // Placed under a key while open; its retry after closing time replays it.
+    let mut keyed_request = keyed(&[(item.id, 2)], "hours-retry-1");
+    keyed_request.placed_at = at("2026-11-30T12:30:00Z");
+    let first = app
+        .place_order(&a, keyed_request.clone())
+        .await
+        .unwrap()
+        .into_order();
+    keyed_request.placed_at = at("2026-11-30T20:00:00Z");
+    match app.place_order(&a, keyed_request).await.unwrap() {
+        Placement::Replayed(order) => assert_eq!(order.id, first.id),
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    assert_eq!(all_orders(app, &a).await.len(), 2);
     // Always open again.
     let a = app
         .update_tenant(

@@ -304,9 +304,16 @@ pub struct OrderItem {
     pub qty: Quantity,
 }
 
-/// Why the menu refuses an order. Nothing is stored then.
+/// Why the restaurant refuses an order. Nothing is stored then.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OrderRejection {
+    /// Outside its opening hours; `opens` is when it opens next, if ever, and `opens_local` the
+    /// same in its time zone (`Mon 11:00 (Europe/Paris)`).
+    #[error("the restaurant is closed")]
+    Closed {
+        opens: Option<jiff::Timestamp>,
+        opens_local: Option<String>,
+    },
     #[error("there is no menu item {0}")]
     UnknownItem(MenuItemId),
     #[error("menu item {0} is not available")]

@@ -12,7 +12,7 @@ use crate::hours::{OpenStatus, StoreSettings};
 use crate::idempotency::{self, RequestFingerprint};
 use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
 use crate::order::{
-    NewOrder, Order, OrderId, OrderList, OrderPage, OrderStatus, PlaceOrderRequest,
+    NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus, PlaceOrderRequest,
 };
 use crate::ports::{
     ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
@@ -193,17 +193,19 @@ impl<P: Ports> Chameleon<P> {
             tracking_token,
             placed_at,
         } = request;
+        // Judged with the items, inside the placement: a retry of an order placed while open
+        // still replays after closing time, like one whose items have since run out.
         let hours = tenant.settings.status(placed_at);
-        if !hours.open_now {
+        let closed = (!hours.open_now).then(|| {
             let zone = &tenant.settings.timezone;
-            return Err(PlaceOrderError::Closed {
+            OrderRejection::Closed {
                 opens: hours.next_change,
                 opens_local: hours.next_change.map(|at| {
                     let local = at.to_zoned_datetime(zone.zone().clone());
                     format!("{} ({})", local.strftime("%a %H:%M"), zone.as_str())
                 }),
-            });
-        }
+            }
+        });
         let wanted: Vec<MenuItemId> = order.lines.item_ids().collect();
         let fingerprint = RequestFingerprint::of(&order);
         let placing = Placing {
@@ -211,6 +213,9 @@ impl<P: Ports> Chameleon<P> {
             key: idempotency_key.as_ref(),
             judge_prior: |prior: &_| Ok(idempotency::judge(prior, &fingerprint)?),
             price: |stored: &[_]| {
+                if let Some(closed) = &closed {
+                    return Err(closed.clone());
+                }
                 let new = NewOrder::price(&order, stored)?.with_tracking(tracking_token.clone());
                 Ok(match &idempotency_key {
                     Some(key) => new.with_idempotency(key.clone(), fingerprint),

@@ -152,13 +152,6 @@ impl From<PlaceOrderError> for ApiError {
                 "idempotency_key_in_flight",
                 "an order under this Idempotency-Key is still being placed; try again shortly",
             ),
-            PlaceOrderError::Closed { opens_local, .. } => ApiError::UnprocessableCode {
-                code: "restaurant_closed",
-                detail: match opens_local {
-                    Some(at) => format!("the restaurant is closed now; it opens {at}"),
-                    None => "the restaurant is closed and takes no orders".to_owned(),
-                },
-            },
             PlaceOrderError::Unknown(err) => ApiError::from_port(err),
         }
     }
@@ -167,6 +160,15 @@ impl From<PlaceOrderError> for ApiError {
 impl From<OrderRejection> for ApiError {
     fn from(rejection: OrderRejection) -> Self {
         ApiError::Unprocessable(match rejection {
+            OrderRejection::Closed { opens_local, .. } => {
+                return ApiError::UnprocessableCode {
+                    code: "restaurant_closed",
+                    detail: match opens_local {
+                        Some(at) => format!("the restaurant is closed now; it opens {at}"),
+                        None => "the restaurant is closed and takes no orders".to_owned(),
+                    },
+                };
+            }
             OrderRejection::UnknownItem(id) => {
                 format!("items: this restaurant has no menu item {id}")
             }

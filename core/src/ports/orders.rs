@@ -147,13 +147,6 @@ pub enum PlaceOrderError {
     /// An order under the same key is still being placed by another request.
     #[error("an order under this Idempotency-Key is still being placed")]
     KeyInFlight,
-    /// The restaurant is outside its opening hours; `opens` is when it opens next, if ever, and
-    /// `opens_local` the same in its time zone (`Mon 11:00 (Europe/Paris)`).
-    #[error("the restaurant is closed")]
-    Closed {
-        opens: Option<jiff::Timestamp>,
-        opens_local: Option<String>,
-    },
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
