@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan as _};
 use thiserror::Error;
@@ -338,10 +338,6 @@ fn instant(zone: &TimeZone, date: Option<Date>, time: TimeOfDay) -> Option<Times
         .ok()
         .map(|z| z.timestamp())
 }
-
-/// Silences "unused" for the weekday type on some feature sets.
-#[allow(dead_code)]
-fn _weekday(_: Weekday) {}
 
 /// A restaurant's trading settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
