@@ -12,15 +12,18 @@ use uuid::Uuid;
 
 use crate::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use crate::idempotency::{IdempotencyKey, KeyReused};
-use crate::menu::{MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents};
+use crate::menu::{
+    Category, CategoryId, CategoryName, CategoryPatch, Description, ImageUrl, MenuItem, MenuItemId,
+    MenuItemName, MenuItemPatch, NewCategory, NewMenuItem, Position, PriceCents, Tag,
+};
 use crate::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderPage, OrderRejection, OrderRequest,
     OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused, TrackingToken,
 };
 use crate::ports::{
-    ChangeOrderStatusError, DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportSink,
-    PlaceOrderError, Placement, Ports, ProvisionTenantError, SinkClosed, UpdateMenuItemError,
-    UpdateTenantError,
+    ChangeOrderStatusError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
+    DeprovisionError, DomainChangeError, ExportSink, PlaceOrderError, Placement, Ports,
+    ProvisionTenantError, SinkClosed, UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
 };
 use crate::service::Chameleon;
 use crate::tenant::{
@@ -63,6 +66,10 @@ macro_rules! port_contract_tests {
             an_export_hands_over_the_menu_then_every_order_oldest_first,
             orders_outside_the_opening_hours_are_refused_and_store_nothing,
             an_order_is_followed_with_its_own_token_and_moves_as_core_allows,
+            categories_come_in_the_manager_s_order_and_are_isolated,
+            items_carry_a_category_description_picture_and_tags,
+            an_item_s_category_must_be_the_tenant_s_own,
+            deleting_a_category_keeps_its_items_uncategorised,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -107,11 +114,10 @@ pub async fn add_item<P: Ports>(
 ) -> MenuItem {
     app.create_menu_item(
         tenant,
-        NewMenuItem {
-            name: MenuItemName::parse(name).expect("test item name"),
-            price: PriceCents::try_from(cents).expect("test price"),
-            is_available: true,
-        },
+        NewMenuItem::plain(
+            MenuItemName::parse(name).expect("test item name"),
+            PriceCents::try_from(cents).expect("test price"),
+        ),
     )
     .await
     .expect("creating a menu item")
@@ -235,7 +241,7 @@ pub async fn menus_are_isolated_between_tenants<P: Ports>(app: &Chameleon<P>) {
     let salad = add_item(app, &b, "Salad", 700).await;
 
     assert_eq!(names(&app.list_menu_items(&a).await.unwrap()), ["Burger"]);
-    assert_eq!(names(&app.store_menu(&a).await.unwrap()), ["Burger"]);
+    assert_eq!(names(&app.store_menu(&a).await.unwrap().items), ["Burger"]);
     assert_eq!(names(&app.list_menu_items(&b).await.unwrap()), ["Salad"]);
 
     assert_eq!(app.get_menu_item(&a, salad.id).await.unwrap(), None);
@@ -264,7 +270,7 @@ pub async fn the_store_menu_lists_only_available_items<P: Ports>(app: &Chameleon
     let burger = add_item(app, &tenant, "Burger", 900).await;
     let fries = add_item(app, &tenant, "Fries", 300).await;
     assert_eq!(
-        names(&app.store_menu(&tenant).await.unwrap()),
+        names(&app.store_menu(&tenant).await.unwrap().items),
         ["Burger", "Fries"]
     );
 
@@ -273,7 +279,7 @@ pub async fn the_store_menu_lists_only_available_items<P: Ports>(app: &Chameleon
         ..MenuItemPatch::default()
     };
     app.update_menu_item(&tenant, fries.id, off).await.unwrap();
-    assert_eq!(app.store_menu(&tenant).await.unwrap(), vec![burger]);
+    assert_eq!(app.store_menu(&tenant).await.unwrap().items, vec![burger]);
     assert_eq!(app.list_menu_items(&tenant).await.unwrap().len(), 2);
 }
 
@@ -990,6 +996,7 @@ pub async fn a_removed_tenant_is_gone_whole_and_its_domain_is_free_again<P: Port
 /// An [`ExportSink`] that keeps what it is handed, or refuses after `limit` records.
 #[derive(Debug, Default)]
 struct Collect {
+    categories: Vec<Category>,
     menu: Vec<MenuItem>,
     orders: Vec<Order>,
     limit: Option<usize>,
@@ -1009,6 +1016,16 @@ impl Collect {
 }
 
 impl ExportSink for Collect {
+    async fn category(&mut self, category: Category) -> Result<(), SinkClosed> {
+        assert!(
+            self.menu.is_empty() && self.orders.is_empty(),
+            "the categories come first"
+        );
+        self.take()?;
+        self.categories.push(category);
+        Ok(())
+    }
+
     async fn menu_item(&mut self, item: MenuItem) -> Result<(), SinkClosed> {
         assert!(self.orders.is_empty(), "the menu comes before the orders");
         self.take()?;
@@ -1030,6 +1047,8 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     let b = provision(app, "export-b.com").await;
     let soup = add_item(app, &a, "Soup", 500).await;
     let bread = add_item(app, &a, "Bread", 300).await;
+    let starters = add_category(app, &a, "Starters", 1).await;
+    add_category(app, &b, "Foreign", 1).await;
     add_item(app, &b, "Foreign", 100).await;
     let mut placed = Vec::new();
     for qty in 1..=3 {
@@ -1042,6 +1061,7 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     }
     let mut sink = Collect::default();
     app.export_tenant(&a, &mut sink).await.unwrap();
+    assert_eq!(sink.categories, [starters]);
     assert_eq!(names(&sink.menu), ["Bread", "Soup"]);
     assert_eq!(sink.orders, placed, "every order, oldest first, as stored");
     let mut sink = Collect::default();
@@ -1050,7 +1070,7 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     assert!(sink.orders.is_empty(), "another tenant's orders never");
     // A sink that stops taking records stops the export, and the tenant stays usable.
     let mut sink = Collect {
-        limit: Some(3),
+        limit: Some(4),
         ..Collect::default()
     };
     assert!(matches!(
@@ -1195,4 +1215,192 @@ pub async fn an_order_is_followed_with_its_own_token_and_moves_as_core_allows<P:
         app.change_order_status(&b, other.id, Cancelled).await,
         Err(ChangeOrderStatusError::NotFound(_))
     ));
+}
+
+/// Adds a category to `tenant`'s menu (panics if that fails).
+pub async fn add_category<P: Ports>(
+    app: &Chameleon<P>,
+    tenant: &Tenant,
+    name: &str,
+    position: i64,
+) -> Category {
+    app.create_category(
+        tenant,
+        NewCategory {
+            name: CategoryName::parse(name).expect("test category name"),
+            position: Position::try_from(position).expect("test position"),
+        },
+    )
+    .await
+    .expect("creating a category")
+}
+
+fn category_names(categories: &[Category]) -> Vec<&str> {
+    categories.iter().map(|c| c.name.as_str()).collect()
+}
+
+pub async fn categories_come_in_the_manager_s_order_and_are_isolated<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "cat-a.com").await;
+    let b = provision(app, "cat-b.com").await;
+    let drinks = add_category(app, &a, "Drinks", 30).await;
+    add_category(app, &a, "Pizzas", 10).await;
+    add_category(app, &a, "Desserts", 30).await;
+    let foreign = add_category(app, &b, "Starters", 0).await;
+    let order = ["Pizzas", "Desserts", "Drinks"];
+    assert_eq!(
+        category_names(&app.list_categories(&a).await.unwrap()),
+        order
+    );
+    assert_eq!(
+        category_names(&app.store_menu(&a).await.unwrap().categories),
+        order,
+        "the storefront shows every category, items or not"
+    );
+    // Moving a category first shows at once on the storefront.
+    let moved = app
+        .update_category(
+            &a,
+            drinks.id,
+            CategoryPatch {
+                position: Some(Position::try_from(0).unwrap()),
+                ..CategoryPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.name.as_str(), "Drinks", "only the position changed");
+    assert_eq!(
+        category_names(&app.store_menu(&a).await.unwrap().categories),
+        ["Drinks", "Pizzas", "Desserts"]
+    );
+    // Another tenant's category is nowhere to be found.
+    assert_eq!(
+        category_names(&app.list_categories(&b).await.unwrap()),
+        ["Starters"]
+    );
+    assert!(matches!(
+        app.update_category(&a, foreign.id, CategoryPatch::default()).await,
+        Err(UpdateCategoryError::NotFound(id)) if id == foreign.id
+    ));
+    assert!(matches!(
+        app.delete_category(&a, foreign.id).await,
+        Err(DeleteCategoryError::NotFound(_))
+    ));
+    assert_eq!(app.list_categories(&b).await.unwrap(), [foreign]);
+}
+
+pub async fn items_carry_a_category_description_picture_and_tags<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "dressed.com").await;
+    let pizzas = add_category(app, &tenant, "Pizzas", 1).await;
+    let new = NewMenuItem {
+        category: Some(pizzas.id),
+        description: Some(Description::parse("Tomato,\nmozzarella").unwrap()),
+        image_url: Some(ImageUrl::parse("https://img.example/m.jpg").unwrap()),
+        tags: Tag::parse_set(["vegetarian", "spicy"]).unwrap(),
+        ..NewMenuItem::plain(
+            MenuItemName::parse("Margherita").unwrap(),
+            PriceCents::try_from(1100).unwrap(),
+        )
+    };
+    let stored = app.create_menu_item(&tenant, new.clone()).await.unwrap();
+    assert_eq!(stored, new.with_id(stored.id));
+    assert_eq!(
+        app.get_menu_item(&tenant, stored.id).await.unwrap(),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        app.store_menu(&tenant).await.unwrap().items,
+        std::slice::from_ref(&stored)
+    );
+    // Clearing the optional fields; the rest stays.
+    let cleared = app
+        .update_menu_item(
+            &tenant,
+            stored.id,
+            MenuItemPatch {
+                category: Some(None),
+                description: Some(None),
+                image_url: Some(None),
+                tags: Some(Vec::new()),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let plain = NewMenuItem::plain(stored.name.clone(), stored.price).with_id(stored.id);
+    assert_eq!(cleared, plain);
+    assert_eq!(
+        app.get_menu_item(&tenant, stored.id).await.unwrap(),
+        Some(plain)
+    );
+}
+
+pub async fn an_item_s_category_must_be_the_tenant_s_own<P: Ports>(app: &Chameleon<P>) {
+    let a = provision(app, "own-a.com").await;
+    let b = provision(app, "own-b.com").await;
+    let foreign = add_category(app, &b, "Starters", 0).await;
+    let nowhere = CategoryId::from_uuid(Uuid::from_u128(0x5eed));
+    for category in [foreign.id, nowhere] {
+        let new = NewMenuItem {
+            category: Some(category),
+            ..NewMenuItem::plain(
+                MenuItemName::parse("Soup").unwrap(),
+                PriceCents::try_from(500).unwrap(),
+            )
+        };
+        assert!(matches!(
+            app.create_menu_item(&a, new).await,
+            Err(CreateMenuItemError::UnknownCategory(id)) if id == category
+        ));
+    }
+    assert!(
+        app.list_menu_items(&a).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    let soup = add_item(app, &a, "Soup", 500).await;
+    let patch = MenuItemPatch {
+        category: Some(Some(foreign.id)),
+        price: Some(PriceCents::try_from(1).unwrap()),
+        ..MenuItemPatch::default()
+    };
+    assert!(matches!(
+        app.update_menu_item(&a, soup.id, patch).await,
+        Err(UpdateMenuItemError::UnknownCategory(id)) if id == foreign.id
+    ));
+    assert_eq!(
+        app.get_menu_item(&a, soup.id).await.unwrap(),
+        Some(soup),
+        "nothing changed"
+    );
+}
+
+pub async fn deleting_a_category_keeps_its_items_uncategorised<P: Ports>(app: &Chameleon<P>) {
+    let tenant = provision(app, "uncat.com").await;
+    let pizzas = add_category(app, &tenant, "Pizzas", 1).await;
+    let drinks = add_category(app, &tenant, "Drinks", 2).await;
+    let in_category = |name: &str, category: CategoryId| NewMenuItem {
+        category: Some(category),
+        ..NewMenuItem::plain(
+            MenuItemName::parse(name).unwrap(),
+            PriceCents::try_from(100).unwrap(),
+        )
+    };
+    let pizza = app
+        .create_menu_item(&tenant, in_category("Margherita", pizzas.id))
+        .await
+        .unwrap();
+    let cola = app
+        .create_menu_item(&tenant, in_category("Cola", drinks.id))
+        .await
+        .unwrap();
+    app.delete_category(&tenant, pizzas.id).await.unwrap();
+    assert!(matches!(
+        app.delete_category(&tenant, pizzas.id).await,
+        Err(DeleteCategoryError::NotFound(_))
+    ));
+    let menu = app.store_menu(&tenant).await.unwrap();
+    assert_eq!(menu.categories, [drinks]);
+    let by_id = |id: MenuItemId| menu.items.iter().find(|item| item.id == id).cloned();
+    assert_eq!(by_id(pizza.id).unwrap().category, None, "still on the menu");
+    assert_eq!(by_id(cola.id), Some(cola));
 }

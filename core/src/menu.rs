@@ -1,11 +1,13 @@
-//! Menu items: what a restaurant sells, at which price, and whether it can be ordered now.
+//! Menu items: what a restaurant sells, at which price, whether it can be ordered now, and how
+//! the storefront presents it (category, description, picture, dietary tags).
 
 use std::fmt;
 
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::text::{TextError, parse_line};
+use crate::tenant::Domain;
+use crate::text::{TextError, parse_line, parse_text};
 
 /// A menu item's identifier, unique within its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,6 +81,282 @@ impl TryFrom<i64> for PriceCents {
 #[error("price must be a whole number of cents from 0 to 10000000, got {0}")]
 pub struct PriceError(pub i64);
 
+/// A menu item's description: 1 to 500 characters of prose, line breaks kept (see
+/// [`parse_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(raw: &str) -> Result<Self, DescriptionError> {
+        parse_text(raw, Self::MAX_CHARS)
+            .map(Self)
+            .map_err(DescriptionError)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a text is not a usable description.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a description {0}")]
+pub struct DescriptionError(#[source] pub TextError);
+
+/// A picture's address: an absolute `https` URL of at most 2048 characters, on a hostname (no
+/// IP address, no user name or password), its path, query and fragment made of the characters
+/// RFC 3986 allows (anything else percent-encoded). The storefront's Content-Security-Policy
+/// admits `https:` images and nothing else from outside, so a URL that passes here loads there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageUrl(String);
+
+impl ImageUrl {
+    pub const MAX_LEN: usize = 2048;
+
+    pub fn parse(raw: &str) -> Result<Self, ImageUrlError> {
+        if raw.len() > Self::MAX_LEN {
+            return Err(ImageUrlError::TooLong);
+        }
+        let rest = raw
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .map(|_| &raw[8..])
+            .ok_or(ImageUrlError::NotHttps)?;
+        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(split);
+        if authority.contains('@') {
+            return Err(ImageUrlError::Credentials);
+        }
+        let host = Domain::parse_name(authority).map_err(|_| ImageUrlError::BadHost)?;
+        let port = authority
+            .rsplit_once(':')
+            .map(|(_, port)| port.parse::<u16>().map_err(|_| ImageUrlError::BadHost))
+            .transpose()?
+            .filter(|port| *port != 443);
+        if !tail.bytes().all(is_uri_byte) {
+            return Err(ImageUrlError::BadCharacter);
+        }
+        let mut url = format!("https://{}", host.as_str());
+        if let Some(port) = port {
+            url.push_str(&format!(":{port}"));
+        }
+        url.push_str(if tail.is_empty() { "/" } else { tail });
+        Ok(Self(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// RFC 3986's unreserved and reserved characters, and `%` of a percent-encoding.
+fn is_uri_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
+}
+
+/// Why a text is not a usable picture address.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImageUrlError {
+    #[error("an image URL must start with https://")]
+    NotHttps,
+    #[error("an image URL must be at most 2048 characters")]
+    TooLong,
+    #[error("an image URL must not carry a user name or password")]
+    Credentials,
+    #[error("an image URL needs a hostname (no IP address), optionally with a port")]
+    BadHost,
+    #[error("an image URL may only hold the characters RFC 3986 allows (percent-encode others)")]
+    BadCharacter,
+}
+
+/// A dietary or allergen mark, from a fixed set so every storefront can show and filter them
+/// alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tag {
+    Vegetarian,
+    Vegan,
+    GlutenFree,
+    DairyFree,
+    Halal,
+    Spicy,
+    ContainsNuts,
+    ContainsShellfish,
+}
+
+impl Tag {
+    pub const ALL: [Tag; 8] = [
+        Tag::Vegetarian,
+        Tag::Vegan,
+        Tag::GlutenFree,
+        Tag::DairyFree,
+        Tag::Halal,
+        Tag::Spicy,
+        Tag::ContainsNuts,
+        Tag::ContainsShellfish,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tag::Vegetarian => "vegetarian",
+            Tag::Vegan => "vegan",
+            Tag::GlutenFree => "gluten-free",
+            Tag::DairyFree => "dairy-free",
+            Tag::Halal => "halal",
+            Tag::Spicy => "spicy",
+            Tag::ContainsNuts => "contains-nuts",
+            Tag::ContainsShellfish => "contains-shellfish",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, TagError> {
+        Self::ALL
+            .into_iter()
+            .find(|tag| tag.as_str() == raw)
+            .ok_or_else(|| TagError(raw.chars().take(40).collect()))
+    }
+
+    /// `raw` as a set: each tag once, in [`Tag::ALL`]'s order.
+    pub fn parse_set<'a>(raw: impl IntoIterator<Item = &'a str>) -> Result<Vec<Tag>, TagError> {
+        raw.into_iter()
+            .map(Tag::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Tag::set)
+    }
+
+    /// `tags` as a set: each once, in [`Tag::ALL`]'s order.
+    pub fn set(tags: impl IntoIterator<Item = Tag>) -> Vec<Tag> {
+        let mut tags: Vec<Tag> = tags.into_iter().collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+}
+
+/// A tag outside the fixed set.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "unknown tag {0:?}; the tags are vegetarian, vegan, gluten-free, dairy-free, halal, spicy, \
+     contains-nuts and contains-shellfish"
+)]
+pub struct TagError(pub String);
+
+/// A menu category's identifier, unique within its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CategoryId(Uuid);
+
+impl CategoryId {
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for CategoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A category's name ("Starters", "Pizzas"): trimmed, 1 to 60 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryName(String);
+
+impl CategoryName {
+    pub const MAX_CHARS: usize = 60;
+
+    pub fn parse(raw: &str) -> Result<Self, CategoryNameError> {
+        parse_line(raw, Self::MAX_CHARS)
+            .map(Self)
+            .map_err(CategoryNameError)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a text is not a usable category name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a category name {0}")]
+pub struct CategoryNameError(#[source] pub TextError);
+
+/// Where a category comes on the menu: 0 to 10,000, smaller first; equal positions go by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position(u16);
+
+impl Position {
+    pub const MAX: u16 = 10_000;
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Position {
+    type Error = PositionError;
+
+    fn try_from(raw: i64) -> Result<Self, PositionError> {
+        u16::try_from(raw)
+            .ok()
+            .filter(|p| *p <= Self::MAX)
+            .map(Self)
+            .ok_or(PositionError(raw))
+    }
+}
+
+/// The position is negative or above 10,000.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("position must be a whole number from 0 to 10000, got {0}")]
+pub struct PositionError(pub i64);
+
+/// A section of a tenant's menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: CategoryName,
+    pub position: Position,
+}
+
+impl Category {
+    /// The menu's order: by position, then name (byte order, as the database's `COLLATE "C"`),
+    /// then id.
+    pub fn sort(categories: &mut [Category]) {
+        categories.sort_by(|a, b| {
+            (a.position, a.name.as_str(), a.id).cmp(&(b.position, b.name.as_str(), b.id))
+        });
+    }
+}
+
+/// A category to be created; the repository draws its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCategory {
+    pub name: CategoryName,
+    pub position: Position,
+}
+
+/// A partial update of a category: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CategoryPatch {
+    pub name: Option<CategoryName>,
+    pub position: Option<Position>,
+}
+
+impl CategoryPatch {
+    pub fn apply(&self, category: &mut Category) {
+        if let Some(name) = &self.name {
+            category.name = name.clone();
+        }
+        if let Some(position) = self.position {
+            category.position = position;
+        }
+    }
+}
+
 /// An item on a tenant's menu.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuItem {
@@ -86,6 +364,12 @@ pub struct MenuItem {
     pub name: MenuItemName,
     pub price: PriceCents,
     pub is_available: bool,
+    /// `None`: listed after every category.
+    pub category: Option<CategoryId>,
+    pub description: Option<Description>,
+    pub image_url: Option<ImageUrl>,
+    /// A set, in [`Tag::ALL`]'s order.
+    pub tags: Vec<Tag>,
 }
 
 /// A menu item to be created; the repository draws its id.
@@ -94,14 +378,52 @@ pub struct NewMenuItem {
     pub name: MenuItemName,
     pub price: PriceCents,
     pub is_available: bool,
+    /// MUST be one of the tenant's categories (checked in the transaction that stores it).
+    pub category: Option<CategoryId>,
+    pub description: Option<Description>,
+    pub image_url: Option<ImageUrl>,
+    pub tags: Vec<Tag>,
 }
 
-/// A partial update: `None` leaves a field as it is.
+impl NewMenuItem {
+    /// A plain item: available, no category, description, picture or tags.
+    pub fn plain(name: MenuItemName, price: PriceCents) -> Self {
+        Self {
+            name,
+            price,
+            is_available: true,
+            category: None,
+            description: None,
+            image_url: None,
+            tags: Vec::new(),
+        }
+    }
+
+    /// The item as stored under `id`.
+    pub fn with_id(self, id: MenuItemId) -> MenuItem {
+        MenuItem {
+            id,
+            name: self.name,
+            price: self.price,
+            is_available: self.is_available,
+            category: self.category,
+            description: self.description,
+            image_url: self.image_url,
+            tags: self.tags,
+        }
+    }
+}
+
+/// A partial update: `None` leaves a field as it is; `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MenuItemPatch {
     pub name: Option<MenuItemName>,
     pub price: Option<PriceCents>,
     pub is_available: Option<bool>,
+    pub category: Option<Option<CategoryId>>,
+    pub description: Option<Option<Description>>,
+    pub image_url: Option<Option<ImageUrl>>,
+    pub tags: Option<Vec<Tag>>,
 }
 
 impl MenuItemPatch {
@@ -116,7 +438,27 @@ impl MenuItemPatch {
         if let Some(available) = self.is_available {
             item.is_available = available;
         }
+        if let Some(category) = self.category {
+            item.category = category;
+        }
+        if let Some(description) = &self.description {
+            item.description = description.clone();
+        }
+        if let Some(image_url) = &self.image_url {
+            item.image_url = image_url.clone();
+        }
+        if let Some(tags) = &self.tags {
+            item.tags = tags.clone();
+        }
     }
+}
+
+/// What a customer sees: the categories in the manager's order and the items that can be
+/// ordered now (by name; each names its category or none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreMenu {
+    pub categories: Vec<Category>,
+    pub items: Vec<MenuItem>,
 }
 
 /// Which items a listing returns.
@@ -167,12 +509,11 @@ mod tests {
 
     #[test]
     fn a_patch_changes_only_the_fields_it_names() {
-        let mut item = MenuItem {
-            id: MenuItemId::from_uuid(Uuid::nil()),
-            name: MenuItemName::parse("Burger").unwrap(),
-            price: PriceCents::try_from(900).unwrap(),
-            is_available: true,
-        };
+        let mut item = NewMenuItem::plain(
+            MenuItemName::parse("Burger").unwrap(),
+            PriceCents::try_from(900).unwrap(),
+        )
+        .with_id(MenuItemId::from_uuid(Uuid::nil()));
         MenuItemPatch {
             price: Some(PriceCents::try_from(950).unwrap()),
             ..MenuItemPatch::default()
@@ -181,5 +522,78 @@ mod tests {
         assert_eq!(item.name.as_str(), "Burger");
         assert_eq!(item.price.cents(), 950);
         assert!(item.is_available);
+    }
+
+    #[test]
+    fn image_urls_are_https_on_a_hostname() {
+        assert_eq!(
+            ImageUrl::parse("HTTPS://Img.Example.com/a%20b.jpg?w=400#x")
+                .unwrap()
+                .as_str(),
+            "https://img.example.com/a%20b.jpg?w=400#x"
+        );
+        assert_eq!(
+            ImageUrl::parse("https://cdn.example:8443")
+                .unwrap()
+                .as_str(),
+            "https://cdn.example:8443/"
+        );
+        assert_eq!(
+            ImageUrl::parse("https://cdn.example:443/p.png")
+                .unwrap()
+                .as_str(),
+            "https://cdn.example/p.png"
+        );
+        for (bad, why) in [
+            ("http://img.example.com/a.jpg", ImageUrlError::NotHttps),
+            ("javascript:alert(1)", ImageUrlError::NotHttps),
+            ("//img.example.com/a.jpg", ImageUrlError::NotHttps),
+            ("https://", ImageUrlError::BadHost),
+            ("https://127.0.0.1/a.jpg", ImageUrlError::BadHost),
+            ("https://a@img.example/a.jpg", ImageUrlError::Credentials),
+            ("https://img.example/a b.jpg", ImageUrlError::BadCharacter),
+            (
+                "https://img.example/\"><script>",
+                ImageUrlError::BadCharacter,
+            ),
+            ("https://img.example:99999/", ImageUrlError::BadHost),
+        ] {
+            assert_eq!(ImageUrl::parse(bad), Err(why), "{bad:?}");
+        }
+        let long = format!("https://img.example/{}", "a".repeat(2048));
+        assert_eq!(ImageUrl::parse(&long), Err(ImageUrlError::TooLong));
+    }
+
+    #[test]
+    fn tags_come_from_the_fixed_set_once_each_in_order() {
+        assert_eq!(
+            Tag::parse_set(["spicy", "vegan", "spicy"]).unwrap(),
+            [Tag::Vegan, Tag::Spicy]
+        );
+        assert!(Tag::parse_set(["Vegan"]).is_err());
+        assert!(Tag::parse_set(["keto"]).is_err());
+        for tag in Tag::ALL {
+            assert_eq!(Tag::parse(tag.as_str()), Ok(tag));
+        }
+    }
+
+    #[test]
+    fn categories_go_by_position_then_name() {
+        let category = |name: &str, position: i64, id: u128| Category {
+            id: CategoryId::from_uuid(Uuid::from_u128(id)),
+            name: CategoryName::parse(name).unwrap(),
+            position: Position::try_from(position).unwrap(),
+        };
+        let mut menu = vec![
+            category("Drinks", 30, 1),
+            category("Pizzas", 10, 2),
+            category("Desserts", 30, 3),
+            category("Starters", 0, 4),
+        ];
+        Category::sort(&mut menu);
+        let names: Vec<_> = menu.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Starters", "Pizzas", "Desserts", "Drinks"]);
+        assert!(Position::try_from(-1).is_err());
+        assert!(Position::try_from(10_001).is_err());
     }
 }

@@ -541,6 +541,7 @@ pub struct Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::menu::NewMenuItem;
 
     fn id(n: u128) -> MenuItemId {
         MenuItemId::from_uuid(Uuid::from_u128(n))
@@ -552,10 +553,12 @@ mod tests {
 
     fn item(n: u128, price: i64, available: bool) -> MenuItem {
         MenuItem {
-            id: id(n),
-            name: MenuItemName::parse(&format!("item {n}")).unwrap(),
-            price: PriceCents::try_from(price).unwrap(),
             is_available: available,
+            ..NewMenuItem::plain(
+                MenuItemName::parse(&format!("item {n}")).unwrap(),
+                PriceCents::try_from(price).unwrap(),
+            )
+            .with_id(id(n))
         }
     }
 

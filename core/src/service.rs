@@ -10,17 +10,21 @@ use std::sync::Arc;
 
 use crate::hours::{OpenStatus, StoreSettings};
 use crate::idempotency::{self, RequestFingerprint};
-use crate::menu::{MenuFilter, MenuItem, MenuItemId, MenuItemPatch, NewMenuItem};
+use crate::menu::{
+    Category, CategoryId, CategoryPatch, MenuFilter, MenuItem, MenuItemId, MenuItemPatch,
+    NewCategory, NewMenuItem, StoreMenu,
+};
 use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus, PlaceOrderRequest,
 };
 use crate::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, ExportSink, GetMenuItemError, GetOrderError,
-    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
-    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
-    UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
+    DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportError, ExportSink,
+    GetMenuItemError, GetOrderError, ListCategoriesError, ListMenuItemsError, ListOrdersError,
+    ListTenantsError, MenuRepository, MigrateAllError, MigrationReport, OrderRepository,
+    PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError, ResolveTenantError,
+    TenantDirectory, TenantProvisioner, UpdateCategoryError, UpdateMenuItemError,
+    UpdateTenantError,
 };
 use crate::tenant::{
     Domain, ManagerKeyHash, NewTenant, Tenant, TenantDetails, TenantId, TenantName, TenantPatch,
@@ -173,9 +177,9 @@ impl<P: Ports> Chameleon<P> {
         }
     }
 
-    /// What a customer can order now.
-    pub async fn store_menu(&self, tenant: &Tenant) -> Result<Vec<MenuItem>, ListMenuItemsError> {
-        self.menu.list(tenant, MenuFilter::AvailableOnly).await
+    /// The categories, and what a customer can order now.
+    pub async fn store_menu(&self, tenant: &Tenant) -> Result<StoreMenu, ListMenuItemsError> {
+        self.menu.store_menu(tenant).await
     }
 
     /// Places a guest order, priced from the prices stored when it is placed: the repository
@@ -299,6 +303,43 @@ impl<P: Ports> Chameleon<P> {
         id: MenuItemId,
     ) -> Result<(), DeleteMenuItemError> {
         self.menu.delete(tenant, id).await
+    }
+
+    pub async fn create_category(
+        &self,
+        tenant: &Tenant,
+        category: NewCategory,
+    ) -> Result<Category, CreateCategoryError> {
+        self.menu.create_category(tenant, category).await
+    }
+
+    /// The tenant's categories in the menu's order.
+    pub async fn list_categories(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<Category>, ListCategoriesError> {
+        self.menu.list_categories(tenant).await
+    }
+
+    /// Changes the fields `patch` names, and only those.
+    pub async fn update_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+        patch: CategoryPatch,
+    ) -> Result<Category, UpdateCategoryError> {
+        self.menu
+            .update_category(tenant, id, move |category| patch.apply(category))
+            .await
+    }
+
+    /// Removes a category; its items stay on the menu, in no category.
+    pub async fn delete_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+    ) -> Result<(), DeleteCategoryError> {
+        self.menu.delete_category(tenant, id).await
     }
 
     /// One page of the tenant's orders, newest first.

@@ -69,6 +69,43 @@ pub(crate) fn parse_line(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(trimmed.to_owned())
 }
 
+/// Like [`parse_line`], for a few lines of prose (a dish's description): line breaks are kept
+/// (`\r\n` and `\r` become `\n`, at most two in a row), every other control character is
+/// refused. `max` counts what was sent.
+pub(crate) fn parse_text(raw: &str, max: usize) -> Result<String, TextError> {
+    let sent = raw.chars().count();
+    if sent > max {
+        return Err(TextError::TooLong { max, actual: sent });
+    }
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let mut lines = Vec::new();
+    for line in unified.split('\n') {
+        match parse_line(line, max) {
+            Ok(line) => lines.push(line),
+            Err(TextError::Blank) => lines.push(String::new()),
+            Err(other) => return Err(other),
+        }
+    }
+    // Blank lines at either end go; inside, a run of them becomes one paragraph break.
+    let mut text = String::new();
+    let mut blank_run = false;
+    for line in lines {
+        if line.is_empty() {
+            blank_run = !text.is_empty();
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(if blank_run { "\n\n" } else { "\n" });
+        }
+        blank_run = false;
+        text.push_str(&line);
+    }
+    if text.is_empty() {
+        return Err(TextError::Blank);
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +175,20 @@ mod tests {
     fn inner_control_characters_are_rejected() {
         assert_eq!(parse_line("a\nb", 10), Err(TextError::ControlCharacter));
         assert_eq!(parse_line("a\u{0}b", 10), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn prose_keeps_its_line_breaks_and_nothing_else() {
+        assert_eq!(
+            parse_text(" Tomato,\r\n basil \n\n\n\nand oil \n", 100).unwrap(),
+            "Tomato,\nbasil\n\nand oil"
+        );
+        assert_eq!(parse_text("\n \n", 10), Err(TextError::Blank));
+        assert_eq!(parse_text("a\tb", 10), Err(TextError::ControlCharacter));
+        assert!(matches!(
+            parse_text("a\u{202E}b", 10),
+            Err(TextError::InvisibleCharacter(_))
+        ));
+        assert!(parse_text(&"x".repeat(11), 10).is_err());
     }
 }

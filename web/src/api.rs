@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chameleon_wire::{MenuItem, Order, PlaceOrder, Problem, StoreConfig};
+use chameleon_wire::{Order, PlaceOrder, Problem, StoreConfig, StoreMenu};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -130,7 +130,7 @@ pub async fn store_config() -> Result<StoreConfig, ApiError> {
     .await
 }
 
-pub async fn store_menu() -> Result<Vec<MenuItem>, ApiError> {
+pub async fn store_menu() -> Result<StoreMenu, ApiError> {
     decode(
         Request::get("/api/v1/store/menu")
             .send()

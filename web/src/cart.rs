@@ -114,6 +114,10 @@ mod tests {
             name: format!("item {n}"),
             price,
             is_available: true,
+            category_id: None,
+            description: None,
+            image_url: None,
+            tags: Vec::new(),
         }
     }
 

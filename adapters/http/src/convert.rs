@@ -9,7 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chameleon_core::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
 use chameleon_core::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use chameleon_core::menu::{
-    MenuItem, MenuItemId, MenuItemName, MenuItemPatch, NewMenuItem, PriceCents,
+    Category, CategoryId, CategoryName, CategoryPatch, Description, ImageUrl, MenuItem, MenuItemId,
+    MenuItemName, MenuItemPatch, NewCategory, NewMenuItem, Position, PriceCents, StoreMenu, Tag,
 };
 use chameleon_core::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderList, OrderPage, OrderRequest,
@@ -278,13 +279,39 @@ pub fn new_menu_item(body: &wire::NewMenuItem) -> Result<NewMenuItem, ApiError> 
     let mut problems = Problems::default();
     let name = problems.check("name", MenuItemName::parse(&body.name));
     let price = problems.check("price", PriceCents::try_from(body.price));
+    let description = body
+        .description
+        .as_deref()
+        .map(|text| problems.check("description", Description::parse(text)));
+    let image_url = body
+        .image_url
+        .as_deref()
+        .map(|url| problems.check("image_url", ImageUrl::parse(url)));
     problems.finish(|| {
         Some(NewMenuItem {
             name: name?,
             price: price?,
             is_available: body.is_available.unwrap_or(true),
+            category: body.category_id.map(CategoryId::from_uuid),
+            description: description.map(|d| d.ok_or(())).transpose().ok()?,
+            image_url: image_url.map(|u| u.ok_or(())).transpose().ok()?,
+            tags: tags(body.tags.as_deref().unwrap_or_default()),
         })
     })
+}
+
+/// A nullable field of a patch: absent stays `None`, `null` is `Some(None)`, a value is parsed.
+/// An invalid value is recorded as a problem (and the patch is then never built).
+fn nullable<T, E: std::fmt::Display>(
+    problems: &mut Problems,
+    field: &str,
+    value: Option<Option<&str>>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<Option<T>> {
+    match value? {
+        None => Some(None),
+        Some(raw) => problems.check(field, parse(raw)).map(Some),
+    }
 }
 
 pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError> {
@@ -296,6 +323,18 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
     let price = body
         .price
         .map(|price| problems.check("price", PriceCents::try_from(price)));
+    let description = nullable(
+        &mut problems,
+        "description",
+        body.description.as_ref().map(Option::as_deref),
+        Description::parse,
+    );
+    let image_url = nullable(
+        &mut problems,
+        "image_url",
+        body.image_url.as_ref().map(Option::as_deref),
+        ImageUrl::parse,
+    );
     // A field present but invalid was recorded as a problem, so `flatten` only ever turns
     // "absent" into `None` by the time `finish` uses the value.
     problems.finish(|| {
@@ -303,8 +342,84 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
             name: name.flatten(),
             price: price.flatten(),
             is_available: body.is_available,
+            category: body
+                .category_id
+                .map(|category| category.map(CategoryId::from_uuid)),
+            description,
+            image_url,
+            tags: body.tags.as_deref().map(tags),
         })
     })
+}
+
+fn tags(wire: &[wire::Tag]) -> Vec<Tag> {
+    Tag::set(wire.iter().map(|tag| match tag {
+        wire::Tag::Vegetarian => Tag::Vegetarian,
+        wire::Tag::Vegan => Tag::Vegan,
+        wire::Tag::GlutenFree => Tag::GlutenFree,
+        wire::Tag::DairyFree => Tag::DairyFree,
+        wire::Tag::Halal => Tag::Halal,
+        wire::Tag::Spicy => Tag::Spicy,
+        wire::Tag::ContainsNuts => Tag::ContainsNuts,
+        wire::Tag::ContainsShellfish => Tag::ContainsShellfish,
+    }))
+}
+
+fn wire_tag(tag: Tag) -> wire::Tag {
+    match tag {
+        Tag::Vegetarian => wire::Tag::Vegetarian,
+        Tag::Vegan => wire::Tag::Vegan,
+        Tag::GlutenFree => wire::Tag::GlutenFree,
+        Tag::DairyFree => wire::Tag::DairyFree,
+        Tag::Halal => wire::Tag::Halal,
+        Tag::Spicy => wire::Tag::Spicy,
+        Tag::ContainsNuts => wire::Tag::ContainsNuts,
+        Tag::ContainsShellfish => wire::Tag::ContainsShellfish,
+    }
+}
+
+pub fn new_category(body: &wire::NewCategory) -> Result<NewCategory, ApiError> {
+    let mut problems = Problems::default();
+    let name = problems.check("name", CategoryName::parse(&body.name));
+    let position = problems.check("position", Position::try_from(body.position));
+    problems.finish(|| {
+        Some(NewCategory {
+            name: name?,
+            position: position?,
+        })
+    })
+}
+
+pub fn category_patch(body: &wire::CategoryPatch) -> Result<CategoryPatch, ApiError> {
+    let mut problems = Problems::default();
+    let name = body
+        .name
+        .as_deref()
+        .map(|name| problems.check("name", CategoryName::parse(name)));
+    let position = body
+        .position
+        .map(|position| problems.check("position", Position::try_from(position)));
+    problems.finish(|| {
+        Some(CategoryPatch {
+            name: name.flatten(),
+            position: position.flatten(),
+        })
+    })
+}
+
+pub fn category(category: &Category) -> wire::Category {
+    wire::Category {
+        id: category.id.as_uuid(),
+        name: category.name.as_str().to_owned(),
+        position: i64::from(category.position.get()),
+    }
+}
+
+pub fn store_menu(menu: &StoreMenu) -> wire::StoreMenu {
+    wire::StoreMenu {
+        categories: menu.categories.iter().map(category).collect(),
+        items: menu.items.iter().map(menu_item).collect(),
+    }
 }
 
 pub fn order_request(body: &wire::PlaceOrder) -> Result<OrderRequest, ApiError> {
@@ -434,6 +549,10 @@ pub fn menu_item(item: &MenuItem) -> wire::MenuItem {
         name: item.name.as_str().to_owned(),
         price: i64::from(item.price.cents()),
         is_available: item.is_available,
+        category_id: item.category.map(|c| c.as_uuid()),
+        description: item.description.as_ref().map(|d| d.as_str().to_owned()),
+        image_url: item.image_url.as_ref().map(|u| u.as_str().to_owned()),
+        tags: item.tags.iter().copied().map(wire_tag).collect(),
     }
 }
 

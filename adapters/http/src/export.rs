@@ -13,7 +13,7 @@
 use std::io;
 
 use actix_web::web::Bytes;
-use chameleon_core::menu::MenuItem;
+use chameleon_core::menu::{Category, MenuItem};
 use chameleon_core::order::Order;
 use chameleon_core::ports::{ExportError, ExportSink, SinkClosed};
 use chameleon_wire as wire;
@@ -31,6 +31,7 @@ pub const CHUNKS_IN_FLIGHT: usize = 8;
 /// The part of the document being written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
+    Categories { empty: bool },
     Menu { empty: bool },
     Orders { empty: bool },
 }
@@ -57,7 +58,7 @@ impl JsonSink {
         write_json(&mut buf, &convert::rfc3339(std::time::SystemTime::now()));
         buf.extend_from_slice(b",\"tenant\":");
         write_json(&mut buf, tenant);
-        buf.extend_from_slice(b",\"menu\":[");
+        buf.extend_from_slice(b",\"categories\":[");
         let body = futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|chunk| (chunk, rx))
         });
@@ -65,7 +66,7 @@ impl JsonSink {
             JsonSink {
                 tx,
                 buf,
-                section: Section::Menu { empty: true },
+                section: Section::Categories { empty: true },
             },
             body,
         )
@@ -86,7 +87,15 @@ impl JsonSink {
             .map_err(|_| SinkClosed)
     }
 
+    fn start_menu(&mut self) {
+        if let Section::Categories { .. } = self.section {
+            self.buf.extend_from_slice(b"],\"menu\":[");
+            self.section = Section::Menu { empty: true };
+        }
+    }
+
     fn start_orders(&mut self) {
+        self.start_menu();
         if let Section::Menu { .. } = self.section {
             self.buf.extend_from_slice(b"],\"orders\":[");
             self.section = Section::Orders { empty: true };
@@ -117,7 +126,18 @@ impl JsonSink {
 }
 
 impl ExportSink for JsonSink {
+    async fn category(&mut self, category: Category) -> Result<(), SinkClosed> {
+        if let Section::Categories { empty } = &mut self.section {
+            if !std::mem::replace(empty, false) {
+                self.buf.push(b',');
+            }
+            write_json(&mut self.buf, &convert::category(&category));
+        }
+        self.flush_if_full().await
+    }
+
     async fn menu_item(&mut self, item: MenuItem) -> Result<(), SinkClosed> {
+        self.start_menu();
         if let Section::Menu { empty } = &mut self.section {
             if !std::mem::replace(empty, false) {
                 self.buf.push(b',');

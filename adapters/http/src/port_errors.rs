@@ -4,12 +4,13 @@
 //! An error a client can act on gets its own status and stable `code`; anything else is
 //! [`ApiError::from_port`]: 503 when the database could not be reached, 500 otherwise.
 
-use chameleon_core::menu::MenuItemId;
+use chameleon_core::menu::{CategoryId, MenuItemId};
 use chameleon_core::order::{OrderRejection, OrderStatus};
 use chameleon_core::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, GetMenuItemError, GetOrderError, ListMenuItemsError,
-    ListOrdersError, ListTenantsError, PlaceOrderError, ProvisionTenantError, ResolveTenantError,
+    ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
+    DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportError, GetMenuItemError,
+    GetOrderError, ListCategoriesError, ListMenuItemsError, ListOrdersError, ListTenantsError,
+    PlaceOrderError, ProvisionTenantError, ResolveTenantError, UpdateCategoryError,
     UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::TenantId;
@@ -22,6 +23,22 @@ pub fn item_not_found(id: MenuItemId) -> ApiError {
         "menu_item_not_found",
         format!("this restaurant has no menu item {id}"),
     )
+}
+
+/// 404 for a category the tenant does not have (also when another tenant has it).
+pub fn category_not_found(id: CategoryId) -> ApiError {
+    ApiError::not_found(
+        "category_not_found",
+        format!("this restaurant has no category {id}"),
+    )
+}
+
+/// 422 for an item naming a category the tenant does not have.
+fn unknown_category(id: CategoryId) -> ApiError {
+    ApiError::UnprocessableCode {
+        code: "unknown_category",
+        detail: format!("category_id: this restaurant has no category {id}"),
+    }
 }
 
 /// The errors that carry nothing but an unexpected failure.
@@ -40,7 +57,8 @@ macro_rules! unexpected_only {
 unexpected_only!(
     ResolveTenantError,
     ListTenantsError,
-    CreateMenuItemError,
+    CreateCategoryError,
+    ListCategoriesError,
     ListMenuItemsError,
     GetMenuItemError,
     ListOrdersError,
@@ -124,7 +142,35 @@ impl From<UpdateMenuItemError> for ApiError {
     fn from(err: UpdateMenuItemError) -> Self {
         match err {
             UpdateMenuItemError::NotFound(id) => item_not_found(id),
+            UpdateMenuItemError::UnknownCategory(id) => unknown_category(id),
             UpdateMenuItemError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<CreateMenuItemError> for ApiError {
+    fn from(err: CreateMenuItemError) -> Self {
+        match err {
+            CreateMenuItemError::UnknownCategory(id) => unknown_category(id),
+            CreateMenuItemError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<UpdateCategoryError> for ApiError {
+    fn from(err: UpdateCategoryError) -> Self {
+        match err {
+            UpdateCategoryError::NotFound(id) => category_not_found(id),
+            UpdateCategoryError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<DeleteCategoryError> for ApiError {
+    fn from(err: DeleteCategoryError) -> Self {
+        match err {
+            DeleteCategoryError::NotFound(id) => category_not_found(id),
+            DeleteCategoryError::Unknown(err) => ApiError::from_port(err),
         }
     }
 }

@@ -148,6 +148,16 @@ pub fn app<P: Ports>(
                         .route(web::patch().to(manager::update_menu_item::<P>))
                         .route(web::delete().to(manager::delete_menu_item::<P>)),
                 )
+                .service(
+                    web::resource("/categories")
+                        .route(web::post().to(manager::create_category::<P>))
+                        .route(web::get().to(manager::list_categories::<P>)),
+                )
+                .service(
+                    web::resource("/categories/{id}")
+                        .route(web::patch().to(manager::update_category::<P>))
+                        .route(web::delete().to(manager::delete_category::<P>)),
+                )
                 .service(web::resource("/orders").route(web::get().to(manager::list_orders::<P>)))
                 .service(
                     web::resource("/orders/{id}/confirm")

@@ -17,18 +17,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
 use chameleon_core::idempotency::{IdempotencyKey, PriorAttempt, PriorOutcome, RequestFingerprint};
-use chameleon_core::menu::{MenuFilter, MenuItem, MenuItemId, NewMenuItem};
+use chameleon_core::menu::{
+    Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
+};
 use chameleon_core::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
     StatusChangeRefused,
 };
 use chameleon_core::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteMenuItemError, DeprovisionError,
-    DomainChangeError, ExportError, ExportSink, GetMenuItemError, GetOrderError,
-    ListMenuItemsError, ListOrdersError, ListTenantsError, MenuRepository, MigrateAllError,
-    MigrationReport, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
-    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
-    UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
+    DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportError, ExportSink,
+    GetMenuItemError, GetOrderError, ListCategoriesError, ListMenuItemsError, ListOrdersError,
+    ListTenantsError, MenuRepository, MigrateAllError, MigrationReport, OrderRepository,
+    PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError, ResolveTenantError,
+    TenantDirectory, TenantProvisioner, UpdateCategoryError, UpdateMenuItemError,
+    UpdateTenantError,
 };
 use chameleon_core::tenant::{
     Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId,
@@ -39,6 +42,7 @@ use uuid::Uuid;
 /// One tenant's data, the in-memory counterpart of a tenant schema.
 #[derive(Debug, Default)]
 struct TenantData {
+    categories: BTreeMap<CategoryId, Category>,
     menu: BTreeMap<MenuItemId, MenuItem>,
     /// Oldest first; listings reverse it.
     orders: Vec<StoredOrder>,
@@ -326,16 +330,21 @@ impl MenuRepository for MemoryStore {
         tenant: &Tenant,
         item: NewMenuItem,
     ) -> Result<MenuItem, CreateMenuItemError> {
-        let item = MenuItem {
-            id: MenuItemId::from_uuid(Uuid::now_v7()),
-            name: item.name,
-            price: item.price,
-            is_available: item.is_available,
-        };
+        let item = item.with_id(MenuItemId::from_uuid(Uuid::now_v7()));
         self.with_tenant(tenant, |data| {
+            if let Some(unknown) = data.unknown_category(&item) {
+                return Err(CreateMenuItemError::UnknownCategory(unknown));
+            }
             data.menu.insert(item.id, item.clone());
-        })?;
-        Ok(item)
+            Ok(item)
+        })?
+    }
+
+    async fn store_menu(&self, tenant: &Tenant) -> Result<StoreMenu, ListMenuItemsError> {
+        Ok(StoreMenu {
+            categories: self.with_tenant(tenant, |data| data.sorted_categories())?,
+            items: MenuRepository::list(self, tenant, MenuFilter::AvailableOnly).await?,
+        })
     }
 
     async fn list(
@@ -372,18 +381,93 @@ impl MenuRepository for MemoryStore {
         F: FnOnce(&mut MenuItem) + Send,
     {
         self.with_tenant(tenant, |data| {
-            data.menu.get_mut(&id).map(|item| {
-                change(item);
-                item.clone()
-            })
+            let mut item = data
+                .menu
+                .get(&id)
+                .cloned()
+                .ok_or(UpdateMenuItemError::NotFound(id))?;
+            change(&mut item);
+            if let Some(unknown) = data.unknown_category(&item) {
+                return Err(UpdateMenuItemError::UnknownCategory(unknown));
+            }
+            data.menu.insert(id, item.clone());
+            Ok(item)
         })?
-        .ok_or(UpdateMenuItemError::NotFound(id))
     }
 
     async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
         self.with_tenant(tenant, |data| data.menu.remove(&id))?
             .map(drop)
             .ok_or(DeleteMenuItemError::NotFound(id))
+    }
+
+    async fn create_category(
+        &self,
+        tenant: &Tenant,
+        category: NewCategory,
+    ) -> Result<Category, CreateCategoryError> {
+        let category = Category {
+            id: CategoryId::from_uuid(Uuid::now_v7()),
+            name: category.name,
+            position: category.position,
+        };
+        self.with_tenant(tenant, |data| {
+            data.categories.insert(category.id, category.clone());
+        })?;
+        Ok(category)
+    }
+
+    async fn list_categories(&self, tenant: &Tenant) -> Result<Vec<Category>, ListCategoriesError> {
+        Ok(self.with_tenant(tenant, |data| data.sorted_categories())?)
+    }
+
+    async fn update_category<F>(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+        change: F,
+    ) -> Result<Category, UpdateCategoryError>
+    where
+        F: FnOnce(&mut Category) + Send,
+    {
+        self.with_tenant(tenant, |data| {
+            data.categories.get_mut(&id).map(|category| {
+                change(category);
+                category.clone()
+            })
+        })?
+        .ok_or(UpdateCategoryError::NotFound(id))
+    }
+
+    async fn delete_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+    ) -> Result<(), DeleteCategoryError> {
+        self.with_tenant(tenant, |data| {
+            data.categories.remove(&id)?;
+            for item in data.menu.values_mut() {
+                if item.category == Some(id) {
+                    item.category = None;
+                }
+            }
+            Some(())
+        })?
+        .ok_or(DeleteCategoryError::NotFound(id))
+    }
+}
+
+impl TenantData {
+    /// The item's category when the tenant has no such category.
+    fn unknown_category(&self, item: &MenuItem) -> Option<CategoryId> {
+        item.category
+            .filter(|category| !self.categories.contains_key(category))
+    }
+
+    fn sorted_categories(&self) -> Vec<Category> {
+        let mut categories: Vec<Category> = self.categories.values().cloned().collect();
+        Category::sort(&mut categories);
+        categories
     }
 }
 
@@ -485,13 +569,16 @@ impl OrderRepository for MemoryStore {
     ) -> Result<(), ExportError> {
         // The snapshot is a copy taken under the lock: the data is in memory already, so the
         // copy is the fake's whole cost (PostgreSQL streams instead).
-        let (mut menu, mut orders) = self.with_tenant(tenant, |data| {
+        let (categories, mut menu, mut orders) = self.with_tenant(tenant, |data| {
             let menu: Vec<MenuItem> = data.menu.values().cloned().collect();
             let orders: Vec<Order> = data.orders.iter().map(|s| s.order.clone()).collect();
-            (menu, orders)
+            (data.sorted_categories(), menu, orders)
         })?;
         menu.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
         orders.sort_by_key(|order| (order.created_at, order.id));
+        for category in categories {
+            sink.category(category).await?;
+        }
         for item in menu {
             sink.menu_item(item).await?;
         }

@@ -33,7 +33,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use crate::menu::{GET_MANY, LIST_ALL, item_from_row};
+use crate::menu::{GET_MANY, LIST_ALL, LIST_CATEGORIES, category_from_row, item_from_row};
 use crate::pool::PgPool;
 use crate::sqlstate::{is_lock_timeout, is_unique_violation};
 use crate::tenant_tx::TenantTx;
@@ -235,10 +235,13 @@ impl OrderRepository for PgOrders {
         tenant: &Tenant,
         sink: &mut S,
     ) -> Result<(), ExportError> {
-        // One snapshot for the menu and every order; the orders stream through as they arrive.
+        // One snapshot for the categories, the menu and every order; the orders stream through as they arrive.
         let mut tx = TenantTx::begin(&self.pool, tenant)
             .await?
             .read_only_snapshot();
+        for row in tx.query(LIST_CATEGORIES, &[]).await? {
+            sink.category(category_from_row(&row)?).await?;
+        }
         for row in tx.query(LIST_ALL, &[]).await? {
             sink.menu_item(item_from_row(&row)?).await?;
         }

@@ -1,15 +1,18 @@
-//! A tenant's menu.
+//! A tenant's menu: its items and the categories that order them.
 
 use std::future::Future;
 
 use thiserror::Error;
 
-use crate::menu::{MenuFilter, MenuItem, MenuItemId, NewMenuItem};
+use crate::menu::{
+    Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
+};
 use crate::tenant::Tenant;
 
 /// A tenant's menu.
 pub trait MenuRepository: Send + Sync + 'static {
-    /// Stores a new item under a freshly drawn id and MUST return it as stored.
+    /// Stores a new item under a freshly drawn id and MUST return it as stored; MUST return
+    /// `Err(UnknownCategory)` (storing nothing) when its category is not one of the tenant's.
     fn create(
         &self,
         tenant: &Tenant,
@@ -24,6 +27,14 @@ pub trait MenuRepository: Send + Sync + 'static {
         filter: MenuFilter,
     ) -> impl Future<Output = Result<Vec<MenuItem>, ListMenuItemsError>> + Send;
 
+    /// What a customer sees: every category of the tenant, by position, then name (byte order),
+    /// then id; and the available items, as [`Self::list`] orders them. MAY be served from a
+    /// cache, which every write through this repository MUST leave current at once.
+    fn store_menu(
+        &self,
+        tenant: &Tenant,
+    ) -> impl Future<Output = Result<StoreMenu, ListMenuItemsError>> + Send;
+
     /// MUST return `Ok(None)` when the tenant has no item `id` (also when another tenant has).
     fn get(
         &self,
@@ -32,7 +43,9 @@ pub trait MenuRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<MenuItem>, GetMenuItemError>> + Send;
 
     /// Reads item `id` and keeps it from changing, lets `change` edit it, stores the result, all
-    /// in one transaction; MUST return the item as stored, or `Err(NotFound)` (calling nothing).
+    /// in one transaction; MUST return the item as stored, or `Err(NotFound)` (calling nothing),
+    /// or `Err(UnknownCategory)` (storing nothing) when the edited item's category is not one of
+    /// the tenant's.
     fn update<F>(
         &self,
         tenant: &Tenant,
@@ -49,11 +62,47 @@ pub trait MenuRepository: Send + Sync + 'static {
         tenant: &Tenant,
         id: MenuItemId,
     ) -> impl Future<Output = Result<(), DeleteMenuItemError>> + Send;
+
+    /// Stores a new category under a freshly drawn id and MUST return it as stored.
+    fn create_category(
+        &self,
+        tenant: &Tenant,
+        category: NewCategory,
+    ) -> impl Future<Output = Result<Category, CreateCategoryError>> + Send;
+
+    /// MUST return the tenant's categories in the order [`Self::store_menu`] gives them.
+    fn list_categories(
+        &self,
+        tenant: &Tenant,
+    ) -> impl Future<Output = Result<Vec<Category>, ListCategoriesError>> + Send;
+
+    /// Like [`Self::update`], for category `id`.
+    fn update_category<F>(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+        change: F,
+    ) -> impl Future<Output = Result<Category, UpdateCategoryError>> + Send
+    where
+        F: FnOnce(&mut Category) + Send;
+
+    /// Removes the category and, in the same transaction, takes its items out of it (they stay
+    /// on the menu, uncategorised); MUST return `Err(NotFound)` when the tenant has no
+    /// category `id`.
+    fn delete_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+    ) -> impl Future<Output = Result<(), DeleteCategoryError>> + Send;
 }
 
 #[derive(Debug, Error)]
-#[error("the menu item could not be stored")]
-pub struct CreateMenuItemError(#[from] pub anyhow::Error);
+pub enum CreateMenuItemError {
+    #[error("there is no category {0}")]
+    UnknownCategory(CategoryId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
 
 #[derive(Debug, Error)]
 #[error("the menu could not be read")]
@@ -67,6 +116,8 @@ pub struct GetMenuItemError(#[from] pub anyhow::Error);
 pub enum UpdateMenuItemError {
     #[error("there is no menu item {0}")]
     NotFound(MenuItemId),
+    #[error("there is no category {0}")]
+    UnknownCategory(CategoryId),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
@@ -75,6 +126,30 @@ pub enum UpdateMenuItemError {
 pub enum DeleteMenuItemError {
     #[error("there is no menu item {0}")]
     NotFound(MenuItemId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Error)]
+#[error("the category could not be stored")]
+pub struct CreateCategoryError(#[from] pub anyhow::Error);
+
+#[derive(Debug, Error)]
+#[error("the categories could not be read")]
+pub struct ListCategoriesError(#[from] pub anyhow::Error);
+
+#[derive(Debug, Error)]
+pub enum UpdateCategoryError {
+    #[error("there is no category {0}")]
+    NotFound(CategoryId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Error)]
+pub enum DeleteCategoryError {
+    #[error("there is no category {0}")]
+    NotFound(CategoryId),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }

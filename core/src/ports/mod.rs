@@ -24,7 +24,8 @@ pub mod tenants;
 use thiserror::Error;
 
 pub use menu::{
-    CreateMenuItemError, DeleteMenuItemError, GetMenuItemError, ListMenuItemsError, MenuRepository,
+    CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
+    GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
     UpdateMenuItemError,
 };
 pub use orders::{

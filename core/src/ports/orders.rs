@@ -5,7 +5,7 @@ use std::future::Future;
 use thiserror::Error;
 
 use crate::idempotency::{IdempotencyKey, KeyReused, PriorAttempt, PriorOutcome};
-use crate::menu::{MenuItem, MenuItemId};
+use crate::menu::{Category, MenuItem, MenuItemId};
 use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
     StatusChangeRefused,
@@ -116,8 +116,13 @@ pub trait OrderRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), ExportError>> + Send;
 }
 
-/// Where an export goes, one record at a time: all menu items, then all orders.
+/// Where an export goes, one record at a time: all categories, then all menu items, then all
+/// orders.
 pub trait ExportSink: Send {
+    fn category(
+        &mut self,
+        category: Category,
+    ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn menu_item(&mut self, item: MenuItem) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn order(&mut self, order: Order) -> impl Future<Output = Result<(), SinkClosed>> + Send;
 }

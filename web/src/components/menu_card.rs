@@ -1,4 +1,4 @@
-use chameleon_wire::MenuItem;
+use chameleon_wire::{MenuItem, Tag};
 use yew::prelude::*;
 
 use crate::money::Pricing;
@@ -7,26 +7,81 @@ use crate::money::Pricing;
 pub struct MenuCardProps {
     pub item: MenuItem,
     pub on_add: Callback<MenuItem>,
+    /// Under a category heading (h3): the dish's name is then an h4.
+    #[prop_or_default]
+    pub in_section: bool,
 }
 
-/// One dish: its name, its price, and a way to put it in the cart.
+fn tag_label(tag: Tag) -> &'static str {
+    match tag {
+        Tag::Vegetarian => "Vegetarian",
+        Tag::Vegan => "Vegan",
+        Tag::GlutenFree => "Gluten-free",
+        Tag::DairyFree => "Dairy-free",
+        Tag::Halal => "Halal",
+        Tag::Spicy => "Spicy",
+        Tag::ContainsNuts => "Contains nuts",
+        Tag::ContainsShellfish => "Contains shellfish",
+    }
+}
+
+/// One dish: its picture, name, price, description and dietary tags, and a way to put it in
+/// the cart.
 #[function_component(MenuCard)]
 pub fn menu_card(props: &MenuCardProps) -> Html {
     let pricing = use_context::<Pricing>().unwrap_or_default();
+    // A picture that fails to load leaves its (fixed-size) frame empty, not a broken icon.
+    let image_failed = use_state(|| false);
     let add = {
         let item = props.item.clone();
         props.on_add.reform(move |_: MouseEvent| item.clone())
     };
+    let item = &props.item;
+    let picture = item.image_url.as_ref().map(|url| {
+        let on_error = {
+            let image_failed = image_failed.clone();
+            Callback::from(move |_: Event| image_failed.set(true))
+        };
+        html! {
+            // The frame has the aspect ratio before the picture arrives: nothing moves.
+            <div class="-mx-5 -mt-5 mb-4 aspect-[4/3] overflow-hidden rounded-t-xl bg-stone-100">
+                <img data-testid="menu-item-image" src={url.clone()} alt="" loading="lazy"
+                     decoding="async" width="400" height="300" onerror={on_error}
+                     class={classes!("h-full", "w-full", "object-cover", image_failed.then_some("invisible"))} />
+            </div>
+        }
+    });
+    let name = html! {
+        <span data-testid="menu-item-name">{ &item.name }</span>
+    };
+    let title_class = "text-lg font-semibold text-stone-900";
     html! {
         <li data-testid="menu-item"
-            class="flex flex-col justify-between gap-4 rounded-xl border border-stone-200 bg-white p-5 shadow-sm">
+            class="flex flex-col justify-between gap-4 overflow-hidden rounded-xl border border-stone-200 bg-white p-5 shadow-sm">
             <div>
-                <h3 data-testid="menu-item-name" class="text-lg font-semibold text-stone-900">{ &props.item.name }</h3>
-                <p data-testid="menu-item-price" class="mt-1 text-stone-600"><span data-testid="price">{ pricing.format(props.item.price) }</span></p>
+                { for picture }
+                if props.in_section {
+                    <h4 class={title_class}>{ name }</h4>
+                } else {
+                    <h3 class={title_class}>{ name }</h3>
+                }
+                <p data-testid="menu-item-price" class="mt-1 text-stone-600"><span data-testid="price">{ pricing.format(item.price) }</span></p>
+                if let Some(description) = &item.description {
+                    <p data-testid="menu-item-description" class="mt-2 whitespace-pre-line text-sm text-stone-600">{ description }</p>
+                }
+                if !item.tags.is_empty() {
+                    <ul class="mt-3 flex flex-wrap gap-1.5" aria-label="Dietary information">
+                        { for item.tags.iter().map(|tag| html! {
+                            <li data-testid="tag" class="rounded-full bg-stone-100 px-2 py-0.5 text-xs font-medium text-stone-700">
+                                { tag_label(*tag) }
+                            </li>
+                        }) }
+                    </ul>
+                }
             </div>
             <button type="button" data-testid="add-to-cart" onclick={add}
-                    aria-label={format!("Add to cart: {}", props.item.name)}
-                    class="self-start rounded-lg bg-primary px-4 py-2 text-sm font-semibold text-on-primary shadow-sm hover:opacity-90 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
+                    aria-label={format!("Add to cart: {}", item.name)}
+                    class="self-start rounded-lg bg-primary px-4 py-2 text-sm font-semibold text-on-primary shadow-sm hover:opacity-90 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">
                 { "Add to cart" }
             </button>
         </li>

@@ -64,7 +64,7 @@ pub fn storefront(props: &StorefrontProps) -> Html {
             html! { <p class="text-stone-500" aria-busy="true">{ "Loading the menu…" }</p> }
         }
         (_, MenuState::Failed(message)) => html! { <ErrorMessage message={message.clone()} /> },
-        (_, MenuState::Ready(items)) => {
+        (_, MenuState::Ready(menu)) => {
             let error = match &checkout {
                 Checkout::Failed(message) => Some(AttrValue::from(message.clone())),
                 _ => None,
@@ -73,7 +73,7 @@ pub fn storefront(props: &StorefrontProps) -> Html {
                 <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
                     <section aria-labelledby="menu-title">
                         <h2 id="menu-title" class="mb-4 text-lg font-semibold text-stone-900">{ "Menu" }</h2>
-                        <MenuGrid items={items.clone()} {on_add} />
+                        <MenuGrid menu={menu.clone()} {on_add} />
                     </section>
                     <CartPanel cart={(*cart).clone()} {on_action} {on_place}
                                submitting={checkout == Checkout::Submitting} {error} />

@@ -1,8 +1,8 @@
-//! `use_menu`: the items this restaurant has available now.
+//! `use_menu`: this restaurant's categories and the items it has available now.
 
 use std::rc::Rc;
 
-use chameleon_wire::MenuItem;
+use chameleon_wire::StoreMenu;
 use yew::prelude::*;
 
 use crate::api;
@@ -10,7 +10,7 @@ use crate::api;
 #[derive(Debug, Clone, PartialEq)]
 pub enum MenuState {
     Loading,
-    Ready(Rc<Vec<MenuItem>>),
+    Ready(Rc<StoreMenu>),
     Failed(String),
 }
 
@@ -24,7 +24,7 @@ pub fn use_menu() -> (MenuState, Callback<()>) {
         use_effect_with(*attempt, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 state.set(match api::store_menu().await {
-                    Ok(items) => MenuState::Ready(Rc::new(items)),
+                    Ok(menu) => MenuState::Ready(Rc::new(menu)),
                     Err(err) => MenuState::Failed(err.to_string()),
                 });
             });

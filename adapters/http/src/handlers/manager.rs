@@ -3,12 +3,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chameleon_core::menu::MenuItemId;
+use chameleon_core::menu::{CategoryId, MenuItemId};
 use chameleon_core::order::{OrderId, OrderStatus};
 use chameleon_core::ports::Ports;
 use chameleon_wire::{
-    ListOrdersQuery, MenuItem, MenuItemPatch, NewMenuItem, Order, OrderPage, OrderStatusChange,
-    RotatedManagerKey, SettingsPatch, StoreConfig,
+    Category, CategoryPatch, ListOrdersQuery, MenuItem, MenuItemPatch, NewCategory, NewMenuItem,
+    Order, OrderPage, OrderStatusChange, RotatedManagerKey, SettingsPatch, StoreConfig,
 };
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -41,6 +41,15 @@ pub struct ItemPath {
     id: Uuid,
 }
 
+/// A category's id in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct CategoryPath {
+    /// The category's id.
+    id: Uuid,
+}
+
 /// An order's id in the path.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -50,7 +59,8 @@ pub struct OrderPath {
     id: Uuid,
 }
 
-/// Adds an item to the tenant's menu.
+/// Adds an item to the tenant's menu. A `category_id` that is not one of the tenant's
+/// categories is refused (422 `unknown_category`).
 #[utoipa::path(
     post,
     path = "/api/v1/manager/menu",
@@ -128,7 +138,8 @@ pub async fn get_menu_item<P: Ports>(
     Ok(HttpResponse::Ok().json(convert::menu_item(&item)))
 }
 
-/// Changes the fields of a menu item present in the body; the others stay as they are.
+/// Changes the fields of a menu item present in the body; the others stay as they are (`null`
+/// clears `category_id`, `description` or `image_url`; `tags` replaces the tags).
 #[utoipa::path(
     patch,
     path = "/api/v1/manager/menu/{id}",
@@ -175,6 +186,107 @@ pub async fn delete_menu_item<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let id = MenuItemId::from_uuid(id.into_inner());
     state.app.delete_menu_item(&tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a category to the tenant's menu.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/categories",
+    operation_id = "create_category",
+    tag = "manager",
+    params(TenantHeader),
+    request_body = NewCategory,
+    security(("manager_key" = [])),
+    responses(
+        (status = 201, description = "Created", body = Category),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn create_category<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    body: JsonObject<NewCategory>,
+) -> Result<HttpResponse, ApiError> {
+    let category = convert::new_category(&body)?;
+    let created = state.app.create_category(&tenant, category).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/manager/categories/{}", created.id),
+        ))
+        .json(convert::category(&created)))
+}
+
+/// Lists the tenant's categories in the menu's order: by position, then name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/manager/categories",
+    operation_id = "list_categories",
+    tag = "manager",
+    params(TenantHeader),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The categories", body = [Category]),
+        ManagerRefusals,
+    ),
+)]
+pub async fn list_categories<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> Result<HttpResponse, ApiError> {
+    let categories = state.app.list_categories(&tenant).await?;
+    Ok(HttpResponse::Ok().json(categories.iter().map(convert::category).collect::<Vec<_>>()))
+}
+
+/// Renames or moves a category (the fields present in the body).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/manager/categories/{id}",
+    operation_id = "update_category",
+    tag = "manager",
+    params(TenantHeader, CategoryPath),
+    request_body = CategoryPatch,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The updated category", body = Category),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn update_category<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+    body: JsonObject<CategoryPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CategoryId::from_uuid(id.into_inner());
+    let patch = convert::category_patch(&body)?;
+    let category = state.app.update_category(&tenant, id, patch).await?;
+    Ok(HttpResponse::Ok().json(convert::category(&category)))
+}
+
+/// Removes a category. Its items stay on the menu, in no category (`category_id: null`).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/manager/categories/{id}",
+    operation_id = "delete_category",
+    tag = "manager",
+    params(TenantHeader, CategoryPath),
+    security(("manager_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        ManagerRefusals,
+    ),
+)]
+pub async fn delete_category<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CategoryId::from_uuid(id.into_inner());
+    state.app.delete_category(&tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

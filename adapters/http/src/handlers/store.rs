@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chameleon_core::order::{OrderId, PlaceOrderRequest, TrackingToken};
 use chameleon_core::ports::{Placement, Ports};
-use chameleon_wire::{MenuItem, Order, PlaceOrder, StoreConfig, TrackOrderQuery};
+use chameleon_wire::{Order, PlaceOrder, StoreConfig, StoreMenu, TrackOrderQuery};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -41,14 +41,15 @@ pub async fn get_store_config<P: Ports>(
         ))
 }
 
-/// What can be ordered now: the restaurant's available items, ordered by name.
+/// The menu: the restaurant's categories in its order, and what can be ordered now (the
+/// available items, by name, each naming its category or none).
 #[utoipa::path(
     get,
     path = "/api/v1/store/menu",
     operation_id = "list_store_menu",
     tag = "storefront",
     responses(
-        (status = 200, description = "The available items", body = [MenuItem]),
+        (status = 200, description = "The categories and the available items", body = StoreMenu),
         StoreRefusals,
     ),
 )]
@@ -56,10 +57,10 @@ pub async fn list_store_menu<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.app.store_menu(&tenant).await?;
+    let menu = state.app.store_menu(&tenant).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Host"))
-        .json(items.iter().map(convert::menu_item).collect::<Vec<_>>()))
+        .json(convert::store_menu(&menu)))
 }
 
 /// Places a guest order. The total is computed from the restaurant's stored prices.

@@ -385,3 +385,181 @@ async fn orders_are_paged_with_a_cursor_and_filtered_by_status() {
         reply.problem();
     }
 }
+
+#[actix_web::test]
+async fn categories_order_the_store_menu_and_items_carry_their_details() {
+    use chameleon_wire::{Category, StoreMenu};
+
+    let app = spawn().await;
+    let a = provision(&app, "a.com", "#ff0000").await;
+    let b = provision(&app, "b.com", "#00ff00").await;
+    let create = |tenant, name: &str, position: i64| {
+        manager(
+            TestRequest::post()
+                .uri("/api/v1/manager/categories")
+                .set_json(json!({"name": name, "position": position})),
+            tenant,
+        )
+    };
+    let drinks = call(&app, create(&a, "Drinks", 20)).await;
+    assert_eq!(drinks.status, StatusCode::CREATED);
+    let drinks: Category = drinks.json();
+    let pizzas: Category = call(&app, create(&a, "Pizzas", 10)).await.json();
+    let foreign: Category = call(&app, create(&b, "Secret", 0)).await.json();
+
+    // Bad bodies: 422, nothing stored.
+    for bad in [
+        json!({"name": "", "position": 1}),
+        json!({"name": "X", "position": -1}),
+        json!({"name": "X", "position": 10001}),
+        json!({"name": "X"}),
+    ] {
+        let reply = call(
+            &app,
+            manager(
+                TestRequest::post()
+                    .uri("/api/v1/manager/categories")
+                    .set_json(&bad),
+                &a,
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        reply.problem();
+    }
+
+    let item = call(
+        &app,
+        manager(
+            TestRequest::post()
+                .uri("/api/v1/manager/menu")
+                .set_json(json!({
+                    "name": "Margherita",
+                    "price": 1100,
+                    "category_id": pizzas.id,
+                    "description": "Tomato, mozzarella, basil.",
+                    "image_url": "https://img.example.com/margherita.jpg",
+                    "tags": ["vegetarian", "vegetarian"],
+                })),
+            &a,
+        ),
+    )
+    .await;
+    assert_eq!(item.status, StatusCode::CREATED);
+    let item: MenuItem = item.json();
+    assert_eq!(item.category_id, Some(pizzas.id));
+    assert_eq!(item.tags, [chameleon_wire::Tag::Vegetarian]);
+    add_item(&app, &a, "Water", 200).await;
+
+    for (bad, code) in [
+        (
+            json!({"image_url": "http://img.example.com/a.jpg"}),
+            "validation_failed",
+        ),
+        (
+            json!({"image_url": "https://10.0.0.1/a.jpg"}),
+            "validation_failed",
+        ),
+        (json!({"description": "x".repeat(501)}), "validation_failed"),
+        (json!({"tags": ["keto"]}), "validation_failed"),
+        (json!({"category_id": foreign.id}), "unknown_category"),
+        (json!({"category_id": Uuid::new_v4()}), "unknown_category"),
+    ] {
+        let mut body = json!({"name": "Bad", "price": 100});
+        body.as_object_mut()
+            .unwrap()
+            .extend(bad.as_object().unwrap().clone());
+        let reply = call(
+            &app,
+            manager(
+                TestRequest::post()
+                    .uri("/api/v1/manager/menu")
+                    .set_json(&body),
+                &a,
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(reply.problem().code, code, "{body}");
+    }
+
+    let menu: StoreMenu = call(
+        &app,
+        store(TestRequest::get().uri("/api/v1/store/menu"), "a.com"),
+    )
+    .await
+    .json();
+    let names: Vec<_> = menu.categories.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Pizzas", "Drinks"]);
+    assert_eq!(menu.items.len(), 2, "nothing of the refused bodies");
+    assert_eq!(menu.items[0], item);
+
+    // Drinks first now; a foreign category cannot be touched.
+    let moved = call(
+        &app,
+        manager(
+            TestRequest::patch()
+                .uri(&format!("/api/v1/manager/categories/{}", drinks.id))
+                .set_json(json!({"position": 0})),
+            &a,
+        ),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK);
+    let listed: Vec<Category> = call(
+        &app,
+        manager(TestRequest::get().uri("/api/v1/manager/categories"), &a),
+    )
+    .await
+    .json();
+    let names: Vec<_> = listed.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Drinks", "Pizzas"]);
+    for req in [
+        TestRequest::patch()
+            .uri(&format!("/api/v1/manager/categories/{}", foreign.id))
+            .set_json(json!({"name": "Mine"})),
+        TestRequest::delete().uri(&format!("/api/v1/manager/categories/{}", foreign.id)),
+    ] {
+        let reply = call(&app, manager(req, &a)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.problem().code, "category_not_found");
+    }
+
+    // Deleting Pizzas leaves the Margherita on the menu, in no category.
+    let gone = call(
+        &app,
+        manager(
+            TestRequest::delete().uri(&format!("/api/v1/manager/categories/{}", pizzas.id)),
+            &a,
+        ),
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let after: MenuItem = call(
+        &app,
+        manager(
+            TestRequest::get().uri(&format!("/api/v1/manager/menu/{}", item.id)),
+            &a,
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(after.category_id, None);
+
+    // A patch clears the optional fields with null.
+    let cleared: MenuItem = call(
+        &app,
+        manager(
+            TestRequest::patch()
+                .uri(&format!("/api/v1/manager/menu/{}", item.id))
+                .set_json(json!({"description": null, "image_url": null, "tags": []})),
+            &a,
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (cleared.description, cleared.image_url, cleared.tags),
+        (None, None, vec![])
+    );
+}

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use chameleon_wire::{MenuItem, Order, OrderPage, ProvisionedTenant, StoreConfig};
+use chameleon_wire::{Order, OrderPage, ProvisionedTenant, StoreConfig, StoreMenu};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -90,14 +90,18 @@ async fn the_leakage_test() {
     let burger = add_item(&app, &a, "Burger", 900).await;
     add_item(&app, &b, "Salad", 700).await;
 
-    let a_menu: Vec<MenuItem> = call(
+    let a_menu: StoreMenu = call(
         &app,
         store(TestRequest::get().uri("/api/v1/store/menu"), "a.com"),
     )
     .await
     .json();
     assert_eq!(
-        a_menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        a_menu
+            .items
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>(),
         ["Burger"]
     );
 
@@ -217,14 +221,17 @@ async fn the_store_menu_shows_only_available_items() {
         .set_json(json!({"is_available": false})),
     )
     .await;
-    let menu: Vec<MenuItem> = call(
+    let menu: StoreMenu = call(
         &app,
         store(TestRequest::get().uri("/api/v1/store/menu"), "a.com"),
     )
     .await
     .json();
     assert_eq!(
-        menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        menu.items
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>(),
         ["Burger"]
     );
 }

@@ -470,6 +470,8 @@ pub struct TenantExport {
     /// RFC 3339, UTC.
     pub exported_at: String,
     pub tenant: TenantDetails,
+    /// In the menu's order.
+    pub categories: Vec<Category>,
     pub menu: Vec<MenuItem>,
     pub orders: Vec<Order>,
 }
@@ -512,6 +514,37 @@ pub struct NewMenuItem {
     /// Defaults to `true`.
     #[serde(default)]
     pub is_available: Option<bool>,
+    /// One of the restaurant's categories; absent or `null`: none (listed after them all).
+    #[serde(default)]
+    pub category_id: Option<Uuid>,
+    /// Up to 500 characters; line breaks are kept.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "San Marzano tomatoes, fior di latte, basil.",
+            min_length = 1,
+            max_length = 500,
+            pattern = "^[^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub description: Option<String>,
+    /// An `https` picture on a hostname (no IP address, user name or password), at most 2048
+    /// characters; shown 4:3, cropped to fit.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "https://images.example.com/margherita.jpg",
+            max_length = 2048,
+            pattern = r"^[Hh][Tt][Tt][Pp][Ss]://(?=[^:/?#]{1,253}(?::[0-9]{1,5})?(?:[/?#]|$))(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+(?::[0-9]{1,5})?(?:[/?#]|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
+        )
+    )]
+    pub image_url: Option<String>,
+    /// Each at most once (repeats are dropped).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["vegetarian"])))]
+    pub tags: Option<Vec<Tag>>,
 }
 
 /// Body of `PATCH /api/v1/manager/menu/{id}`: only the fields present change.
@@ -534,6 +567,38 @@ pub struct MenuItemPatch {
     pub price: Option<i64>,
     #[serde(default)]
     pub is_available: Option<bool>,
+    /// `null`: out of its category.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
+    pub category_id: Option<Option<Uuid>>,
+    /// `null`: no description.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            nullable,
+            min_length = 1,
+            max_length = 500,
+            pattern = "^[^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub description: Option<Option<String>>,
+    /// `null`: no picture.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            nullable,
+            max_length = 2048,
+            pattern = r"^[Hh][Tt][Tt][Pp][Ss]://(?=[^:/?#]{1,253}(?::[0-9]{1,5})?(?:[/?#]|$))(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+(?::[0-9]{1,5})?(?:[/?#]|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
+        )
+    )]
+    pub image_url: Option<Option<String>>,
+    /// Replaces the tags (`[]`: none).
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
 }
 
 /// A menu item.
@@ -542,9 +607,85 @@ pub struct MenuItemPatch {
 pub struct MenuItem {
     pub id: Uuid,
     pub name: String,
-    /// In cents.
+    /// In the currency's minor units (cents for USD or EUR, yen for JPY, fils for KWD).
     pub price: i64,
     pub is_available: bool,
+    /// `null`: in no category.
+    pub category_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+/// A dietary or allergen mark, from a fixed set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Tag {
+    Vegetarian,
+    Vegan,
+    GlutenFree,
+    DairyFree,
+    Halal,
+    Spicy,
+    ContainsNuts,
+    ContainsShellfish,
+}
+
+/// Body of `POST /api/v1/manager/categories`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCategory {
+    /// Up to 60 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Pizzas",
+            min_length = 1,
+            max_length = 60,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub name: String,
+    /// 0 to 10000: smaller comes first on the menu; equal positions go by name.
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = 10, minimum = 0, maximum = 10_000)
+    )]
+    pub position: i64,
+}
+
+/// Body of `PATCH /api/v1/manager/categories/{id}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 60,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
+        )
+    )]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000))]
+    pub position: Option<i64>,
+}
+
+/// A section of the menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Category {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Pizzas"))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(example = 10))]
+    pub position: i64,
 }
 
 /// One line of an order: a snapshot of the item at order time.
@@ -670,6 +811,16 @@ pub struct StoreConfig {
     pub open_now: bool,
     /// When that next changes (RFC 3339, UTC); `null` when it never does.
     pub next_change: Option<String>,
+}
+
+/// Response of `GET /api/v1/store/menu`: the categories in the manager's order (every one,
+/// even with nothing available now), and what can be ordered now, by name. An item's
+/// `category_id` names one of `categories` or is `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoreMenu {
+    pub categories: Vec<Category>,
+    pub items: Vec<MenuItem>,
 }
 
 /// One line of `POST /api/v1/store/orders`.

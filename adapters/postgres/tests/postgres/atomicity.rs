@@ -49,7 +49,15 @@ async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(tables, ["menu_items", "orders", "refinery_schema_history"]);
+    assert_eq!(
+        tables,
+        [
+            "categories",
+            "menu_items",
+            "orders",
+            "refinery_schema_history"
+        ]
+    );
     let history: i64 = scalar(
         &inspect,
         &format!("SELECT count(*) FROM \"{name}\".refinery_schema_history"),

@@ -29,7 +29,7 @@ async fn warm_tenant_and_menu_reads_need_no_database() {
         app.tenant_by_id(pizza.id).await.unwrap().unwrap().id,
         pizza.id
     );
-    let menu = app.store_menu(&again).await.unwrap();
+    let menu = app.store_menu(&again).await.unwrap().items;
     assert_eq!(menu[0].name.as_str(), "Margherita");
     // What is not cached does need the database, which is gone: proof the above was the cache.
     assert!(app.list_menu_items(&pizza).await.is_err());
@@ -53,23 +53,26 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
     let db = TestDb::new().await;
     let app = service(&db);
     let tenant = provision(&app, "a.com").await;
-    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
     let burger = add_item(&app, &tenant, "Burger", 900).await;
-    assert_eq!(app.store_menu(&tenant).await.unwrap(), vec![burger.clone()]);
+    assert_eq!(
+        app.store_menu(&tenant).await.unwrap().items,
+        vec![burger.clone()]
+    );
     let off = MenuItemPatch {
         is_available: Some(false),
         ..MenuItemPatch::default()
     };
     app.update_menu_item(&tenant, burger.id, off).await.unwrap();
-    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
     let on = MenuItemPatch {
         is_available: Some(true),
         ..MenuItemPatch::default()
     };
     app.update_menu_item(&tenant, burger.id, on).await.unwrap();
-    assert_eq!(app.store_menu(&tenant).await.unwrap().len(), 1);
+    assert_eq!(app.store_menu(&tenant).await.unwrap().items.len(), 1);
     app.delete_menu_item(&tenant, burger.id).await.unwrap();
-    assert!(app.store_menu(&tenant).await.unwrap().is_empty());
+    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ async fn the_leakage_test_at_the_repository_level() {
     let burger = add_item(&app, &a, "Burger", 900).await;
     add_item(&app, &b, "Salad", 700).await;
 
-    let a_menu = app.store_menu(&a).await.unwrap();
+    let a_menu = app.store_menu(&a).await.unwrap().items;
     assert_eq!(
         a_menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
         ["Burger"]

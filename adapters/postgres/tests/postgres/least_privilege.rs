@@ -29,11 +29,10 @@ async fn the_serving_role_provisions_and_serves_tenants() {
     let item = app
         .create_menu_item(
             &tenant,
-            NewMenuItem {
-                name: MenuItemName::parse("Soup").unwrap(),
-                price: PriceCents::try_from(450).unwrap(),
-                is_available: true,
-            },
+            NewMenuItem::plain(
+                MenuItemName::parse("Soup").unwrap(),
+                PriceCents::try_from(450).unwrap(),
+            ),
         )
         .await
         .unwrap();

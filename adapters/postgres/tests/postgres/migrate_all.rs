@@ -15,11 +15,11 @@ use super::support::{
     scalar, service,
 };
 
-async fn has_description(db: &TestDb, tenant: &Tenant) -> bool {
+async fn has_calories(db: &TestDb, tenant: &Tenant) -> bool {
     scalar(
         &db.inspect().await,
         "SELECT count(*) = 1 FROM information_schema.columns \
-         WHERE table_schema = $1 AND table_name = 'menu_items' AND column_name = 'description'",
+         WHERE table_schema = $1 AND table_name = 'menu_items' AND column_name = 'calories'",
         &[&tenant.schema.as_str()],
     )
     .await
@@ -43,14 +43,14 @@ async fn a_new_migration_reaches_every_tenant_once() {
     let latest = add_tenant_migration(
         &db,
         "extra",
-        "ALTER TABLE menu_items ADD COLUMN description text",
+        "ALTER TABLE menu_items ADD COLUMN calories integer",
     )
     .await;
     let v2 = PgProvisioner::new(db.pool().clone());
     let report = v2.migrate_all().await.unwrap();
     assert_eq!((report.tenants, report.migrated), (3, 3));
     for tenant in &tenants {
-        assert!(has_description(&db, tenant).await, "{}", tenant.schema);
+        assert!(has_calories(&db, tenant).await, "{}", tenant.schema);
     }
     let versions: Vec<i32> = db
         .inspect()
@@ -67,7 +67,7 @@ async fn a_new_migration_reaches_every_tenant_once() {
     assert_eq!((again.tenants, again.migrated), (3, 0));
     // A tenant provisioned now gets the new migration too.
     let late = v2.provision(new_tenant("late.localhost")).await.unwrap();
-    assert!(has_description(&db, &late).await);
+    assert!(has_calories(&db, &late).await);
 }
 
 #[tokio::test]
@@ -79,11 +79,11 @@ async fn a_failing_migration_leaves_the_tenant_untouched() {
     add_tenant_migration(
         &db,
         "extra",
-        "ALTER TABLE menu_items ADD COLUMN description text; SELECT 1 / 0;",
+        "ALTER TABLE menu_items ADD COLUMN calories integer; SELECT 1 / 0;",
     )
     .await;
     assert!(v1.migrate_all().await.is_err());
-    assert!(!has_description(&db, &tenant).await);
+    assert!(!has_calories(&db, &tenant).await);
     let version: i32 = scalar(
         &db.inspect().await,
         "SELECT schema_version FROM public.tenants",

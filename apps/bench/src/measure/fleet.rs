@@ -289,8 +289,8 @@ impl Fleet {
     pub async fn migrate_all_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
         let next = latest_version(&tenant_migrations()) + 1;
         let migration = Migration::unapplied(
-            &format!("V{next}__bench_item_descriptions"),
-            "ALTER TABLE menu_items ADD COLUMN description text",
+            &format!("V{next}__bench_item_calories"),
+            "ALTER TABLE menu_items ADD COLUMN calories integer",
         )?;
         store_tenant_migration(&self.superuser_db, &migration).await?;
         let (report, seconds) = self.migrate_all().await?;

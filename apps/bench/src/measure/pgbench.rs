@@ -205,9 +205,11 @@ fn scripts(fleet: &Fleet, endpoint: Endpoint, tenants: usize, pipelined: bool) -
             writeln!(script, "SET LOCAL ROLE \"{schema}\";").unwrap();
             writeln!(script, "SET LOCAL search_path TO \"{schema}\";").unwrap();
             match endpoint {
+                // The storefront menu's two reads, as the service runs them.
                 Endpoint::Menu => writeln!(
                     script,
-                    "SELECT id, name, price, is_available FROM \"{schema}\".menu_items WHERE is_available ORDER BY name COLLATE \"C\", id;"
+                    "SELECT id, name, position FROM \"{schema}\".categories ORDER BY position, name COLLATE \"C\", id;\n\
+                     SELECT id, name, price, is_available, category_id, description, image_url, tags FROM \"{schema}\".menu_items WHERE is_available ORDER BY name COLLATE \"C\", id;"
                 )
                 .unwrap(),
                 _ => order_statements(&mut script, schema, tenant),
@@ -226,7 +228,7 @@ fn order_statements(script: &mut String, schema: &str, tenant: usize) {
     let (a, b) = (item_id(tenant, 1), item_id(tenant, 2));
     writeln!(
         script,
-        "SELECT id, name, price, is_available FROM \"{schema}\".menu_items WHERE id = ANY(ARRAY['{a}', '{b}']::uuid[]);"
+        "SELECT id, name, price, is_available, category_id, description, image_url, tags FROM \"{schema}\".menu_items WHERE id = ANY(ARRAY['{a}', '{b}']::uuid[]);"
     )
     .unwrap();
     let items = json!([

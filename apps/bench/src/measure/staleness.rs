@@ -22,6 +22,12 @@ struct Item {
     price: i64,
 }
 
+/// `GET /api/v1/store/menu`, the part read here.
+#[derive(Deserialize)]
+struct Menu {
+    items: Vec<Item>,
+}
+
 pub async fn measure(
     target: &Target<'_>,
     fleet: &Fleet,
@@ -71,7 +77,7 @@ async fn sample(
         .timeout(Duration::from_secs(10))
         .build()?;
     let price_on_second = || async {
-        let items: Vec<Item> = http
+        let menu: Menu = http
             .get(format!("{second}/api/v1/store/menu"))
             .header("Host", fleet::domain(1))
             .send()
@@ -79,7 +85,12 @@ async fn sample(
             .error_for_status()?
             .json()
             .await?;
-        anyhow::Ok(items.into_iter().find(|i| i.id == item).map(|i| i.price))
+        anyhow::Ok(
+            menu.items
+                .into_iter()
+                .find(|i| i.id == item)
+                .map(|i| i.price),
+        )
     };
     // The second instance has the menu cached before the first write.
     price_on_second().await?;

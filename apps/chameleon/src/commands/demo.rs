@@ -5,7 +5,9 @@ use std::io::Write as _;
 
 use crate::startup::{self, CacheSettings};
 use anyhow::Context as _;
-use chameleon_core::menu::{MenuItemName, NewMenuItem, PriceCents};
+use chameleon_core::menu::{
+    CategoryName, Description, MenuItemName, NewCategory, NewMenuItem, Position, PriceCents, Tag,
+};
 use chameleon_core::ports::ProvisionTenantError;
 use chameleon_core::tenant::{Domain, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
@@ -18,9 +20,36 @@ struct DemoTenant {
     name: &'static str,
     color: &'static str,
     font: Font,
-    menu: &'static [(&'static str, i64)],
+    /// In the menu's order.
+    categories: &'static [&'static str],
+    menu: &'static [DemoItem],
     /// Currency, locale and time zone.
     trading: (&'static str, &'static str, &'static str),
+}
+
+struct DemoItem {
+    name: &'static str,
+    cents: i64,
+    /// Index into the tenant's `categories`.
+    category: usize,
+    description: &'static str,
+    tags: &'static [&'static str],
+}
+
+const fn item(
+    name: &'static str,
+    cents: i64,
+    category: usize,
+    description: &'static str,
+    tags: &'static [&'static str],
+) -> DemoItem {
+    DemoItem {
+        name,
+        cents,
+        category,
+        description,
+        tags,
+    }
 }
 
 const DEMO: [DemoTenant; 2] = [
@@ -30,12 +59,43 @@ const DEMO: [DemoTenant; 2] = [
         color: "#c8102e",
         font: Font::Georgia,
         trading: ("EUR", "it-IT", "Europe/Rome"),
+        categories: &["Pizzas", "Sides", "Desserts"],
         menu: &[
-            ("Margherita Pizza", 1200),
-            ("Pepperoni Pizza", 1450),
-            ("Quattro Formaggi", 1550),
-            ("Garlic Bread", 450),
-            ("Tiramisu", 650),
+            item(
+                "Margherita Pizza",
+                1200,
+                0,
+                "San Marzano tomatoes, fior di latte, fresh basil.",
+                &["vegetarian"],
+            ),
+            item(
+                "Pepperoni Pizza",
+                1450,
+                0,
+                "Tomato, mozzarella and spicy pepperoni.",
+                &["spicy"],
+            ),
+            item(
+                "Quattro Formaggi",
+                1550,
+                0,
+                "Mozzarella, gorgonzola, fontina and parmigiano.",
+                &["vegetarian"],
+            ),
+            item(
+                "Garlic Bread",
+                450,
+                1,
+                "Wood-fired, with garlic butter and parsley.",
+                &["vegetarian"],
+            ),
+            item(
+                "Tiramisu",
+                650,
+                2,
+                "Espresso-soaked savoiardi, mascarpone, cocoa.",
+                &["vegetarian"],
+            ),
         ],
     },
     DemoTenant {
@@ -44,12 +104,43 @@ const DEMO: [DemoTenant; 2] = [
         color: "#1f6feb",
         font: Font::TrebuchetMs,
         trading: ("USD", "en-US", "America/New_York"),
+        categories: &["Burgers", "Sides", "Drinks"],
         menu: &[
-            ("Classic Burger", 950),
-            ("Cheeseburger", 1050),
-            ("Veggie Burger", 1000),
-            ("Fries", 400),
-            ("Chocolate Milkshake", 550),
+            item(
+                "Classic Burger",
+                950,
+                0,
+                "Beef patty, lettuce, tomato, pickles, house sauce.",
+                &[],
+            ),
+            item(
+                "Cheeseburger",
+                1050,
+                0,
+                "The classic with melted cheddar.",
+                &[],
+            ),
+            item(
+                "Veggie Burger",
+                1000,
+                0,
+                "Black bean patty, avocado, chipotle mayo.",
+                &["vegetarian", "spicy"],
+            ),
+            item(
+                "Fries",
+                400,
+                1,
+                "Hand-cut, twice-fried, sea salt.",
+                &["vegan", "gluten-free"],
+            ),
+            item(
+                "Chocolate Milkshake",
+                550,
+                2,
+                "Vanilla ice cream blended with dark chocolate.",
+                &["vegetarian"],
+            ),
         ],
     },
 ];
@@ -83,16 +174,25 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
             }
             Err(err) => return Err(err.into()),
         };
-        for (name, cents) in demo.menu {
-            app.create_menu_item(
-                &tenant,
-                NewMenuItem {
-                    name: MenuItemName::parse(name)?,
-                    price: PriceCents::try_from(*cents)?,
-                    is_available: true,
-                },
-            )
-            .await?;
+        let mut categories = Vec::new();
+        for (n, name) in (1..).zip(demo.categories) {
+            let new = NewCategory {
+                name: CategoryName::parse(name)?,
+                position: Position::try_from(n * 10)?,
+            };
+            categories.push(app.create_category(&tenant, new).await?.id);
+        }
+        for item in demo.menu {
+            let new = NewMenuItem {
+                category: Some(categories[item.category]),
+                description: Some(Description::parse(item.description)?),
+                tags: Tag::parse_set(item.tags.iter().copied())?,
+                ..NewMenuItem::plain(
+                    MenuItemName::parse(item.name)?,
+                    PriceCents::try_from(item.cents)?,
+                )
+            };
+            app.create_menu_item(&tenant, new).await?;
         }
         tracing::info!(domain = demo.domain, tenant = %tenant.id, "demo tenant provisioned");
         created.push(json!({

@@ -62,6 +62,16 @@ checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
 include-operation-id = "place_order"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
 
+# A `category_id` the schema admits (any UUID) may name no category of this restaurant: 422
+# `unknown_category`, which no schema can express.
+[[operations]]
+include-operation-id = "create_menu_item"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
+
+[[operations]]
+include-operation-id = "update_menu_item"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
 [[operations]]
 include-operation-id = "delete_tenant"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]

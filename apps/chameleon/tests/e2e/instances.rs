@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chameleon_stack::EdgeLimits;
-use chameleon_wire::{MenuItem, ProvisionedTenant};
+use chameleon_wire::{MenuItem, ProvisionedTenant, StoreMenu};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -33,7 +33,7 @@ async fn menu_on(stack: &Stack, client: &Client, i: usize) -> Vec<MenuItem> {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+    res.json::<StoreMenu>().await.unwrap().items
 }
 
 /// Polls `check` every 10 ms until it holds; fails after `limit`. Returns how long it took.

@@ -917,3 +917,153 @@ async fn a_customer_follows_the_order_as_the_manager_moves_it_without_reloading(
         .unwrap();
     assert_eq!(res.status(), 409);
 }
+
+#[tokio::test]
+async fn the_menu_is_grouped_by_category_in_the_manager_s_order_with_a_bar_that_stays() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Sections Bistro",
+        "sections.localhost",
+        "#0f766e",
+        "rgb(15, 118, 110)",
+        vec![],
+    )
+    .await;
+    let tenant = &shop.tenant;
+    let mut categories = Vec::new();
+    for (name, position) in [("Drinks", 30), ("Mains", 10), ("Desserts", 20)] {
+        let res = stack
+            .manager(Method::POST, tenant, "/api/v1/manager/categories")
+            .json(&json!({"name": name, "position": position}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let category: Value = res.json().await.unwrap();
+        categories.push(category["id"].as_str().unwrap().to_owned());
+    }
+    let (drinks, mains, desserts) = (&categories[0], &categories[1], &categories[2]);
+    // Enough dishes that the page scrolls well past the bar.
+    for n in 0..8 {
+        let res = stack
+            .manager(Method::POST, tenant, "/api/v1/manager/menu")
+            .json(&json!({
+                "name": format!("Dish {n}"), "price": 1000 + n, "category_id": mains,
+                "description": "Slow-cooked,\nserved with bread.",
+                // Nothing answers here: the picture's frame keeps its place, empty.
+                "image_url": format!("https://images.invalid/dish-{n}.jpg"),
+                "tags": ["vegan", "contains-nuts"],
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    for (name, category) in [("Lemonade", drinks), ("Sorbet", desserts)] {
+        let res = stack
+            .manager(Method::POST, tenant, "/api/v1/manager/menu")
+            .json(&json!({"name": name, "price": 400, "category_id": category}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    stack.add_item(tenant, "Bread", 200).await;
+
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    let page = format!("http://sections.localhost:{}/", stack.port);
+    b.goto(&page).await.unwrap();
+    let headings = || async {
+        wait_for(b, "[data-testid=category]").await;
+        let mut names = Vec::new();
+        for heading in b
+            .find_all(Locator::Css("[data-testid=category]"))
+            .await
+            .unwrap()
+        {
+            names.push(heading.text().await.unwrap());
+        }
+        names
+    };
+    assert_eq!(headings().await, ["Mains", "Desserts", "Drinks"]);
+    // The uncategorised bread comes last, in a section of its own.
+    let last = js(
+        b,
+        "const items = document.querySelectorAll('[data-testid=menu-item-name]');
+         return items[items.length - 1].textContent",
+    )
+    .await;
+    assert_eq!(last, "Bread");
+    assert_eq!(
+        text_of(b, "[data-testid=menu-item-description]").await,
+        "Slow-cooked,\nserved with bread."
+    );
+    let tags = js(
+        b,
+        "return [...document.querySelectorAll('[data-testid=menu-item]')][0]
+           .querySelectorAll('[data-testid=tag]').length",
+    )
+    .await;
+    assert_eq!(tags, 2);
+    // The picture is lazy, and its frame is 4:3 whether or not it ever loads.
+    let image = js(
+        b,
+        "const img = document.querySelector('[data-testid=menu-item] img');
+         const frame = img ? img.parentElement.getBoundingClientRect() : null;
+         return img ? [img.getAttribute('loading'), frame.width / frame.height] : null",
+    )
+    .await;
+    assert_eq!(image[0], "lazy", "{image}");
+    let ratio = image[1].as_f64().unwrap();
+    assert!((ratio - 4.0 / 3.0).abs() < 0.02, "frame ratio {ratio}");
+
+    // Scrolled far down, the bar is still at the top of the window.
+    js(
+        b,
+        "window.scrollTo(0, document.body.scrollHeight); return null",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let bar = js(
+        b,
+        "const bar = document.querySelector('[data-testid=category-bar]');
+         return [window.scrollY > 300, Math.round(bar.getBoundingClientRect().top),
+                 bar.textContent]",
+    )
+    .await;
+    assert_eq!(bar[0], true, "the page scrolled: {bar}");
+    assert_eq!(bar[1], 0, "the bar stays at the top: {bar}");
+    assert!(bar[2].as_str().unwrap().contains("Desserts"), "{bar}");
+    std::fs::write(
+        screenshots_dir().join("storefront-categories-scrolled.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    assert_accessible(b, "the menu by category").await;
+
+    // The manager moves Drinks first: the next load shows it first.
+    let res = stack
+        .manager(
+            Method::PATCH,
+            tenant,
+            &format!("/api/v1/manager/categories/{drinks}"),
+        )
+        .json(&json!({"position": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.goto(&page).await.unwrap();
+    assert_eq!(headings().await, ["Drinks", "Mains", "Desserts"]);
+    std::fs::write(
+        screenshots_dir().join("storefront-categories.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser
+        .assert_no_csp_violation("the menu by category")
+        .await;
+}
