@@ -52,7 +52,7 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
 
     html! {
         <section id="cart" aria-labelledby="cart-title"
-                 class="rounded-xl border border-stone-200 bg-white p-5 shadow-sm lg:sticky lg:top-6">
+                 class="rounded-xl border border-stone-200 bg-white p-5 shadow-sm lg:sticky lg:top-6 lg:self-start">
             <h2 id="cart-title" class="text-lg font-semibold text-stone-900">{ "Your order" }</h2>
             if props.cart.is_empty() {
                 <p class="mt-3 text-sm text-stone-500">{ "Your cart is empty. Add something tasty from the menu." }</p>

@@ -325,7 +325,10 @@ async fn a_table_a_later_migration_creates_joins_its_tenants_worker() {
             &[&tenant.schema.as_str()],
         )
         .await;
-        assert_eq!(tables, 5, "categories, menu_items, orders, reviews, history");
+        assert_eq!(
+            tables, 5,
+            "categories, menu_items, orders, reviews, history"
+        );
         worker_port_of(&inspect, tenant).await;
     }
 }
