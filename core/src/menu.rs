@@ -339,6 +339,17 @@ pub struct NewCategory {
     pub position: Position,
 }
 
+impl NewCategory {
+    /// The category as stored under `id`.
+    pub fn with_id(self, id: CategoryId) -> Category {
+        Category {
+            id,
+            name: self.name,
+            position: self.position,
+        }
+    }
+}
+
 /// A partial update of a category: `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CategoryPatch {

@@ -406,11 +406,7 @@ impl MenuRepository for MemoryStore {
         tenant: &Tenant,
         category: NewCategory,
     ) -> Result<Category, CreateCategoryError> {
-        let category = Category {
-            id: CategoryId::from_uuid(Uuid::now_v7()),
-            name: category.name,
-            position: category.position,
-        };
+        let category = category.with_id(CategoryId::from_uuid(Uuid::now_v7()));
         self.with_tenant(tenant, |data| {
             data.categories.insert(category.id, category.clone());
         })?;

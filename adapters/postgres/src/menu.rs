@@ -287,11 +287,7 @@ impl MenuRepository for PgMenu {
         tenant: &Tenant,
         category: NewCategory,
     ) -> Result<Category, CreateCategoryError> {
-        let category = Category {
-            id: CategoryId::from_uuid(Uuid::now_v7()),
-            name: category.name,
-            position: category.position,
-        };
+        let category = category.with_id(CategoryId::from_uuid(Uuid::now_v7()));
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.query_and_commit(
