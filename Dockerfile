@@ -7,7 +7,8 @@
 #
 # deploy/compose.yaml builds and runs both (README: Containers).
 
-ARG RUST_VERSION=1.92
+# The toolchain rust-toolchain.toml pins, so rustup in the image has nothing to download.
+ARG RUST_VERSION=1.95.0
 ARG DEBIAN=bookworm
 
 # --- the backend's binaries ---------------------------------------------------------------------
@@ -25,6 +26,7 @@ WORKDIR /src
 # The toolchain first, from only what pins it, so that a change to the code keeps this layer:
 # the same pins as `make run` (trunk, wasm-bindgen-cli from web/Cargo.toml, binaryen and Tailwind
 # from web/package-lock.json), installed by the same script (setup.sh web).
+COPY rust-toolchain.toml ./
 COPY deploy/scripts/lib.sh deploy/scripts/setup.sh deploy/scripts/
 COPY web/Cargo.toml web/package.json web/package-lock.json web/
 RUN deploy/scripts/setup.sh web

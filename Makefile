@@ -9,6 +9,7 @@ test:
 	@deploy/scripts/test.sh
 
 lint:
+	@deploy/scripts/setup.sh lint
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 

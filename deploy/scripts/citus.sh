@@ -6,14 +6,16 @@
 #   citus.sh            install if missing
 #   citus.sh --check    exit 0 when installed, 1 otherwise (installs nothing)
 #
-# The source is looked for in $CITUS_VENDOR_DIR, by default ../shared/vendor beside the checkout
-# (upstream tag v13.2.2, unchanged, and a patch for PostgreSQL 15.14+ headers; see its README).
+# The source is vendored in third_party/citus (upstream tag v13.2.2, unchanged, and a patch for
+# PostgreSQL 15.14+ headers; see its README); $CITUS_VENDOR_DIR names another folder holding the
+# same two files.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
 
 version="13.2.2"
-vendor="${CITUS_VENDOR_DIR:-$(cd .. && pwd)/shared/vendor}"
+vendor="${CITUS_VENDOR_DIR:-$PWD/third_party/citus}"
+tarball_sha256="dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab430"
 
 # The server the clusters run on: the newest Debian installed (as `chameleon-stack` picks it).
 bindir="$(pg_bindir)"
@@ -40,6 +42,10 @@ tarball="$vendor/citus-$version.tar.gz"
 patchfile="$vendor/citus-$version-pg15.20.patch"
 if [ ! -f "$tarball" ]; then
     echo "error: $tarball not found (set CITUS_VENDOR_DIR to the folder holding it)" >&2
+    exit 1
+fi
+if [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$tarball_sha256" ]; then
+    echo "error: $tarball is not the upstream v$version source (sha256 differs)" >&2
     exit 1
 fi
 

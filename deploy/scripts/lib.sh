@@ -34,10 +34,31 @@ pg_bindir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
 
-# Fails with a clear message when cargo is missing: the toolchain cannot be downloaded here.
-require_cargo() {
-    if ! command -v cargo >/dev/null 2>&1; then
-        echo "error: cargo not found. Install the Rust toolchain (rustup) first." >&2
+# Fails with a clear message when the toolchain rust-toolchain.toml pins (with its rustfmt and
+# clippy) is not there. It is not downloaded from here: rustup's own server may be out of reach,
+# and a toolchain is the user's to install, so this says how instead.
+require_toolchain() {
+    if ! command -v cargo >/dev/null 2>&1 || ! command -v rustup >/dev/null 2>&1; then
+        echo "error: cargo and rustup not found. Install the Rust toolchain with rustup" \
+            "(https://rustup.rs), then run this again." >&2
+        exit 1
+    fi
+    local channel="the pinned one"
+    [ -f rust-toolchain.toml ] && channel="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+    # RUSTUP_AUTO_INSTALL=0: asking must not install.
+    if ! RUSTUP_AUTO_INSTALL=0 rustc --version >/dev/null 2>&1; then
+        echo "error: the Rust toolchain $channel (rust-toolchain.toml) is not installed." >&2
+        echo "       rustup toolchain install $channel --profile minimal --component rustfmt,clippy" >&2
+        exit 1
+    fi
+    # The storefront's image stage builds only: it needs neither.
+    [ "${1:-}" = build-only ] && return 0
+    local missing=()
+    RUSTUP_AUTO_INSTALL=0 cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+    RUSTUP_AUTO_INSTALL=0 cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "error: the Rust toolchain $channel lacks ${missing[*]}." >&2
+        echo "       rustup component add --toolchain $channel ${missing[*]}" >&2
         exit 1
     fi
 }

@@ -4,16 +4,18 @@
 #   setup.sh run    what `make run` needs
 #   setup.sh test   what `make test` needs (the above, and a headless browser)
 #   setup.sh web    the storefront's toolchain only (the Dockerfile's storefront stage)
+#   setup.sh lint   the Rust toolchain's rustfmt and clippy (checked, never downloaded)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
 
 what="${1:-test}"
 case "$what" in
-    test | run | web) ;;
-    *) echo "usage: $0 test|run|web" >&2; exit 2 ;;
+    test | run | web | lint) ;;
+    *) echo "usage: $0 test|run|web|lint" >&2; exit 2 ;;
 esac
-require_cargo
+if [ "$what" = web ]; then require_toolchain build-only; else require_toolchain; fi
+[ "$what" = lint ] && exit 0
 
 if [ "$what" != web ]; then
 
@@ -65,7 +67,7 @@ fi
 wasm_bindgen_version="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' web/Cargo.toml)"
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
     log "installing wasm-bindgen-cli $wasm_bindgen_version"
-    cargo install "wasm-bindgen-cli@$wasm_bindgen_version"
+    cargo install "wasm-bindgen-cli@$wasm_bindgen_version" --locked
 fi
 
 # Tailwind's CLI and binaryen's wasm-opt, pinned by web/package-lock.json.

@@ -25,6 +25,11 @@ stop_private_cluster() {
 }
 trap stop_private_cluster EXIT
 
+# Private clusters the tests start are made afresh for each run (apps/testkit/src/server.rs): a
+# new machine has none, and a run must not pass only because an earlier one left state behind.
+CHAMELEON_TEST_RUN="$(date +%s)-$$"
+export CHAMELEON_TEST_RUN
+
 log "checking the container files"
 deploy/scripts/check-containers.sh
 

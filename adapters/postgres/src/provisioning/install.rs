@@ -345,11 +345,17 @@ async fn ensure_owner_credential(client: &mut Client) -> anyhow::Result<()> {
             )
             .await?
             .get(0);
-        tx.batch_execute(&format!(
-            "SET LOCAL password_encryption = 'scram-sha-256'; {alter}"
-        ))
-        .await
-        .context("giving the owner role its worker password")?;
+        // Two messages, never one: the pool's sessions set `citus.propagate_set_commands` to
+        // `local`, and Citus forwards a `SET LOCAL` by sending the text of the whole message it
+        // came in to the workers. Sent together, the `ALTER ROLE` went along with it and ran on
+        // a worker as a Citus-internal backend, where a role Citus distributes (one created
+        // since Citus was installed: always, on a new cluster) cannot be altered ("cannot
+        // execute a distributed query from a query on a shard").
+        tx.batch_execute("SET LOCAL password_encryption = 'scram-sha-256'")
+            .await?;
+        tx.batch_execute(&alter)
+            .await
+            .context("giving the owner role its worker password")?;
         tx.execute(
             "INSERT INTO pg_catalog.pg_dist_authinfo (nodeid, rolename, authinfo) \
              VALUES (0, $1, 'password=' || $2)",
