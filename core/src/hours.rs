@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use chameleon_rules::codes::{CURRENCIES, DEFAULT_LOCALE};
+use chameleon_rules::formats::{LOCALE, TIMEZONE_MAX_LEN};
+use chameleon_rules::numbers::OPENING_RANGES_PER_DAY;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan as _};
@@ -17,39 +20,24 @@ pub struct Currency {
     decimals: u8,
 }
 
-/// Active ISO 4217 codes and their minor-unit digits (2 unless listed in `ZERO` or `THREE`).
-const CODES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB \
-    BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB \
-    EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD \
-    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP \
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON \
-    RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP \
-    TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL";
-const ZERO: &str = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF";
-const THREE: &str = "BHD IQD JOD KWD LYD OMR TND";
-
 impl Currency {
     pub const USD: Currency = Currency {
         code: *b"USD",
         decimals: 2,
     };
 
-    /// Accepts an active ISO 4217 code, in capitals.
+    /// Accepts an active ISO 4217 code, in capitals ([`chameleon_rules::codes::CURRENCIES`]).
     pub fn parse(raw: &str) -> Result<Self, CurrencyError> {
-        let known = raw.len() == 3 && CODES.split_whitespace().any(|c| c == raw);
-        if !known {
-            return Err(CurrencyError);
-        }
-        let decimals = if ZERO.split_whitespace().any(|c| c == raw) {
-            0
-        } else if THREE.split_whitespace().any(|c| c == raw) {
-            3
-        } else {
-            2
-        };
+        let rule = CURRENCIES
+            .iter()
+            .find(|c| c.code == raw)
+            .ok_or(CurrencyError)?;
         let mut code = [0u8; 3];
-        code.copy_from_slice(raw.as_bytes());
-        Ok(Self { code, decimals })
+        code.copy_from_slice(rule.code.as_bytes());
+        Ok(Self {
+            code,
+            decimals: rule.minor_units,
+        })
     }
 
     pub fn code(&self) -> &str {
@@ -88,11 +76,12 @@ impl Locale {
     pub fn parse(raw: &str) -> Result<Self, LocaleError> {
         let mut subtags = raw.split('-');
         let language = subtags.next().unwrap_or_default();
-        let well_formed = raw.len() <= 35
-            && (2..=3).contains(&language.len())
+        let well_formed = raw.len() <= LOCALE.max_len
+            && (LOCALE.language_min..=LOCALE.language_max).contains(&language.len())
             && language.bytes().all(|b| b.is_ascii_alphabetic())
             && subtags.all(|s| {
-                (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+                (1..=LOCALE.subtag_max).contains(&s.len())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric())
             });
         if well_formed {
             Ok(Self(raw.to_owned()))
@@ -108,7 +97,7 @@ impl Locale {
 
 impl Default for Locale {
     fn default() -> Self {
-        Self("en-US".to_owned())
+        Self(DEFAULT_LOCALE.to_owned())
     }
 }
 
@@ -129,7 +118,7 @@ impl TimeZoneName {
     pub fn parse(raw: &str) -> Result<Self, TimeZoneError> {
         // Names only: no POSIX rules, no offsets, nothing from the environment.
         let plain = !raw.is_empty()
-            && raw.len() <= 64
+            && raw.len() <= TIMEZONE_MAX_LEN
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
@@ -205,7 +194,7 @@ pub struct OpenRange {
 }
 
 /// The days of the week as the API names them, Monday first.
-pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub const DAYS: &[&str] = chameleon_rules::codes::DAYS;
 
 /// A weekly schedule: for each day (Monday first), the ranges it opens in, in the restaurant's
 /// time zone. Days without ranges are closed.
@@ -221,7 +210,7 @@ pub enum HoursError {
     Day(String),
     #[error("{0:?} is not a time of day (HH:MM, 00:00 to 24:00)")]
     Time(String),
-    #[error("at most 8 ranges a day")]
+    #[error("at most {OPENING_RANGES_PER_DAY} ranges a day")]
     TooMany,
 }
 
@@ -245,7 +234,7 @@ impl OpeningHours {
                 .iter()
                 .position(|d| *d == day)
                 .ok_or_else(|| HoursError::Day(day.to_owned()))?;
-            if ranges.len() > 8 {
+            if ranges.len() > OPENING_RANGES_PER_DAY {
                 return Err(HoursError::TooMany);
             }
             for (start, end) in ranges {
@@ -455,7 +444,8 @@ mod tests {
 
     #[test]
     fn always_open_has_no_next_change_and_no_hours_never_open() {
-        let all_week = OpeningHours::parse(DAYS.map(|d| (d, vec![("00:00", "24:00")]))).unwrap();
+        let all_week =
+            OpeningHours::parse(DAYS.iter().map(|d| (*d, vec![("00:00", "24:00")]))).unwrap();
         let status = all_week.status(&paris(), at("2026-11-30T11:00:00Z"));
         assert_eq!(
             status,

@@ -23,7 +23,7 @@ pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
-    pub const MAX_LEN: usize = 255;
+    pub const MAX_LEN: usize = chameleon_rules::formats::IDEMPOTENCY_KEY_MAX_LEN;
 
     pub fn parse(raw: &str) -> Result<Self, IdempotencyKeyError> {
         let visible = raw.bytes().all(|b| (0x21..=0x7e).contains(&b));

@@ -10,6 +10,7 @@
 //! [`Domain`](tenant::Domain) or [`PriceCents`](menu::PriceCents) is valid by construction.
 //!
 //! # Layout
+//! - [`rules`]: every input rule as data (the `chameleon-rules` crate, re-exported).
 //! - [`tenant`]: tenant identity and routing: [`TenantId`](tenant::TenantId),
 //!   [`SchemaName`](tenant::SchemaName), [`Domain`](tenant::Domain), the manager API key.
 //! - [`theme`]: the "Chameleon" theme: colour, font and the CSS block generated from them.
@@ -21,6 +22,10 @@
 //! - [`ports`]: the traits adapters implement, one error enum per operation.
 //! - [`service`]: the use cases, generic over the ports.
 //! - `contract` (feature `contract`): the port-contract suite every adapter runs.
+
+/// The rules' data (lengths, ranges, character classes, code lists), applied by this crate's
+/// parsers and read by the HTTP adapter's OpenAPI document and the storefront.
+pub use chameleon_rules as rules;
 
 pub mod hours;
 pub mod idempotency;

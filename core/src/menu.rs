@@ -6,8 +6,12 @@ use std::fmt;
 use thiserror::Error;
 use uuid::Uuid;
 
+use chameleon_rules::codes::TAGS;
+use chameleon_rules::numbers::IntRange;
+
 use crate::tenant::Domain;
-use crate::text::{TextError, parse_line, parse_text};
+use crate::text::{TextError, listing, parse_line, parse_text};
+use chameleon_rules::text::TextRule;
 
 /// A menu item's identifier, unique within its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,10 +38,11 @@ impl fmt::Display for MenuItemId {
 pub struct MenuItemName(String);
 
 impl MenuItemName {
-    pub const MAX_CHARS: usize = 120;
+    pub const RULE: TextRule = chameleon_rules::text::MENU_ITEM_NAME;
+    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, MenuItemNameError> {
-        parse_line(raw, Self::MAX_CHARS)
+        parse_line(raw, &Self::RULE)
             .map(Self)
             .map_err(MenuItemNameError)
     }
@@ -57,7 +62,8 @@ pub struct MenuItemNameError(#[source] pub TextError);
 pub struct PriceCents(u32);
 
 impl PriceCents {
-    pub const MAX: u32 = 10_000_000;
+    pub const RANGE: IntRange = chameleon_rules::numbers::PRICE;
+    pub const MAX: u32 = Self::RANGE.max as u32;
 
     pub fn cents(self) -> u32 {
         self.0
@@ -68,17 +74,22 @@ impl TryFrom<i64> for PriceCents {
     type Error = PriceError;
 
     fn try_from(cents: i64) -> Result<Self, PriceError> {
+        if !Self::RANGE.contains(cents) {
+            return Err(PriceError(cents));
+        }
         u32::try_from(cents)
-            .ok()
-            .filter(|c| *c <= Self::MAX)
             .map(Self)
-            .ok_or(PriceError(cents))
+            .map_err(|_| PriceError(cents))
     }
 }
 
 /// The amount is negative or above 10,000,000 cents.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("price must be a whole number of cents from 0 to 10000000, got {0}")]
+#[error(
+    "price must be a whole number of cents from {min} to {max}, got {0}",
+    min = PriceCents::RANGE.min,
+    max = PriceCents::RANGE.max
+)]
 pub struct PriceError(pub i64);
 
 /// A menu item's description: 1 to 500 characters of prose, line breaks kept (see
@@ -87,10 +98,11 @@ pub struct PriceError(pub i64);
 pub struct Description(String);
 
 impl Description {
-    pub const MAX_CHARS: usize = 500;
+    pub const RULE: TextRule = chameleon_rules::text::DESCRIPTION;
+    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, DescriptionError> {
-        parse_text(raw, Self::MAX_CHARS)
+        parse_text(raw, &Self::RULE)
             .map(Self)
             .map_err(DescriptionError)
     }
@@ -113,7 +125,7 @@ pub struct DescriptionError(#[source] pub TextError);
 pub struct ImageUrl(String);
 
 impl ImageUrl {
-    pub const MAX_LEN: usize = 2048;
+    pub const MAX_LEN: usize = chameleon_rules::formats::IMAGE_URL_MAX_LEN;
 
     pub fn parse(raw: &str) -> Result<Self, ImageUrlError> {
         if raw.len() > Self::MAX_LEN {
@@ -128,6 +140,13 @@ impl ImageUrl {
         let (authority, tail) = rest.split_at(split);
         if authority.contains('@') {
             return Err(ImageUrlError::Credentials);
+        }
+        // A hostname as written in a URL: no trailing dot (what the document's pattern says).
+        let hostname = authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host);
+        if hostname.ends_with('.') {
+            return Err(ImageUrlError::BadHost);
         }
         let host = Domain::parse_name(authority).map_err(|_| ImageUrlError::BadHost)?;
         let port = authority
@@ -153,7 +172,10 @@ impl ImageUrl {
 
 /// RFC 3986's unreserved and reserved characters, and `%` of a percent-encoding.
 fn is_uri_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
+    b.is_ascii_alphanumeric()
+        || chameleon_rules::formats::URI_CHARACTERS
+            .as_bytes()
+            .contains(&b)
 }
 
 /// Why a text is not a usable picture address.
@@ -161,7 +183,7 @@ fn is_uri_byte(b: u8) -> bool {
 pub enum ImageUrlError {
     #[error("an image URL must start with https://")]
     NotHttps,
-    #[error("an image URL must be at most 2048 characters")]
+    #[error("an image URL must be at most {} characters", ImageUrl::MAX_LEN)]
     TooLong,
     #[error("an image URL must not carry a user name or password")]
     Credentials,
@@ -197,17 +219,10 @@ impl Tag {
         Tag::ContainsShellfish,
     ];
 
+    /// The tag's code ([`chameleon_rules::codes::TAGS`], where [`Tag::ALL`] stands in the same
+    /// order: a test keeps them so).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Tag::Vegetarian => "vegetarian",
-            Tag::Vegan => "vegan",
-            Tag::GlutenFree => "gluten-free",
-            Tag::DairyFree => "dairy-free",
-            Tag::Halal => "halal",
-            Tag::Spicy => "spicy",
-            Tag::ContainsNuts => "contains-nuts",
-            Tag::ContainsShellfish => "contains-shellfish",
-        }
+        TAGS[self as usize].code
     }
 
     pub fn parse(raw: &str) -> Result<Self, TagError> {
@@ -237,8 +252,8 @@ impl Tag {
 /// A tag outside the fixed set.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error(
-    "unknown tag {0:?}; the tags are vegetarian, vegan, gluten-free, dairy-free, halal, spicy, \
-     contains-nuts and contains-shellfish"
+    "unknown tag {0:?}; the tags are {tags}",
+    tags = listing(TAGS.iter().map(|t| t.code), "and")
 )]
 pub struct TagError(pub String);
 
@@ -267,10 +282,11 @@ impl fmt::Display for CategoryId {
 pub struct CategoryName(String);
 
 impl CategoryName {
-    pub const MAX_CHARS: usize = 60;
+    pub const RULE: TextRule = chameleon_rules::text::CATEGORY_NAME;
+    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, CategoryNameError> {
-        parse_line(raw, Self::MAX_CHARS)
+        parse_line(raw, &Self::RULE)
             .map(Self)
             .map_err(CategoryNameError)
     }
@@ -290,7 +306,8 @@ pub struct CategoryNameError(#[source] pub TextError);
 pub struct Position(u16);
 
 impl Position {
-    pub const MAX: u16 = 10_000;
+    pub const RANGE: IntRange = chameleon_rules::numbers::CATEGORY_POSITION;
+    pub const MAX: u16 = Self::RANGE.max as u16;
 
     pub fn get(self) -> u16 {
         self.0
@@ -301,17 +318,20 @@ impl TryFrom<i64> for Position {
     type Error = PositionError;
 
     fn try_from(raw: i64) -> Result<Self, PositionError> {
-        u16::try_from(raw)
-            .ok()
-            .filter(|p| *p <= Self::MAX)
-            .map(Self)
-            .ok_or(PositionError(raw))
+        if !Self::RANGE.contains(raw) {
+            return Err(PositionError(raw));
+        }
+        u16::try_from(raw).map(Self).map_err(|_| PositionError(raw))
     }
 }
 
 /// The position is negative or above 10,000.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("position must be a whole number from 0 to 10000, got {0}")]
+#[error(
+    "position must be a whole number from {min} to {max}, got {0}",
+    min = Position::RANGE.min,
+    max = Position::RANGE.max
+)]
 pub struct PositionError(pub i64);
 
 /// A section of a tenant's menu.
@@ -568,6 +588,7 @@ mod tests {
                 ImageUrlError::BadCharacter,
             ),
             ("https://img.example:99999/", ImageUrlError::BadHost),
+            ("https://img.example./a.jpg", ImageUrlError::BadHost),
         ] {
             assert_eq!(ImageUrl::parse(bad), Err(why), "{bad:?}");
         }
@@ -586,6 +607,12 @@ mod tests {
         for tag in Tag::ALL {
             assert_eq!(Tag::parse(tag.as_str()), Ok(tag));
         }
+        // One tag per code of the rules, in their order.
+        assert_eq!(Tag::ALL.len(), TAGS.len());
+        assert_eq!(
+            Tag::ALL.map(Tag::as_str).to_vec(),
+            TAGS.iter().map(|t| t.code).collect::<Vec<_>>()
+        );
     }
 
     #[test]

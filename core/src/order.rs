@@ -9,7 +9,11 @@ use uuid::Uuid;
 
 use crate::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
-use crate::text::{TextError, parse_line};
+use crate::text::{TextError, listing, parse_line};
+use chameleon_rules::codes::ORDER_STATUSES;
+use chameleon_rules::formats::TRACKING_TOKEN_LEN;
+use chameleon_rules::numbers::IntRange;
+use chameleon_rules::text::TextRule;
 
 /// An order's identifier, unique within its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,7 +40,8 @@ impl fmt::Display for OrderId {
 pub struct Quantity(u8);
 
 impl Quantity {
-    pub const MAX: u8 = 99;
+    pub const RANGE: IntRange = chameleon_rules::numbers::QUANTITY;
+    pub const MAX: u8 = Self::RANGE.max as u8;
 
     pub fn get(self) -> u8 {
         self.0
@@ -47,17 +52,20 @@ impl TryFrom<i64> for Quantity {
     type Error = QuantityError;
 
     fn try_from(qty: i64) -> Result<Self, QuantityError> {
-        u8::try_from(qty)
-            .ok()
-            .filter(|q| (1..=Self::MAX).contains(q))
-            .map(Self)
-            .ok_or(QuantityError(qty))
+        if !Self::RANGE.contains(qty) {
+            return Err(QuantityError(qty));
+        }
+        u8::try_from(qty).map(Self).map_err(|_| QuantityError(qty))
     }
 }
 
 /// The quantity is outside 1 to 99.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("qty must be a whole number from 1 to 99, got {0}")]
+#[error(
+    "qty must be a whole number from {min} to {max}, got {0}",
+    min = Quantity::RANGE.min,
+    max = Quantity::RANGE.max
+)]
 pub struct QuantityError(pub i64);
 
 /// The name a guest gives for an order: trimmed, 1 to 100 characters, no control characters.
@@ -65,10 +73,11 @@ pub struct QuantityError(pub i64);
 pub struct CustomerName(String);
 
 impl CustomerName {
-    pub const MAX_CHARS: usize = 100;
+    pub const RULE: TextRule = chameleon_rules::text::CUSTOMER_NAME;
+    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, CustomerNameError> {
-        parse_line(raw, Self::MAX_CHARS)
+        parse_line(raw, &Self::RULE)
             .map(Self)
             .map_err(CustomerNameError)
     }
@@ -94,25 +103,17 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// The status's name ([`chameleon_rules::codes::ORDER_STATUSES`], where [`OrderStatus::ALL`]
+    /// stands in the same order: a test keeps them so).
     pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "PENDING",
-            OrderStatus::Confirmed => "CONFIRMED",
-            OrderStatus::Ready => "READY",
-            OrderStatus::Completed => "COMPLETED",
-            OrderStatus::Cancelled => "CANCELLED",
-        }
+        ORDER_STATUSES[self as usize]
     }
 
     pub fn parse(raw: &str) -> Result<Self, OrderStatusError> {
-        match raw {
-            "PENDING" => Ok(OrderStatus::Pending),
-            "CONFIRMED" => Ok(OrderStatus::Confirmed),
-            "READY" => Ok(OrderStatus::Ready),
-            "COMPLETED" => Ok(OrderStatus::Completed),
-            "CANCELLED" => Ok(OrderStatus::Cancelled),
-            _ => Err(OrderStatusError),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == raw)
+            .ok_or(OrderStatusError)
     }
 
     /// Whether an order may go from this status to `next`. The allowed transitions are
@@ -167,7 +168,7 @@ pub struct StatusChangeRefused {
 
 /// The text is not an order status.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("status must be PENDING, CONFIRMED, READY, COMPLETED or CANCELLED")]
+#[error("status must be {}", listing(ORDER_STATUSES.iter().copied(), "or"))]
 pub struct OrderStatusError;
 
 /// The secret that lets the customer who placed an order follow it: 32 random bytes in
@@ -178,7 +179,7 @@ pub struct TrackingToken(String);
 impl TrackingToken {
     /// Accepts exactly 43 characters of the base64url alphabet.
     pub fn parse(raw: &str) -> Result<Self, TrackingTokenError> {
-        let well_formed = raw.len() == 43
+        let well_formed = raw.len() == TRACKING_TOKEN_LEN
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -208,7 +209,7 @@ impl fmt::Debug for TrackingToken {
 
 /// The text is not a tracking token.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("a tracking token is 43 characters of base64url")]
+#[error("a tracking token is {TRACKING_TOKEN_LEN} characters of base64url")]
 pub struct TrackingTokenError;
 
 /// The lines of an order as the customer asked: at least one, at most
@@ -218,14 +219,19 @@ pub struct TrackingTokenError;
 pub struct OrderLines(Vec<(MenuItemId, Quantity)>);
 
 impl OrderLines {
-    pub const MAX_LINES: usize = 100;
+    pub const RANGE: IntRange = chameleon_rules::numbers::ORDER_LINES;
+    pub const MAX_LINES: usize = Self::RANGE.max as usize;
 
     pub fn parse(
         lines: impl IntoIterator<Item = (MenuItemId, Quantity)>,
     ) -> Result<Self, OrderLinesError> {
         let mut merged: Vec<(MenuItemId, Quantity)> = Vec::new();
         let mut position: HashMap<MenuItemId, usize> = HashMap::new();
-        for (id, qty) in lines {
+        for (sent, (id, qty)) in lines.into_iter().enumerate() {
+            // Counted as sent, as the document's `maxItems` counts them, merged or not.
+            if sent == Self::MAX_LINES {
+                return Err(OrderLinesError::TooMany);
+            }
             match position.get(&id) {
                 Some(&at) => {
                     let total = i64::from(merged[at].1.get()) + i64::from(qty.get());
@@ -233,9 +239,6 @@ impl OrderLines {
                         .map_err(|_| OrderLinesError::MergedQuantityTooLarge(id))?;
                 }
                 None => {
-                    if merged.len() == Self::MAX_LINES {
-                        return Err(OrderLinesError::TooMany);
-                    }
                     position.insert(id, merged.len());
                     merged.push((id, qty));
                 }
@@ -269,7 +272,7 @@ impl OrderLines {
 pub enum OrderLinesError {
     #[error("an order needs at least one item")]
     Empty,
-    #[error("an order may list at most 100 different items")]
+    #[error("an order has at most {} lines", OrderLines::MAX_LINES)]
     TooMany,
     #[error("item {0} is listed more than once and its quantities add up to more than 99")]
     MergedQuantityTooLarge(MenuItemId),
@@ -445,8 +448,9 @@ impl OrderCursor {
 pub struct PageLimit(u8);
 
 impl PageLimit {
-    pub const MAX: u8 = 100;
-    pub const DEFAULT: PageLimit = PageLimit(50);
+    pub const RANGE: IntRange = chameleon_rules::numbers::PAGE_LIMIT;
+    pub const MAX: u8 = Self::RANGE.max as u8;
+    pub const DEFAULT: PageLimit = PageLimit(chameleon_rules::numbers::DEFAULT_PAGE_LIMIT as u8);
 
     pub fn get(self) -> usize {
         usize::from(self.0)
@@ -457,17 +461,22 @@ impl TryFrom<i64> for PageLimit {
     type Error = PageLimitError;
 
     fn try_from(limit: i64) -> Result<Self, PageLimitError> {
+        if !Self::RANGE.contains(limit) {
+            return Err(PageLimitError(limit));
+        }
         u8::try_from(limit)
-            .ok()
-            .filter(|l| (1..=Self::MAX).contains(l))
             .map(Self)
-            .ok_or(PageLimitError(limit))
+            .map_err(|_| PageLimitError(limit))
     }
 }
 
 /// The limit is outside 1 to 100.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("limit must be a whole number from 1 to 100, got {0}")]
+#[error(
+    "limit must be a whole number from {min} to {max}, got {0}",
+    min = PageLimit::RANGE.min,
+    max = PageLimit::RANGE.max
+)]
 pub struct PageLimitError(pub i64);
 
 /// Which orders a listing returns.
@@ -542,6 +551,29 @@ pub struct Order {
 mod tests {
     use super::*;
     use crate::menu::NewMenuItem;
+
+    #[test]
+    fn statuses_are_named_as_the_rules_name_them() {
+        assert_eq!(
+            OrderStatus::ALL.map(OrderStatus::as_str).to_vec(),
+            ORDER_STATUSES.to_vec()
+        );
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Ok(status));
+        }
+        assert!(OrderStatus::parse("pending").is_err());
+    }
+
+    #[test]
+    fn an_order_has_at_most_a_hundred_lines_as_sent_even_when_they_merge() {
+        let one = MenuItemId::from_uuid(Uuid::from_u128(1));
+        let qty = Quantity::try_from(1).unwrap();
+        assert!(OrderLines::parse((0..99).map(|_| (one, qty))).is_ok());
+        assert_eq!(
+            OrderLines::parse((0..101).map(|n| (MenuItemId::from_uuid(Uuid::from_u128(n)), qty))),
+            Err(OrderLinesError::TooMany)
+        );
+    }
 
     fn id(n: u128) -> MenuItemId {
         MenuItemId::from_uuid(Uuid::from_u128(n))

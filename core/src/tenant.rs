@@ -8,6 +8,10 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
+use chameleon_rules::codes::TENANT_STATUSES;
+use chameleon_rules::formats::{HOSTNAME, MANAGER_KEY_HEX_DIGITS, MANAGER_KEY_PREFIX};
+use chameleon_rules::text::TextRule;
+
 use crate::text::{TextError, parse_line};
 use crate::theme::Theme;
 
@@ -100,10 +104,10 @@ pub struct Domain(String);
 
 impl Domain {
     /// Longest input considered at all; anything longer cannot be a hostname even after mapping.
-    const MAX_INPUT: usize = 1024;
+    const MAX_INPUT: usize = chameleon_rules::formats::MAX_HOST_HEADER;
     /// RFC 1035: 253 characters for the presentation form without the trailing dot.
-    const MAX_LEN: usize = 253;
-    const MAX_LABEL: usize = 63;
+    const MAX_LEN: usize = HOSTNAME.max_len;
+    const MAX_LABEL: usize = HOSTNAME.max_label;
 
     /// Parses a hostname, optionally followed by `:port` and/or a trailing dot.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
@@ -119,7 +123,10 @@ impl Domain {
         }
         let host = match raw.rsplit_once(':') {
             Some((host, port)) => {
-                if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+                if port.is_empty()
+                    || !port.bytes().all(|b| b.is_ascii_digit())
+                    || port.len() > HOSTNAME.max_port_digits
+                {
                     return Err(DomainError::BadPort);
                 }
                 host
@@ -196,13 +203,16 @@ impl fmt::Display for Domain {
 pub enum DomainError {
     #[error("a domain must not be empty")]
     Empty,
-    #[error("a domain must be at most 253 characters")]
+    #[error("a domain must be at most {} characters", HOSTNAME.max_len)]
     TooLong,
-    #[error("a domain's port must be 1 to 5 digits")]
+    #[error("a domain's port must be 1 to {} digits", HOSTNAME.max_port_digits)]
     BadPort,
     #[error("an IP address is not a domain")]
     IpLiteral,
-    #[error("each label of a domain must be 1 to 63 characters and not start or end with '-'")]
+    #[error(
+        "each label of a domain must be 1 to {} characters and not start or end with '-'",
+        HOSTNAME.max_label
+    )]
     BadLabel,
     #[error("a domain may only contain letters, digits, '-' and '.'")]
     BadCharacter,
@@ -215,10 +225,11 @@ pub enum DomainError {
 pub struct TenantName(String);
 
 impl TenantName {
-    pub const MAX_CHARS: usize = 100;
+    pub const RULE: TextRule = chameleon_rules::text::TENANT_NAME;
+    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, TenantNameError> {
-        parse_line(raw, Self::MAX_CHARS)
+        parse_line(raw, &Self::RULE)
             .map(Self)
             .map_err(TenantNameError)
     }
@@ -239,11 +250,11 @@ pub struct TenantNameError(#[source] pub TextError);
 pub struct ManagerApiKey(String);
 
 impl ManagerApiKey {
-    const PREFIX: &'static str = "chm_";
+    const PREFIX: &'static str = MANAGER_KEY_PREFIX;
 
     /// Builds a key from 32 bytes the caller drew from a cryptographically secure source.
     pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
-        let mut text = String::with_capacity(Self::PREFIX.len() + 64);
+        let mut text = String::with_capacity(Self::PREFIX.len() + MANAGER_KEY_HEX_DIGITS);
         text.push_str(Self::PREFIX);
         for byte in bytes {
             text.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
@@ -256,7 +267,7 @@ impl ManagerApiKey {
     /// Checked before anything is looked up, so a malformed key costs nothing.
     pub fn is_well_formed(presented: &str) -> bool {
         presented.strip_prefix(Self::PREFIX).is_some_and(|hex| {
-            hex.len() == 64
+            hex.len() == MANAGER_KEY_HEX_DIGITS
                 && hex
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -324,20 +335,19 @@ pub enum TenantStatus {
 }
 
 impl TenantStatus {
+    /// Every status, in [`chameleon_rules::codes::TENANT_STATUSES`]' order.
+    pub const ALL: [TenantStatus; 2] = [TenantStatus::Active, TenantStatus::Suspended];
+
     pub fn as_str(&self) -> &'static str {
-        match self {
-            TenantStatus::Active => "active",
-            TenantStatus::Suspended => "suspended",
-        }
+        TENANT_STATUSES[*self as usize]
     }
 
     /// Accepts exactly `active` or `suspended`.
     pub fn parse(raw: &str) -> Result<Self, TenantStatusError> {
-        match raw {
-            "active" => Ok(TenantStatus::Active),
-            "suspended" => Ok(TenantStatus::Suspended),
-            _ => Err(TenantStatusError),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == raw)
+            .ok_or(TenantStatusError)
     }
 }
 
@@ -432,6 +442,15 @@ pub struct NewTenant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_are_named_as_the_rules_name_them() {
+        for (status, name) in TenantStatus::ALL.iter().zip(TENANT_STATUSES) {
+            assert_eq!(status.as_str(), *name);
+            assert_eq!(TenantStatus::parse(name), Ok(*status));
+        }
+        assert_eq!(TenantStatus::ALL.len(), TENANT_STATUSES.len());
+    }
 
     fn domain(raw: &str) -> Result<String, DomainError> {
         Domain::parse(raw).map(|d| d.as_str().to_owned())

@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+use chameleon_rules::codes::FONTS;
+use chameleon_rules::formats::COLOR_HEX_DIGITS;
+
 use thiserror::Error;
 
 /// A tenant's brand.
@@ -33,7 +36,7 @@ pub struct ThemeColor(String);
 impl ThemeColor {
     pub fn parse(raw: &str) -> Result<Self, ThemeColorError> {
         let hex = raw.strip_prefix('#').ok_or(ThemeColorError)?;
-        if matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if COLOR_HEX_DIGITS.contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             Ok(Self(raw.to_ascii_lowercase()))
         } else {
             Err(ThemeColorError)
@@ -105,38 +108,19 @@ impl Font {
         Font::CourierNew,
     ];
 
-    /// Matches a name from the allow-list, ignoring case and surrounding whitespace.
+    /// Matches a name of the allow-list ([`chameleon_rules::codes::FONTS`]), written exactly
+    /// so: what the OpenAPI document's pattern admits.
     pub fn parse(raw: &str) -> Result<Self, FontError> {
-        let wanted = raw.trim();
         Self::ALL
             .into_iter()
-            .find(|font| font.name().eq_ignore_ascii_case(wanted))
+            .find(|font| font.name() == raw)
             .ok_or(FontError)
     }
 
-    /// The canonical name, as stored and returned to clients.
+    /// The canonical name, as stored and returned to clients ([`FONTS`], where [`Font::ALL`]
+    /// stands in the same order: a test keeps them so).
     pub fn name(self) -> &'static str {
-        match self {
-            Font::Serif => "serif",
-            Font::SansSerif => "sans-serif",
-            Font::Monospace => "monospace",
-            Font::Cursive => "cursive",
-            Font::Fantasy => "fantasy",
-            Font::SystemUi => "system-ui",
-            Font::UiSerif => "ui-serif",
-            Font::UiSansSerif => "ui-sans-serif",
-            Font::UiMonospace => "ui-monospace",
-            Font::UiRounded => "ui-rounded",
-            Font::Arial => "Arial",
-            Font::Helvetica => "Helvetica",
-            Font::Verdana => "Verdana",
-            Font::Tahoma => "Tahoma",
-            Font::TrebuchetMs => "Trebuchet MS",
-            Font::Georgia => "Georgia",
-            Font::Garamond => "Garamond",
-            Font::TimesNewRoman => "Times New Roman",
-            Font::CourierNew => "Courier New",
-        }
+        FONTS[self as usize]
     }
 
     /// The value of `--font`: a generic family alone, a named family quoted and followed by the
@@ -168,11 +152,7 @@ impl Font {
 
 /// The font is not on the allow-list.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error(
-    "font must be one of: serif, sans-serif, monospace, cursive, fantasy, system-ui, ui-serif, \
-     ui-sans-serif, ui-monospace, ui-rounded, Arial, Helvetica, Verdana, Tahoma, Trebuchet MS, \
-     Georgia, Garamond, Times New Roman, Courier New"
-)]
+#[error("font must be one of: {}", FONTS.join(", "))]
 pub struct FontError;
 
 #[cfg(test)]
@@ -197,7 +177,7 @@ mod tests {
     #[test]
     fn named_fonts_are_quoted_with_a_generic_fallback() {
         assert_eq!(
-            theme("#0A0", "times new roman").css(),
+            theme("#0A0", "Times New Roman").css(),
             ":root { --primary: #0a0; --font: \"Times New Roman\", serif; }"
         );
     }
@@ -232,6 +212,10 @@ mod tests {
             "sans-serif; } body { background: url(x)",
             "\"Arial\"",
             "serif,monospace",
+            // Names are written as listed: what the OpenAPI document's pattern admits.
+            "times new roman",
+            " serif",
+            "SERIF",
         ] {
             assert!(Font::parse(bad).is_err(), "{bad:?} was accepted");
         }
@@ -243,5 +227,10 @@ mod tests {
             assert_eq!(Font::parse(font.name()).unwrap(), font);
             assert!(FontError.to_string().contains(font.name()));
         }
+        assert_eq!(
+            Font::ALL.len(),
+            FONTS.len(),
+            "one Font per name of the rules"
+        );
     }
 }

@@ -6,10 +6,10 @@ use chameleon_wire::{MenuItem, OrderLine, PlaceOrder};
 use uuid::Uuid;
 use yew::Reducible;
 
-/// The most of one item a line may hold (the API's limit).
-pub const MAX_QTY: u8 = 99;
-/// The most distinct items an order may hold (the API's limit).
-pub const MAX_LINES: usize = 100;
+/// The most of one item a line may hold (the API's limit, from core's rules).
+pub const MAX_QTY: u8 = chameleon_rules::numbers::QUANTITY.max as u8;
+/// The most lines an order may hold (the API's limit, from core's rules).
+pub const MAX_LINES: usize = chameleon_rules::numbers::ORDER_LINES.max as usize;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CartLine {

@@ -36,15 +36,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
         Box::pin(async move {
             let value = json.await?.into_inner();
             if !value.is_object() {
-                return Err(ApiError::Unprocessable(
-                    "the request body must be a JSON object".into(),
-                )
-                .into());
+                return Err(ApiError::invalid("the request body must be a JSON object").into());
             }
             serde_json::from_value(value)
                 .map(JsonObject)
                 .map_err(|err| {
-                    ApiError::Unprocessable(format!("the request body is not valid: {err}")).into()
+                    ApiError::invalid(format!("the request body is not valid: {err}")).into()
                 })
         })
     }

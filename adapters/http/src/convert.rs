@@ -40,7 +40,7 @@ impl Problems {
     fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
         match (self.0.is_empty(), build()) {
             (true, Some(value)) => Ok(value),
-            _ => Err(ApiError::Unprocessable(self.0.join("; "))),
+            _ => Err(ApiError::invalid(self.0.join("; "))),
         }
     }
 }
@@ -178,7 +178,7 @@ pub fn new_tenant(
 struct PatchFields<'a> {
     name: Option<&'a String>,
     theme: Option<&'a wire::Theme>,
-    status: Option<wire::TenantStatus>,
+    status: Option<&'a wire::TenantStatus>,
     currency: Option<&'a String>,
     locale: Option<&'a String>,
     timezone: Option<&'a String>,
@@ -198,6 +198,8 @@ fn tenant_patch_of(fields: PatchFields<'_>) -> Result<TenantPatch, ApiError> {
     } = fields;
     let mut problems = Problems::default();
     let name = name.map(|name| problems.check("name", TenantName::parse(name)));
+    let status =
+        status.map(|status| problems.check("status", TenantStatus::parse(status.as_str())));
     let theme = theme.map(|theme| parse_theme(&mut problems, theme));
     let settings = parse_settings(&mut problems, currency, locale, timezone, hours);
     problems.finish(|| {
@@ -208,10 +210,7 @@ fn tenant_patch_of(fields: PatchFields<'_>) -> Result<TenantPatch, ApiError> {
             locale: settled(settings.locale).ok()?,
             timezone: settled(settings.timezone).ok()?,
             opening_hours: settled(settings.hours).ok()?,
-            status: status.map(|status| match status {
-                wire::TenantStatus::Active => TenantStatus::Active,
-                wire::TenantStatus::Suspended => TenantStatus::Suspended,
-            }),
+            status: status.map(|s| s.ok_or(())).transpose().ok()?,
         })
     })
 }
@@ -220,7 +219,7 @@ pub fn tenant_patch(body: &wire::TenantPatch) -> Result<TenantPatch, ApiError> {
     tenant_patch_of(PatchFields {
         name: body.name.as_ref(),
         theme: body.theme.as_ref(),
-        status: body.status,
+        status: body.status.as_ref(),
         currency: body.currency.as_ref(),
         locale: body.locale.as_ref(),
         timezone: body.timezone.as_ref(),
@@ -241,14 +240,11 @@ pub fn settings_patch(body: &wire::SettingsPatch) -> Result<TenantPatch, ApiErro
 }
 
 pub fn new_domain(body: &wire::NewDomain) -> Result<Domain, ApiError> {
-    Domain::parse_name(&body.domain).map_err(|e| ApiError::Unprocessable(format!("domain: {e}")))
+    Domain::parse_name(&body.domain).map_err(|e| ApiError::invalid(format!("domain: {e}")))
 }
 
 pub fn tenant_status(status: TenantStatus) -> wire::TenantStatus {
-    match status {
-        TenantStatus::Active => wire::TenantStatus::Active,
-        TenantStatus::Suspended => wire::TenantStatus::Suspended,
-    }
+    wire::TenantStatus::new(status.as_str())
 }
 
 pub fn tenant_details(details: &TenantDetails) -> wire::TenantDetails {
@@ -287,6 +283,7 @@ pub fn new_menu_item(body: &wire::NewMenuItem) -> Result<NewMenuItem, ApiError> 
         .image_url
         .as_deref()
         .map(|url| problems.check("image_url", ImageUrl::parse(url)));
+    let tags = problems.check("tags", tags(body.tags.as_deref().unwrap_or_default()));
     problems.finish(|| {
         Some(NewMenuItem {
             name: name?,
@@ -295,7 +292,7 @@ pub fn new_menu_item(body: &wire::NewMenuItem) -> Result<NewMenuItem, ApiError> 
             category: body.category_id.map(CategoryId::from_uuid),
             description: description.map(|d| d.ok_or(())).transpose().ok()?,
             image_url: image_url.map(|u| u.ok_or(())).transpose().ok()?,
-            tags: tags(body.tags.as_deref().unwrap_or_default()),
+            tags: tags?,
         })
     })
 }
@@ -335,6 +332,10 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
         body.image_url.as_ref().map(Option::as_deref),
         ImageUrl::parse,
     );
+    let tags = body
+        .tags
+        .as_deref()
+        .map(|list| problems.check("tags", tags(list)));
     // A field present but invalid was recorded as a problem, so `flatten` only ever turns
     // "absent" into `None` by the time `finish` uses the value.
     problems.finish(|| {
@@ -347,35 +348,14 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
                 .map(|category| category.map(CategoryId::from_uuid)),
             description,
             image_url,
-            tags: body.tags.as_deref().map(tags),
+            tags: tags.flatten(),
         })
     })
 }
 
-fn tags(wire: &[wire::Tag]) -> Vec<Tag> {
-    Tag::set(wire.iter().map(|tag| match tag {
-        wire::Tag::Vegetarian => Tag::Vegetarian,
-        wire::Tag::Vegan => Tag::Vegan,
-        wire::Tag::GlutenFree => Tag::GlutenFree,
-        wire::Tag::DairyFree => Tag::DairyFree,
-        wire::Tag::Halal => Tag::Halal,
-        wire::Tag::Spicy => Tag::Spicy,
-        wire::Tag::ContainsNuts => Tag::ContainsNuts,
-        wire::Tag::ContainsShellfish => Tag::ContainsShellfish,
-    }))
-}
-
-fn wire_tag(tag: Tag) -> wire::Tag {
-    match tag {
-        Tag::Vegetarian => wire::Tag::Vegetarian,
-        Tag::Vegan => wire::Tag::Vegan,
-        Tag::GlutenFree => wire::Tag::GlutenFree,
-        Tag::DairyFree => wire::Tag::DairyFree,
-        Tag::Halal => wire::Tag::Halal,
-        Tag::Spicy => wire::Tag::Spicy,
-        Tag::ContainsNuts => wire::Tag::ContainsNuts,
-        Tag::ContainsShellfish => wire::Tag::ContainsShellfish,
-    }
+/// The tags of a body, as a set (each once, in the rules' order); an unknown one is refused.
+fn tags(wire: &[wire::Tag]) -> Result<Vec<Tag>, chameleon_core::menu::TagError> {
+    Tag::parse_set(wire.iter().map(wire::Tag::as_str))
 }
 
 pub fn new_category(body: &wire::NewCategory) -> Result<NewCategory, ApiError> {
@@ -455,7 +435,7 @@ pub fn idempotency_key(header: Option<&HeaderValue>) -> Result<Option<Idempotenc
         .ok()
         .and_then(|raw| IdempotencyKey::parse(raw).ok())
         .map(Some)
-        .ok_or_else(|| ApiError::BadRequest(IdempotencyKeyError.to_string()))
+        .ok_or_else(|| ApiError::bad_request(IdempotencyKeyError.to_string()))
 }
 
 /// The query of `GET /api/v1/manager/orders`: 400 for a limit outside 1 to 100, a cursor this
@@ -463,18 +443,18 @@ pub fn idempotency_key(header: Option<&HeaderValue>) -> Result<Option<Idempotenc
 pub fn order_page(query: &wire::ListOrdersQuery) -> Result<OrderPage, ApiError> {
     let mut page = OrderPage::default();
     if let Some(limit) = query.limit {
-        page.limit = PageLimit::try_from(limit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        page.limit =
+            PageLimit::try_from(limit).map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
     if let Some(cursor) = &query.cursor {
         page.after = Some(decode_cursor(cursor).ok_or_else(|| {
-            ApiError::BadRequest(
-                "cursor: not a cursor this API gave (use next_cursor as is)".into(),
-            )
+            ApiError::bad_request("cursor: not a cursor this API gave (use next_cursor as is)")
         })?);
     }
     if let Some(status) = &query.status {
         page.status = Some(
-            OrderStatus::parse(status).map_err(|e| ApiError::BadRequest(format!("status: {e}")))?,
+            OrderStatus::parse(status)
+                .map_err(|e| ApiError::bad_request(format!("status: {e}")))?,
         );
     }
     Ok(page)
@@ -552,7 +532,11 @@ pub fn menu_item(item: &MenuItem) -> wire::MenuItem {
         category_id: item.category.map(|c| c.as_uuid()),
         description: item.description.as_ref().map(|d| d.as_str().to_owned()),
         image_url: item.image_url.as_ref().map(|u| u.as_str().to_owned()),
-        tags: item.tags.iter().copied().map(wire_tag).collect(),
+        tags: item
+            .tags
+            .iter()
+            .map(|tag| wire::Tag::new(tag.as_str()))
+            .collect(),
     }
 }
 
@@ -598,13 +582,12 @@ pub fn rfc3339(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem_code::ProblemCode;
     use uuid::Uuid;
 
     fn detail(err: ApiError) -> String {
-        match err {
-            ApiError::Unprocessable(detail) => detail,
-            other => panic!("expected 422, got {other:?}"),
-        }
+        assert_eq!(err.code(), ProblemCode::ValidationFailed, "{err:?}");
+        err.detail().to_owned()
     }
 
     #[test]

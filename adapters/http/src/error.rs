@@ -1,7 +1,8 @@
 //! [`ApiError`]: every error response, as `application/problem+json` (RFC 9457).
 //!
 //! Handlers and middleware return `ApiError`; it is turned into a response (and logged) in one
-//! place, [`ResponseError::error_response`]. A 5xx body says nothing internal.
+//! place, [`ResponseError::error_response`]. A 5xx body says nothing internal. Its status is its
+//! [`ProblemCode`]'s: a code and a status can never disagree.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -9,162 +10,143 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chameleon_core::ports::BackendUnavailable;
 use chameleon_wire::{PROBLEM_JSON, Problem};
 
-/// Everything that can go wrong in a request. Each variant documents its status.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// 400: the request itself is malformed (not JSON, a bad header).
-    #[error("{0}")]
-    BadRequest(String),
-    /// 401: credentials are missing or not recognised at all.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// 403: credentials are valid, but not for this tenant.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404: no such tenant, resource or route. `code` says which.
-    #[error("{detail}")]
-    NotFound { code: &'static str, detail: String },
-    /// 405: the route exists, the method does not.
-    #[error("{0}")]
-    MethodNotAllowed(String),
-    /// 409: the request conflicts with the current state (domain taken, order not pending).
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
-    /// 413: the body is larger than the limit.
-    #[error("the request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
-    /// 415: the body is not `application/json`.
-    #[error("the request body must be application/json")]
-    UnsupportedMediaType,
-    /// 422: well-formed JSON whose content is invalid; nothing was written.
-    #[error("{0}")]
-    Unprocessable(String),
-    /// 422 with a code of its own (a refusal more specific than invalid fields).
-    #[error("{detail}")]
-    UnprocessableCode { code: &'static str, detail: String },
-    /// 429: this client sent too many requests of a kind; `Retry-After` says when to try again.
-    #[error("{detail}")]
-    TooManyRequests {
-        code: &'static str,
-        detail: String,
-        retry_after_secs: u64,
-    },
-    /// 503: the restaurant is suspended by the operator; its storefront is closed for now.
-    #[error("{0}")]
-    Suspended(String),
-    /// 503: a dependency (the database) is unavailable right now.
-    #[error("the service is temporarily unavailable")]
-    Unavailable(#[source] anyhow::Error),
-    /// 500: a bug or an unexpected failure; details go to the log only.
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+use crate::problem_code::ProblemCode;
+
+/// Everything that can go wrong in a request: a [`ProblemCode`] (which fixes the status), what
+/// went wrong for a person, and for a 5xx the cause, which goes to the log and never into the
+/// answer.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ProblemCode,
+    detail: String,
+    /// `Retry-After`, in seconds.
+    retry_after_secs: Option<u64>,
+    cause: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|cause| cause.as_ref())
+    }
 }
 
 impl ApiError {
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::NotFound {
+    /// A problem `code`, explained by `detail`.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self {
             code,
             detail: detail.into(),
+            retry_after_secs: None,
+            cause: None,
         }
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Conflict {
-            code,
-            detail: detail.into(),
+    /// 400 `bad_request`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ProblemCode::BadRequest, detail)
+    }
+
+    /// 401 `unauthorized`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(ProblemCode::Unauthorized, detail)
+    }
+
+    /// 422 `validation_failed`: `detail` names every invalid field.
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(ProblemCode::ValidationFailed, detail)
+    }
+
+    /// Has the answer say when to try again.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_secs = Some(seconds);
+        self
+    }
+
+    /// 500 `internal`: a bug or an unexpected failure; `err` goes to the log only.
+    pub fn internal(err: anyhow::Error) -> Self {
+        Self {
+            cause: Some(err),
+            ..Self::new(ProblemCode::Internal, "internal error")
         }
+    }
+
+    /// 503 `unavailable`: a dependency (the database) cannot answer now; `err` goes to the log.
+    /// The database comes back within seconds (a restart, a lock released): retry in one.
+    pub fn unavailable(err: anyhow::Error) -> Self {
+        Self {
+            cause: Some(err),
+            ..Self::new(
+                ProblemCode::Unavailable,
+                "the service is temporarily unavailable",
+            )
+        }
+        .retry_after(1)
     }
 
     /// An unexpected failure of a port: 503 when the database could not be reached in time,
     /// 500 otherwise.
     pub fn from_port(err: anyhow::Error) -> Self {
         if BackendUnavailable::caused(&err) {
-            ApiError::Unavailable(err)
+            Self::unavailable(err)
         } else {
-            ApiError::Internal(err)
+            Self::internal(err)
         }
     }
 
     /// The stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound { code, .. }
-            | ApiError::Conflict { code, .. }
-            | ApiError::TooManyRequests { code, .. }
-            | ApiError::UnprocessableCode { code, .. } => code,
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Unprocessable(_) => "validation_failed",
-            ApiError::Suspended(_) => "tenant_suspended",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
-        }
+    pub fn code(&self) -> ProblemCode {
+        self.code
+    }
+
+    /// What went wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 
     /// The body of this error's response.
     pub fn problem(&self) -> Problem {
-        let status = self.status_code();
+        let status = self.code.status();
         Problem {
             kind: "about:blank".to_owned(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
-            detail: self.to_string(),
-            code: self.code().to_owned(),
+            detail: self.detail.clone(),
+            code: self.code.as_str().to_owned(),
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unprocessable(_) | ApiError::UnprocessableCode { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) | ApiError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(err) | ApiError::Unavailable(err) => {
-                tracing::error!(
-                    error = format!("{err:#}"),
-                    code = self.code(),
-                    "request failed"
-                );
-            }
-            _ => tracing::info!(detail = %self, code = self.code(), "request refused"),
+        match &self.cause {
+            Some(cause) => tracing::error!(
+                error = format!("{cause:#}"),
+                code = self.code.as_str(),
+                "request failed"
+            ),
+            None => tracing::info!(
+                detail = %self.detail,
+                code = self.code.as_str(),
+                "request refused"
+            ),
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let ApiError::Unauthorized(_) = self {
+        if self.code == ProblemCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        match self {
-            ApiError::TooManyRequests {
-                retry_after_secs, ..
-            } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            // The database comes back within seconds (a restart, a lock released).
-            ApiError::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, "1"));
-            }
-            _ => {}
+        if let Some(seconds) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }
@@ -175,17 +157,18 @@ impl ResponseError for ApiError {
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let api = match &err {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
-            ApiError::PayloadTooLarge { limit: *limit }
-        }
-        E::ContentType => ApiError::UnsupportedMediaType,
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => too_large(*limit),
+        E::ContentType => ApiError::new(
+            ProblemCode::UnsupportedMediaType,
+            "the request body must be application/json",
+        ),
         E::Deserialize(json) if json.is_data() => {
-            ApiError::Unprocessable(format!("the request body is not valid: {json}"))
+            ApiError::invalid(format!("the request body is not valid: {json}"))
         }
         E::Deserialize(json) => {
-            ApiError::BadRequest(format!("the request body is not valid JSON: {json}"))
+            ApiError::bad_request(format!("the request body is not valid JSON: {json}"))
         }
-        other => ApiError::BadRequest(format!("the request body could not be read: {other}")),
+        other => ApiError::bad_request(format!("the request body could not be read: {other}")),
     };
     api.into()
 }
@@ -195,10 +178,18 @@ pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
 ) -> actix_web::Error {
-    ApiError::BadRequest(format!("the query string is not valid: {err}")).into()
+    ApiError::bad_request(format!("the query string is not valid: {err}")).into()
 }
 
 /// A path segment that should be an id but is not a UUID names nothing: 404.
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found("not_found", format!("no such resource: {err}")).into()
+    ApiError::new(ProblemCode::NotFound, format!("no such resource: {err}")).into()
+}
+
+/// 413 `payload_too_large`.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        ProblemCode::PayloadTooLarge,
+        format!("the request body is larger than {limit} bytes"),
+    )
 }

@@ -18,6 +18,7 @@
 //! - [`convert`]: wire bodies to domain values and back.
 //! - [`export`]: the streamed tenant export.
 //! - [`error`]: [`error::ApiError`], the one error type, rendered as a problem.
+//! - [`problem_code`]: [`problem_code::ProblemCode`], every problem's code and status.
 //! - [`port_errors`]: every port error's conversion into an `ApiError`.
 //! - [`problems`]: the error responses as OpenAPI components, and their shared groups.
 //! - [`openapi`]: the OpenAPI document.
@@ -31,6 +32,7 @@ pub mod export;
 pub mod handlers;
 pub mod openapi;
 pub mod port_errors;
+pub mod problem_code;
 pub mod problems;
 pub mod server;
 pub mod state;

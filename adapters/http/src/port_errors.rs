@@ -16,29 +16,30 @@ use chameleon_core::ports::{
 use chameleon_core::tenant::TenantId;
 
 use crate::error::ApiError;
+use crate::problem_code::ProblemCode;
 
 /// 404 for a menu item the tenant does not have (also when another tenant has it).
 pub fn item_not_found(id: MenuItemId) -> ApiError {
-    ApiError::not_found(
-        "menu_item_not_found",
+    ApiError::new(
+        ProblemCode::MenuItemNotFound,
         format!("this restaurant has no menu item {id}"),
     )
 }
 
 /// 404 for a category the tenant does not have (also when another tenant has it).
 pub fn category_not_found(id: CategoryId) -> ApiError {
-    ApiError::not_found(
-        "category_not_found",
+    ApiError::new(
+        ProblemCode::CategoryNotFound,
         format!("this restaurant has no category {id}"),
     )
 }
 
 /// 422 for an item naming a category the tenant does not have.
 fn unknown_category(id: CategoryId) -> ApiError {
-    ApiError::UnprocessableCode {
-        code: "unknown_category",
-        detail: format!("category_id: this restaurant has no category {id}"),
-    }
+    ApiError::new(
+        ProblemCode::UnknownCategory,
+        format!("category_id: this restaurant has no category {id}"),
+    )
 }
 
 /// The errors that carry nothing but an unexpected failure.
@@ -68,8 +69,8 @@ unexpected_only!(
 impl From<ProvisionTenantError> for ApiError {
     fn from(err: ProvisionTenantError) -> Self {
         match err {
-            ProvisionTenantError::DuplicateDomain(domain) => ApiError::conflict(
-                "domain_taken",
+            ProvisionTenantError::DuplicateDomain(domain) => ApiError::new(
+                ProblemCode::DomainTaken,
                 format!("the domain {domain} is already registered"),
             ),
             ProvisionTenantError::Unknown(err) => ApiError::from_port(err),
@@ -79,28 +80,32 @@ impl From<ProvisionTenantError> for ApiError {
 
 /// 404 for a tenant id nobody has.
 pub fn unknown_tenant(id: TenantId) -> ApiError {
-    ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
+    ApiError::new(
+        ProblemCode::UnknownTenant,
+        format!("there is no tenant {id}"),
+    )
 }
 
 impl From<DomainChangeError> for ApiError {
     fn from(err: DomainChangeError) -> Self {
         match err {
             DomainChangeError::NotFound(id) => unknown_tenant(id),
-            DomainChangeError::Taken(domain) => ApiError::conflict(
-                "domain_taken",
+            DomainChangeError::Taken(domain) => ApiError::new(
+                ProblemCode::DomainTaken,
                 format!("the domain {domain} is already registered"),
             ),
-            DomainChangeError::NoSuchDomain(domain) => ApiError::not_found(
-                "domain_not_found",
+            DomainChangeError::NoSuchDomain(domain) => ApiError::new(
+                ProblemCode::DomainNotFound,
                 format!("this tenant has no domain {domain}"),
             ),
-            DomainChangeError::LastDomain(domain) => ApiError::conflict(
-                "last_domain",
+            DomainChangeError::LastDomain(domain) => ApiError::new(
+                ProblemCode::LastDomain,
                 format!("{domain} is the tenant's only domain; add another one first"),
             ),
-            DomainChangeError::TooManyDomains => {
-                ApiError::conflict("too_many_domains", "a tenant has at most 20 domains")
-            }
+            DomainChangeError::TooManyDomains => ApiError::new(
+                ProblemCode::TooManyDomains,
+                "a tenant has at most 20 domains",
+            ),
             DomainChangeError::Unknown(err) => ApiError::from_port(err),
         }
     }
@@ -110,11 +115,10 @@ impl From<DeprovisionError> for ApiError {
     fn from(err: DeprovisionError) -> Self {
         match err {
             DeprovisionError::NotFound(id) => unknown_tenant(id),
-            DeprovisionError::WrongConfirmation => ApiError::UnprocessableCode {
-                code: "confirmation_mismatch",
-                detail: "confirm: pass the tenant's primary domain as `confirm` to remove it"
-                    .into(),
-            },
+            DeprovisionError::WrongConfirmation => ApiError::new(
+                ProblemCode::ConfirmationMismatch,
+                "confirm: pass the tenant's primary domain as `confirm` to remove it",
+            ),
             DeprovisionError::Unknown(err) => ApiError::from_port(err),
         }
     }
@@ -123,7 +127,7 @@ impl From<DeprovisionError> for ApiError {
 impl From<ExportError> for ApiError {
     fn from(err: ExportError) -> Self {
         match err {
-            ExportError::SinkClosed(closed) => ApiError::Internal(closed.into()),
+            ExportError::SinkClosed(closed) => ApiError::internal(closed.into()),
             ExportError::Unknown(err) => ApiError::from_port(err),
         }
     }
@@ -188,14 +192,13 @@ impl From<PlaceOrderError> for ApiError {
     fn from(err: PlaceOrderError) -> Self {
         match err {
             PlaceOrderError::Rejected(rejection) => rejection.into(),
-            PlaceOrderError::KeyReused(_) => ApiError::UnprocessableCode {
-                code: "idempotency_key_reused",
-                detail: "this Idempotency-Key was already used for a different order; use a new \
-                         key for a new order"
-                    .into(),
-            },
-            PlaceOrderError::KeyInFlight => ApiError::conflict(
-                "idempotency_key_in_flight",
+            PlaceOrderError::KeyReused(_) => ApiError::new(
+                ProblemCode::IdempotencyKeyReused,
+                "this Idempotency-Key was already used for a different order; use a new key for \
+                 a new order",
+            ),
+            PlaceOrderError::KeyInFlight => ApiError::new(
+                ProblemCode::IdempotencyKeyInFlight,
                 "an order under this Idempotency-Key is still being placed; try again shortly",
             ),
             PlaceOrderError::Unknown(err) => ApiError::from_port(err),
@@ -205,15 +208,15 @@ impl From<PlaceOrderError> for ApiError {
 
 impl From<OrderRejection> for ApiError {
     fn from(rejection: OrderRejection) -> Self {
-        ApiError::Unprocessable(match rejection {
+        ApiError::invalid(match rejection {
             OrderRejection::Closed { opens_local, .. } => {
-                return ApiError::UnprocessableCode {
-                    code: "restaurant_closed",
-                    detail: match opens_local {
+                return ApiError::new(
+                    ProblemCode::RestaurantClosed,
+                    match opens_local {
                         Some(at) => format!("the restaurant is closed now; it opens {at}"),
                         None => "the restaurant is closed and takes no orders".to_owned(),
                     },
-                };
+                );
             }
             OrderRejection::UnknownItem(id) => {
                 format!("items: this restaurant has no menu item {id}")
@@ -229,13 +232,13 @@ impl From<OrderRejection> for ApiError {
 impl From<ChangeOrderStatusError> for ApiError {
     fn from(err: ChangeOrderStatusError) -> Self {
         match err {
-            ChangeOrderStatusError::NotFound(id) => ApiError::not_found(
-                "order_not_found",
+            ChangeOrderStatusError::NotFound(id) => ApiError::new(
+                ProblemCode::OrderNotFound,
                 format!("this restaurant has no order {id}"),
             ),
             ChangeOrderStatusError::Refused(refused) if refused.to == OrderStatus::Confirmed => {
-                ApiError::conflict(
-                    "order_not_pending",
+                ApiError::new(
+                    ProblemCode::OrderNotPending,
                     format!(
                         "the order is {}; only a PENDING order can be confirmed",
                         refused.from
@@ -243,7 +246,7 @@ impl From<ChangeOrderStatusError> for ApiError {
                 )
             }
             ChangeOrderStatusError::Refused(refused) => {
-                ApiError::conflict("invalid_status_change", refused.to_string())
+                ApiError::new(ProblemCode::InvalidStatusChange, refused.to_string())
             }
             ChangeOrderStatusError::Unknown(err) => ApiError::from_port(err),
         }

@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::handlers::{health, manager, store, system};
 use crate::openapi;
+use crate::problem_code::ProblemCode;
 use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
 use crate::telemetry::request_span;
 use crate::tenancy::{admin_only, manager_tenant, store_tenant};
@@ -190,8 +191,8 @@ fn no_store() -> DefaultHeaders {
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(
-        "no_route",
+    Err(ApiError::new(
+        ProblemCode::NoRoute,
         format!("there is nothing at {} {}", req.method(), req.path()),
     ))
 }
@@ -212,16 +213,17 @@ fn bare_error_as_problem<B>(
     let (req, res) = res.into_parts();
     let status = res.status();
     let error = match status.as_u16() {
-        404 => ApiError::not_found(
-            "no_route",
+        404 => ApiError::new(
+            ProblemCode::NoRoute,
             format!("there is nothing at {} {}", req.method(), req.path()),
         ),
-        405 => {
-            ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
-        }
-        413 => ApiError::PayloadTooLarge { limit: body_limit },
-        code if code >= 500 => ApiError::Internal(anyhow::anyhow!("{status} without a body")),
-        _ => ApiError::BadRequest(
+        405 => ApiError::new(
+            ProblemCode::MethodNotAllowed,
+            format!("{} is not allowed on {}", req.method(), req.path()),
+        ),
+        413 => crate::error::too_large(body_limit),
+        code if code >= 500 => ApiError::internal(anyhow::anyhow!("{status} without a body")),
+        _ => ApiError::bad_request(
             status
                 .canonical_reason()
                 .unwrap_or("bad request")

@@ -25,6 +25,7 @@ use chameleon_core::tenant::{Domain, ManagerApiKey, Tenant, TenantId, TenantStat
 
 use crate::client_budget::client_of;
 use crate::error::ApiError;
+use crate::problem_code::ProblemCode;
 use crate::state::AppState;
 
 /// The tenant a request was resolved to by the tenant middleware.
@@ -41,7 +42,7 @@ impl FromRequest for CurrentTenant {
                 .get::<CurrentTenant>()
                 .cloned()
                 .ok_or_else(|| {
-                    ApiError::Internal(anyhow!(
+                    ApiError::internal(anyhow!(
                         "{} is served without tenant middleware",
                         req.path()
                     ))
@@ -53,7 +54,7 @@ impl FromRequest for CurrentTenant {
 fn state<P: Ports>(req: &ServiceRequest) -> Result<web::Data<AppState<P>>, ApiError> {
     req.app_data::<web::Data<AppState<P>>>()
         .cloned()
-        .ok_or_else(|| ApiError::Internal(anyhow!("application state is missing")))
+        .ok_or_else(|| ApiError::internal(anyhow!("application state is missing")))
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.
@@ -71,8 +72,8 @@ fn record(tenant: &Tenant) {
 }
 
 fn unknown_host(host: &str) -> ApiError {
-    ApiError::not_found(
-        "unknown_tenant",
+    ApiError::new(
+        ProblemCode::UnknownTenant,
         format!("no restaurant is registered for the host {host:?}"),
     )
 }
@@ -114,25 +115,26 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, Api
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
-        .ok_or_else(|| ApiError::BadRequest("the request has no Host header".into()))?;
+        .ok_or_else(|| ApiError::bad_request("the request has no Host header"))?;
     let found = match Domain::parse(&host) {
         Ok(domain) => state.app.tenant_for_domain(&domain).await?,
         Err(_) => None,
     };
     match found {
         // The storefront closes; the manager (another middleware) keeps working.
-        Some(tenant) if tenant.status == TenantStatus::Suspended => Err(ApiError::Suspended(
+        Some(tenant) if tenant.status == TenantStatus::Suspended => Err(ApiError::new(
+            ProblemCode::TenantSuspended,
             format!("{} is temporarily closed", tenant.name.as_str()),
         )),
         Some(tenant) => Ok(tenant),
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
         None => match state.unknown_hosts.spend(client_of(req)) {
             Ok(()) => Err(unknown_host(&host)),
-            Err(retry_after_secs) => Err(ApiError::TooManyRequests {
-                code: "too_many_unknown_hosts",
-                detail: "too many requests for hosts no restaurant has; try again later".into(),
-                retry_after_secs,
-            }),
+            Err(retry_after_secs) => Err(ApiError::new(
+                ProblemCode::TooManyUnknownHosts,
+                "too many requests for hosts no restaurant has; try again later",
+            )
+            .retry_after(retry_after_secs)),
         },
     }
 }
@@ -149,32 +151,33 @@ pub async fn manager_tenant<P: Ports, B: MessageBody>(
 async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
     let state = state::<P>(req)?;
     let key = bearer(req).ok_or_else(|| {
-        ApiError::Unauthorized(
-            "send the tenant's manager API key as `Authorization: Bearer <key>`".into(),
-        )
+        ApiError::unauthorized("send the tenant's manager API key as `Authorization: Bearer <key>`")
     })?;
     // A key that cannot be one costs no lookup at all.
     if !ManagerApiKey::is_well_formed(key) {
-        return Err(ApiError::Unauthorized(
-            "this is not a manager API key (`chm_` and 64 hex digits)".into(),
+        return Err(ApiError::unauthorized(
+            "this is not a manager API key (`chm_` and 64 hex digits)",
         ));
     }
     let id = req
         .headers()
         .get("x-tenant-id")
-        .ok_or_else(|| ApiError::BadRequest("the X-Tenant-ID header is required".into()))?
+        .ok_or_else(|| ApiError::bad_request("the X-Tenant-ID header is required"))?
         .to_str()
         .ok()
         .and_then(|raw| TenantId::parse(raw).ok())
-        .ok_or_else(|| ApiError::BadRequest("X-Tenant-ID must be a UUID".into()))?;
-    let tenant =
-        state.app.tenant_by_id(id).await?.ok_or_else(|| {
-            ApiError::not_found("unknown_tenant", format!("there is no tenant {id}"))
-        })?;
+        .ok_or_else(|| ApiError::bad_request("X-Tenant-ID must be a UUID"))?;
+    let tenant = state.app.tenant_by_id(id).await?.ok_or_else(|| {
+        ApiError::new(
+            ProblemCode::UnknownTenant,
+            format!("there is no tenant {id}"),
+        )
+    })?;
     if !tenant.manager_key_hash.verifies(key) {
-        return Err(ApiError::Forbidden(format!(
-            "this API key is not a manager key of tenant {id}"
-        )));
+        return Err(ApiError::new(
+            ProblemCode::Forbidden,
+            format!("this API key is not a manager key of tenant {id}"),
+        ));
     }
     Ok(tenant)
 }
@@ -186,11 +189,9 @@ pub async fn admin_only<P: Ports, B: MessageBody>(
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     let allowed = state::<P>(&req).and_then(|state| match bearer(&req) {
         Some(token) if state.is_admin_token(token) => Ok(None),
-        Some(_) => Err(ApiError::Unauthorized(
-            "the admin token is not valid".into(),
-        )),
-        None => Err(ApiError::Unauthorized(
-            "send the admin token as `Authorization: Bearer <token>`".into(),
+        Some(_) => Err(ApiError::unauthorized("the admin token is not valid")),
+        None => Err(ApiError::unauthorized(
+            "send the admin token as `Authorization: Bearer <token>`",
         )),
     });
     proceed(req, next, allowed).await

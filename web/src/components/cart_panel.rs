@@ -106,7 +106,7 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
             <form class="mt-4 flex flex-col gap-3" onsubmit={on_submit} novalidate=true>
                 <label for="customer-name" class="text-sm font-medium text-stone-700">{ "Your name" }</label>
                 <input id="customer-name" data-testid="customer-name" type="text" autocomplete="name"
-                       maxlength="100" value={(*customer).clone()} oninput={on_name} placeholder="e.g. Alex"
+                       maxlength={chameleon_rules::text::CUSTOMER_NAME.max_chars.to_string()} value={(*customer).clone()} oninput={on_name} placeholder="e.g. Alex"
                        aria-invalid={(*blank_name).to_string()}
                        class="rounded-lg border border-stone-300 px-3 py-2 text-stone-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary" />
                 if let Some(message) = error {

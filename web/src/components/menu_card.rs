@@ -12,17 +12,13 @@ pub struct MenuCardProps {
     pub in_section: bool,
 }
 
-fn tag_label(tag: Tag) -> &'static str {
-    match tag {
-        Tag::Vegetarian => "Vegetarian",
-        Tag::Vegan => "Vegan",
-        Tag::GlutenFree => "Gluten-free",
-        Tag::DairyFree => "Dairy-free",
-        Tag::Halal => "Halal",
-        Tag::Spicy => "Spicy",
-        Tag::ContainsNuts => "Contains nuts",
-        Tag::ContainsShellfish => "Contains shellfish",
-    }
+/// How a tag reads: its label from the rules' list (the code itself for one this build does
+/// not know, so a newer API never shows a blank).
+fn tag_label(tag: &Tag) -> &str {
+    chameleon_rules::codes::TAGS
+        .iter()
+        .find(|known| known.code == tag.as_str())
+        .map_or(tag.as_str(), |known| known.label)
 }
 
 /// One dish: its picture, name, price, description and dietary tags, and a way to put it in
@@ -73,7 +69,7 @@ pub fn menu_card(props: &MenuCardProps) -> Html {
                     <ul class="mt-3 flex flex-wrap gap-1.5" aria-label="Dietary information">
                         { for item.tags.iter().map(|tag| html! {
                             <li data-testid="tag" class="rounded-full bg-stone-100 px-2 py-0.5 text-xs font-medium text-stone-700">
-                                { tag_label(*tag) }
+                                { tag_label(tag) }
                             </li>
                         }) }
                     </ul>

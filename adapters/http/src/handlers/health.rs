@@ -36,7 +36,7 @@ pub async fn get_health() -> HttpResponse {
 pub async fn get_readiness<P: Ports>(
     state: web::Data<AppState<P>>,
 ) -> Result<HttpResponse, ApiError> {
-    state.ready().await.map_err(ApiError::Unavailable)?;
+    state.ready().await.map_err(ApiError::unavailable)?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),
     }))

@@ -420,8 +420,8 @@ pub async fn change_order_status<P: Ports>(
     body: JsonObject<OrderStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let id = OrderId::from_uuid(id.into_inner());
-    let next = OrderStatus::parse(&body.status)
-        .map_err(|e| ApiError::Unprocessable(format!("status: {e}")))?;
+    let next =
+        OrderStatus::parse(&body.status).map_err(|e| ApiError::invalid(format!("status: {e}")))?;
     let order = state.app.change_order_status(&tenant, id, next).await?;
     tracing::info!(order = %order.id, status = %order.status, "order status changed");
     Ok(HttpResponse::Ok().json(convert::order(&order)))

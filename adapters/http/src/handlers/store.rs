@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
+use crate::problem_code::ProblemCode;
 use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
@@ -126,12 +127,8 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub struct IdempotencyKeyHeader {
     /// One per checkout attempt, sent again with every retry of it: 1 to 255 visible ASCII
     /// characters.
-    #[param(
-        rename = "Idempotency-Key",
-        min_length = 1,
-        max_length = 255,
-        pattern = "^[!-~]{1,255}$"
-    )]
+    // Its length and pattern come from core's rules (`openapi::constraints`).
+    #[param(rename = "Idempotency-Key")]
     idempotency_key: Option<String>,
 }
 
@@ -140,9 +137,9 @@ fn new_tracking_token() -> Result<TrackingToken, ApiError> {
     use base64::Engine as _;
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("no randomness for a token: {e}")))?;
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("no randomness for a token: {e}")))?;
     TrackingToken::parse(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret))
-        .map_err(|e| ApiError::Internal(e.into()))
+        .map_err(|e| ApiError::internal(e.into()))
 }
 
 /// An order's id in the path.
@@ -177,8 +174,8 @@ pub async fn track_order<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let id = OrderId::from_uuid(id.into_inner());
     let not_found = || {
-        ApiError::not_found(
-            "order_not_found",
+        ApiError::new(
+            ProblemCode::OrderNotFound,
             format!("there is no order {id} to follow here"),
         )
     };

@@ -19,6 +19,7 @@ use crate::convert;
 use crate::error::ApiError;
 use crate::export;
 use crate::port_errors::unknown_tenant;
+use crate::problem_code::ProblemCode;
 use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals, NotFound, Unprocessable};
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ use crate::state::AppState;
 pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret)
-        .map_err(|e| ApiError::Internal(anyhow!("no randomness for a manager key: {e}")))?;
+        .map_err(|e| ApiError::internal(anyhow!("no randomness for a manager key: {e}")))?;
     Ok(ManagerApiKey::from_random_bytes(secret))
 }
 
@@ -253,8 +254,8 @@ pub async fn remove_domain<P: Ports>(
     let (id, raw) = path.into_inner();
     let id = TenantId::from_uuid(id);
     let domain = Domain::parse(&raw).map_err(|_| {
-        ApiError::not_found(
-            "domain_not_found",
+        ApiError::new(
+            ProblemCode::DomainNotFound,
             format!("this tenant has no domain {raw:?}"),
         )
     })?;

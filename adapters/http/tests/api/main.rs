@@ -5,5 +5,7 @@ mod errors;
 mod helpers;
 mod manager;
 mod openapi;
+mod problem_codes;
+mod rules;
 mod store;
 mod system;

@@ -177,7 +177,7 @@ async fn a_tenant_s_lifecycle_refuses_what_it_cannot_do_and_writes_nothing() {
     let details: TenantDetails = details.json();
     assert_eq!(
         (details.name.as_str(), details.status),
-        ("life.com kitchen", TenantStatus::Active)
+        ("life.com kitchen", TenantStatus::new("active"))
     );
     assert_eq!(details.domains.len(), 1);
     assert!(details.domains[0].primary);

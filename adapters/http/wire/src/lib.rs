@@ -11,11 +11,10 @@
 //! depends on serde and uuid only; with the `openapi` feature it also derives utoipa schemas.
 //!
 //! Request bodies reject unknown fields: a misspelt `is_availble` is an error, not silently
-//! ignored. Their documented constraints are the ones the service applies, so a request the
-//! schema admits is accepted and one it refuses is refused: a name (of a restaurant, a dish, a
-//! customer) holds at least one character that is not white space and no control character,
-//! bidirectional control, zero-width character or line or paragraph separator; a domain is a
-//! plain hostname, international names in punycode.
+//! ignored. No rule about a value is written here: lengths, ranges, patterns and code lists are
+//! data in `chameleon-rules` (core's), which core applies and from which the HTTP adapter adds
+//! every constraint to the OpenAPI document (`openapi::constraints`), so a request the schema
+//! admits is accepted and one it refuses is refused.
 //!
 //! # Layout
 //! Everything is in this file, grouped by API area: system, manager, storefront, problems.
@@ -122,11 +121,9 @@ impl utoipa::PartialSchema for TimeRange {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
         ArrayBuilder::new()
-            .items(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")),
-            )
+            // Each time's pattern comes from the rules, with every other constraint (the HTTP
+            // adapter's OpenAPI constraints).
+            .items(ObjectBuilder::new().schema_type(Type::String))
             .min_items(Some(2))
             .max_items(Some(2))
             .description(Some(
@@ -156,25 +153,25 @@ impl utoipa::ToSchema for TimeRange {}
 )]
 pub struct OpeningHours {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub mon: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub tue: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub wed: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub thu: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub fri: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub sat: Option<Vec<[String; 2]>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>, max_items = 8))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<TimeRange>>))]
     pub sun: Option<Vec<[String; 2]>>,
 }
 
@@ -184,22 +181,13 @@ pub struct OpeningHours {
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     /// `#rgb` or `#rrggbb`.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = "#ff0000", pattern = "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "#ff0000"))]
     pub primary_color: String,
     /// A generic CSS family (`serif`, `sans-serif`, `monospace`, `cursive`, `fantasy`,
     /// `system-ui`, `ui-serif`, `ui-sans-serif`, `ui-monospace`, `ui-rounded`) or one of `Arial`,
     /// `Helvetica`, `Verdana`, `Tahoma`, `Trebuchet MS`, `Georgia`, `Garamond`,
     /// `Times New Roman`, `Courier New`.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "sans-serif",
-            pattern = "^(serif|sans-serif|monospace|cursive|fantasy|system-ui|ui-serif|ui-sans-serif|ui-monospace|ui-rounded|Arial|Helvetica|Verdana|Tahoma|Trebuchet MS|Georgia|Garamond|Times New Roman|Courier New)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "sans-serif"))]
     pub font: String,
 }
 
@@ -212,49 +200,20 @@ pub struct ProvisionRequest {
     /// ignored; an international name is given in its punycode form (`xn--bcher-kva.example`
     /// for `bücher.example`). The storefront then answers on it whatever the case, port or
     /// trailing dot of the `Host`.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "pizza.localhost",
-            min_length = 1,
-            max_length = 260,
-            pattern = r"^(?=[^:]{1,253}\.?(?::[0-9]{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+\.?(?::[0-9]{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "pizza.localhost"))]
     pub domain: String,
     /// The restaurant's display name (up to 100 characters); the domain when omitted.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "Pizza Palace",
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Pizza Palace"))]
     pub name: Option<String>,
     pub theme: Theme,
     /// ISO 4217 (default `USD`): every price is in its minor units (cents, yen, fils).
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "EUR",
-            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub currency: Option<String>,
     /// BCP 47 (default `en-US`): how prices and times read on the storefront.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "fr-FR",
-            max_length = 35,
-            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "fr-FR"))]
     pub locale: Option<String>,
     /// IANA (default `UTC`): the zone the opening hours are in.
     #[serde(default)]
@@ -300,12 +259,21 @@ pub struct ProvisionedTenant {
 
 /// A tenant's status: `active`, or `suspended` (the storefront answers 503
 /// `tenant_suspended` and shows "temporarily closed"; the manager keeps working).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+// Text on the wire: the service parses it (core's rules list the statuses, and the OpenAPI
+// document's `enum` is made from that list).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum TenantStatus {
-    Active,
-    Suspended,
+#[serde(transparent)]
+pub struct TenantStatus(pub String);
+
+impl TenantStatus {
+    pub fn new(status: &str) -> Self {
+        Self(status.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// One of the domains a tenant answers on.
@@ -348,38 +316,17 @@ pub struct TenantDetails {
 pub struct TenantPatch {
     /// The restaurant's display name (up to 100 characters).
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "Pizza Palace",
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Pizza Palace"))]
     pub name: Option<String>,
     #[serde(default)]
     pub theme: Option<Theme>,
     #[serde(default)]
     pub status: Option<TenantStatus>,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "EUR",
-            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "fr-FR",
-            max_length = 35,
-            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "fr-FR"))]
     pub locale: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
@@ -397,36 +344,15 @@ pub struct TenantPatch {
 pub struct SettingsPatch {
     /// The restaurant's display name (up to 100 characters).
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "Pizza Palace",
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Pizza Palace"))]
     pub name: Option<String>,
     #[serde(default)]
     pub theme: Option<Theme>,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "EUR",
-            pattern = "^(AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VES|VND|VUV|WST|XAF|XCD|XOF|XPF|YER|ZAR|ZMW|ZWL)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "fr-FR",
-            max_length = 35,
-            pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "fr-FR"))]
     pub locale: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
@@ -444,15 +370,7 @@ pub struct SettingsPatch {
 pub struct NewDomain {
     /// A hostname, normalised as at provisioning (case, a port and a trailing dot ignored;
     /// international names in punycode).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "pizza-palace.localhost",
-            min_length = 1,
-            max_length = 260,
-            pattern = r"^(?=[^:]{1,253}\.?(?::[0-9]{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+\.?(?::[0-9]{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "pizza-palace.localhost"))]
     pub domain: String,
     /// Make it the primary domain (default `false`); the previous primary stays a domain.
     #[serde(default)]
@@ -494,22 +412,11 @@ pub struct RotatedManagerKey {
 #[serde(deny_unknown_fields)]
 pub struct NewMenuItem {
     /// Up to 120 characters.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "Margherita Pizza",
-            min_length = 1,
-            max_length = 120,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Margherita Pizza"))]
     pub name: String,
     /// In cents, 0 to 10000000.
     #[serde(deserialize_with = "whole_number::required")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = 1200, minimum = 0, maximum = 10_000_000)
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = 1200))]
     pub price: i64,
     /// Defaults to `true`.
     #[serde(default)]
@@ -521,12 +428,7 @@ pub struct NewMenuItem {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            example = "San Marzano tomatoes, fior di latte, basil.",
-            min_length = 1,
-            max_length = 500,
-            pattern = "^[^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
+        schema(example = "San Marzano tomatoes, fior di latte, basil.")
     )]
     pub description: Option<String>,
     /// An `https` picture on a hostname (no IP address, user name or password), at most 2048
@@ -534,11 +436,7 @@ pub struct NewMenuItem {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            example = "https://images.example.com/margherita.jpg",
-            max_length = 2048,
-            pattern = r"^[Hh][Tt][Tt][Pp][Ss]://(?=[^:/?#]{1,253}(?::[0-9]{1,5})?(?:[/?#]|$))(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+(?::[0-9]{1,5})?(?:[/?#]|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
-        )
+        schema(example = "https://images.example.com/margherita.jpg")
     )]
     pub image_url: Option<String>,
     /// Each at most once (repeats are dropped).
@@ -553,17 +451,8 @@ pub struct NewMenuItem {
 #[serde(deny_unknown_fields)]
 pub struct MenuItemPatch {
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 120,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "whole_number::optional")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000))]
     pub price: Option<i64>,
     #[serde(default)]
     pub is_available: Option<bool>,
@@ -575,25 +464,14 @@ pub struct MenuItemPatch {
     #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            value_type = Option<String>,
-            nullable,
-            min_length = 1,
-            max_length = 500,
-            pattern = "^[^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
+        schema(value_type = Option<String>, nullable)
     )]
     pub description: Option<Option<String>>,
     /// `null`: no picture.
     #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            value_type = Option<String>,
-            nullable,
-            max_length = 2048,
-            pattern = r"^[Hh][Tt][Tt][Pp][Ss]://(?=[^:/?#]{1,253}(?::[0-9]{1,5})?(?:[/?#]|$))(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![0-9]+(?::[0-9]{1,5})?(?:[/?#]|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
-        )
+        schema(value_type = Option<String>, nullable)
     )]
     pub image_url: Option<Option<String>>,
     /// Replaces the tags (`[]`: none).
@@ -618,18 +496,21 @@ pub struct MenuItem {
 }
 
 /// A dietary or allergen mark, from a fixed set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Text on the wire: the service parses it (`chameleon_rules::codes::TAGS` is the set, and the
+// OpenAPI document's `enum` is made from it; a storefront finds each tag's label there too).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "kebab-case")]
-pub enum Tag {
-    Vegetarian,
-    Vegan,
-    GlutenFree,
-    DairyFree,
-    Halal,
-    Spicy,
-    ContainsNuts,
-    ContainsShellfish,
+#[serde(transparent)]
+pub struct Tag(pub String);
+
+impl Tag {
+    pub fn new(code: &str) -> Self {
+        Self(code.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Body of `POST /api/v1/manager/categories`.
@@ -638,22 +519,11 @@ pub enum Tag {
 #[serde(deny_unknown_fields)]
 pub struct NewCategory {
     /// Up to 60 characters.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "Pizzas",
-            min_length = 1,
-            max_length = 60,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Pizzas"))]
     pub name: String,
     /// 0 to 10000: smaller comes first on the menu; equal positions go by name.
     #[serde(deserialize_with = "whole_number::required")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = 10, minimum = 0, maximum = 10_000)
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub position: i64,
 }
 
@@ -663,17 +533,8 @@ pub struct NewCategory {
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 60,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "whole_number::optional")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000))]
     pub position: Option<i64>,
 }
 
@@ -705,13 +566,7 @@ pub struct OrderItem {
 pub struct Order {
     pub order_id: Uuid,
     /// `PENDING`, `CONFIRMED`, `READY`, `COMPLETED` or `CANCELLED`.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "PENDING",
-            pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "PENDING"))]
     pub status: String,
     /// In cents, computed by the server from stored prices.
     pub total_amount: i64,
@@ -723,7 +578,6 @@ pub struct Order {
     /// (`GET /api/v1/store/orders/{order_id}?t=<token>`); absent for orders placed before
     /// orders could be followed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$"))]
     pub tracking_token: Option<String>,
 }
 
@@ -734,13 +588,7 @@ pub struct Order {
 pub struct OrderStatusChange {
     /// The next status: PENDING → CONFIRMED → READY → COMPLETED; CANCELLED from any but
     /// COMPLETED.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "READY",
-            pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "READY"))]
     pub status: String,
 }
 
@@ -750,7 +598,6 @@ pub struct OrderStatusChange {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct TrackOrderQuery {
     /// The order's tracking token, from the answer that placed it.
-    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{43}$"))]
     pub t: Option<String>,
 }
 
@@ -760,16 +607,10 @@ pub struct TrackOrderQuery {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListOrdersQuery {
     /// Orders per page, 1 to 100 (default 50).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page, as it was given.
-    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{32}$"))]
     pub cursor: Option<String>,
     /// Only orders with this status.
-    #[cfg_attr(
-        feature = "openapi",
-        param(pattern = "^(PENDING|CONFIRMED|READY|COMPLETED|CANCELLED)$")
-    )]
     pub status: Option<String>,
 }
 
@@ -832,7 +673,7 @@ pub struct OrderLine {
     pub id: Uuid,
     /// 1 to 99.
     #[serde(deserialize_with = "whole_number::required")]
-    #[cfg_attr(feature = "openapi", schema(example = 1, minimum = 1, maximum = 99))]
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub qty: i64,
 }
 
@@ -843,18 +684,9 @@ pub struct OrderLine {
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
     /// 1 to 100 lines; lines naming the same item are added up (to at most 99).
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub items: Vec<OrderLine>,
     /// The guest's name, up to 100 characters.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            example = "John Doe",
-            min_length = 1,
-            max_length = 100,
-            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "John Doe"))]
     pub customer: String,
 }
 

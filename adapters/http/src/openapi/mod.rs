@@ -1,4 +1,10 @@
 //! The OpenAPI document, served at `/api-docs/openapi.json` and rendered by Swagger UI at `/docs/`.
+//!
+//! # Layout
+//! - this module: the operations, components, security schemes and time zones.
+//! - [`constraints`]: every constraint on a value, made from core's rules.
+
+pub mod constraints;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -137,5 +143,12 @@ impl Modify for TimeZoneNames {
 
 /// The document, as served.
 pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    constraints::Constraints.modify(&mut document);
+    document
+}
+
+/// The document before [`constraints`] are applied (for checking that each finds its field).
+pub fn document_without_constraints() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }

@@ -1,0 +1,174 @@
+//! [`ProblemCode`]: every `code` a problem (`application/problem+json`) can carry, each with
+//! its HTTP status, who answers with it (the service, nginx at the edge, or both) and what it
+//! means. The one list: [`crate::error::ApiError`] takes its status from here, the README's
+//! table is checked against [`ProblemCode::markdown_table`], and the end-to-end tests hold
+//! the edge's own answers (`deploy/nginx/nginx.conf.template`) to the edge's codes.
+
+use actix_web::http::StatusCode;
+
+/// Who answers with a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The service only.
+    Service,
+    /// nginx only, before the request reaches a backend.
+    Edge,
+    /// Either.
+    Both,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Service => "service",
+            Origin::Edge => "edge",
+            Origin::Both => "service, edge",
+        }
+    }
+}
+
+macro_rules! problem_codes {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = ($code:literal, $status:literal, $origin:ident)
+    ),* $(,)?) => {
+        /// A problem's stable, machine-readable `code`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ProblemCode {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl ProblemCode {
+            /// Every code, in the README's order.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant),*];
+
+            /// The code as clients read it.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $code,)* }
+            }
+
+            /// The status every answer with this code has.
+            pub fn status(self) -> StatusCode {
+                let status: u16 = match self { $(ProblemCode::$variant => $status,)* };
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+
+            /// Who answers with it.
+            pub fn origin(self) -> Origin {
+                match self { $(ProblemCode::$variant => Origin::$origin,)* }
+            }
+
+            /// What it means, in one line (the variant's documentation).
+            pub fn doc(self) -> &'static str {
+                match self { $(ProblemCode::$variant => concat!($($doc),+),)* }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    /// The request is malformed: not JSON, a header or query parameter that does not parse.
+    BadRequest = ("bad_request", 400, Service),
+    /// No bearer credential was sent, or it is not one this service knows.
+    Unauthorized = ("unauthorized", 401, Service),
+    /// The manager API key is valid, but for another restaurant.
+    Forbidden = ("forbidden", 403, Service),
+    /// No restaurant has this host, or there is no tenant with this id.
+    UnknownTenant = ("unknown_tenant", 404, Service),
+    /// The restaurant has no menu item with this id.
+    MenuItemNotFound = ("menu_item_not_found", 404, Service),
+    /// The restaurant has no category with this id.
+    CategoryNotFound = ("category_not_found", 404, Service),
+    /// The restaurant has no order with this id (or the tracking token is not the order's).
+    OrderNotFound = ("order_not_found", 404, Service),
+    /// The tenant has no such domain.
+    DomainNotFound = ("domain_not_found", 404, Service),
+    /// A path segment that should name something (an id) names nothing.
+    NotFound = ("not_found", 404, Service),
+    /// Nothing is served at this path (or, at the edge, the admin API from this address).
+    NoRoute = ("no_route", 404, Both),
+    /// The path exists; the method does not (`Allow` lists those that do).
+    MethodNotAllowed = ("method_not_allowed", 405, Both),
+    /// Another tenant (or this one) already has the domain.
+    DomainTaken = ("domain_taken", 409, Service),
+    /// The domain is the tenant's only one: add another first.
+    LastDomain = ("last_domain", 409, Service),
+    /// The tenant already has as many domains as a tenant may.
+    TooManyDomains = ("too_many_domains", 409, Service),
+    /// Only a PENDING order can be confirmed.
+    OrderNotPending = ("order_not_pending", 409, Service),
+    /// The order's status cannot go there from where it is.
+    InvalidStatusChange = ("invalid_status_change", 409, Service),
+    /// An order under this Idempotency-Key is still being placed; try again shortly.
+    IdempotencyKeyInFlight = ("idempotency_key_in_flight", 409, Service),
+    /// The request body is larger than the limit.
+    PayloadTooLarge = ("payload_too_large", 413, Both),
+    /// The request body is not `application/json`.
+    UnsupportedMediaType = ("unsupported_media_type", 415, Service),
+    /// Well-formed JSON with invalid content; `detail` names every invalid field.
+    ValidationFailed = ("validation_failed", 422, Service),
+    /// A menu item names a category the restaurant does not have.
+    UnknownCategory = ("unknown_category", 422, Service),
+    /// A removal's `confirm` is not the tenant's primary domain.
+    ConfirmationMismatch = ("confirmation_mismatch", 422, Service),
+    /// The Idempotency-Key was used for a different order.
+    IdempotencyKeyReused = ("idempotency_key_reused", 422, Service),
+    /// The restaurant is closed now; `detail` says when it opens.
+    RestaurantClosed = ("restaurant_closed", 422, Service),
+    /// Too many requests from this address for one kind of request; `Retry-After` says when.
+    RateLimited = ("rate_limited", 429, Edge),
+    /// Too many requests for hosts no restaurant has, from this client; `Retry-After` says when.
+    TooManyUnknownHosts = ("too_many_unknown_hosts", 429, Service),
+    /// A bug or an unexpected failure; the details are in the service's log only.
+    Internal = ("internal", 500, Service),
+    /// The restaurant is suspended by the operator: its storefront is closed for now.
+    TenantSuspended = ("tenant_suspended", 503, Service),
+    /// The database (or, at the edge, every backend) cannot answer now; `Retry-After` says when
+    /// to try again.
+    Unavailable = ("unavailable", 503, Both),
+}
+
+impl ProblemCode {
+    /// The README's table of codes: code, status, who answers, meaning.
+    pub fn markdown_table() -> String {
+        let mut table = String::from("| code | status | from | meaning |\n|---|---|---|---|\n");
+        for code in Self::ALL {
+            table.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                code.as_str(),
+                code.status().as_u16(),
+                code.origin().as_str(),
+                code.doc().trim().replace('\n', " ").replace("  ", " "),
+            ));
+        }
+        table
+    }
+
+    /// The code named `text`, if there is one.
+    pub fn parse(text: &str) -> Option<ProblemCode> {
+        Self::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ProblemCode::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(
+                code.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                code.as_str()
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+            assert!(!code.doc().trim().is_empty());
+            assert_eq!(ProblemCode::parse(code.as_str()), Some(*code));
+        }
+    }
+}

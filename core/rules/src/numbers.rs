@@ -1,0 +1,44 @@
+//! Bounded integers and counts.
+
+/// An inclusive range of whole numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntRange {
+    pub min: i64,
+    pub max: i64,
+}
+
+impl IntRange {
+    pub const fn contains(&self, value: i64) -> bool {
+        self.min <= value && value <= self.max
+    }
+}
+
+/// A menu item's price, in the currency's minor units (10,000,000 cents is 100,000.00).
+pub const PRICE: IntRange = IntRange {
+    min: 0,
+    max: 10_000_000,
+};
+
+/// How many of one item an order line asks for (after lines naming the same item are added up).
+pub const QUANTITY: IntRange = IntRange { min: 1, max: 99 };
+
+/// How many lines an order has, as sent.
+pub const ORDER_LINES: IntRange = IntRange { min: 1, max: 100 };
+
+/// A category's place on the menu: smaller first.
+pub const CATEGORY_POSITION: IntRange = IntRange {
+    min: 0,
+    max: 10_000,
+};
+
+/// Orders on one page of the manager's list.
+pub const PAGE_LIMIT: IntRange = IntRange { min: 1, max: 100 };
+
+/// Orders on a page when the request names no limit.
+pub const DEFAULT_PAGE_LIMIT: i64 = 50;
+
+/// Domains one restaurant answers on at most.
+pub const DOMAINS_PER_TENANT: usize = 20;
+
+/// Opening ranges one day may have at most.
+pub const OPENING_RANGES_PER_DAY: usize = 8;
