@@ -1,6 +1,7 @@
 //! Tenant identity and routing: who a tenant is, where its data lives and how requests find it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -373,6 +374,45 @@ pub struct Tenant {
     pub manager_key_hash: ManagerKeyHash,
 }
 
+/// A tenant whose storefront is open: what every storefront use case takes, and what only
+/// [`ActiveTenant::check`] makes, from a tenant that is not suspended. So a suspended
+/// restaurant's storefront is closed by core itself, whatever drives it (the HTTP adapter's
+/// middleware also checks first, to answer before anything else is read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveTenant(Arc<Tenant>);
+
+impl ActiveTenant {
+    /// `tenant`, when its storefront is open; `Err` when it is suspended.
+    pub fn check(tenant: Arc<Tenant>) -> Result<Self, TenantSuspended> {
+        match tenant.status {
+            TenantStatus::Active => Ok(Self(tenant)),
+            TenantStatus::Suspended => Err(TenantSuspended {
+                name: tenant.name.clone(),
+            }),
+        }
+    }
+
+    pub fn tenant(&self) -> &Arc<Tenant> {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ActiveTenant {
+    type Target = Tenant;
+
+    fn deref(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+/// The restaurant is suspended by its operator: its storefront is closed (its manager keeps
+/// working).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{} is temporarily closed", name.as_str())]
+pub struct TenantSuspended {
+    pub name: TenantName,
+}
+
 /// One of the domains a tenant answers on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantDomain {
@@ -442,6 +482,29 @@ pub struct NewTenant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_active_tenant_opens_its_storefront() {
+        let tenant = |status| {
+            let id = TenantId::from_uuid(Uuid::from_u128(7));
+            Arc::new(Tenant {
+                id,
+                schema: SchemaName::for_tenant(id),
+                domain: Domain::parse("shut.localhost").unwrap(),
+                name: TenantName::parse("shut.localhost").unwrap(),
+                theme: Theme {
+                    primary_color: crate::theme::ThemeColor::parse("#000").unwrap(),
+                    font: crate::theme::Font::Serif,
+                },
+                status,
+                settings: StoreSettings::default(),
+                manager_key_hash: ManagerApiKey::from_random_bytes([0; 32]).hash(),
+            })
+        };
+        assert!(ActiveTenant::check(tenant(TenantStatus::Active)).is_ok());
+        let refused = ActiveTenant::check(tenant(TenantStatus::Suspended)).unwrap_err();
+        assert_eq!(refused.to_string(), "shut.localhost is temporarily closed");
+    }
 
     #[test]
     fn statuses_are_named_as_the_rules_name_them() {

@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, json_error, path_error, query_error};
-use crate::handlers::{health, manager, store, system};
+use crate::handlers::{health, menu, ordering, tenancy};
 use crate::openapi;
 use crate::problem_code::ProblemCode;
 use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
@@ -105,26 +105,26 @@ pub fn app<P: Ports>(
                 .wrap(no_store())
                 .service(
                     web::resource("/provision")
-                        .route(web::post().to(system::provision_tenant::<P>)),
+                        .route(web::post().to(tenancy::provision_tenant::<P>)),
                 )
-                .service(web::resource("/tenants").route(web::get().to(system::list_tenants::<P>)))
+                .service(web::resource("/tenants").route(web::get().to(tenancy::list_tenants::<P>)))
                 .service(
                     web::resource("/tenants/{id}")
-                        .route(web::get().to(system::get_tenant::<P>))
-                        .route(web::patch().to(system::update_tenant::<P>))
-                        .route(web::delete().to(system::delete_tenant::<P>)),
+                        .route(web::get().to(tenancy::get_tenant::<P>))
+                        .route(web::patch().to(tenancy::update_tenant::<P>))
+                        .route(web::delete().to(tenancy::delete_tenant::<P>)),
                 )
                 .service(
                     web::resource("/tenants/{id}/domains")
-                        .route(web::post().to(system::add_domain::<P>)),
+                        .route(web::post().to(tenancy::add_domain::<P>)),
                 )
                 .service(
                     web::resource("/tenants/{id}/domains/{domain}")
-                        .route(web::delete().to(system::remove_domain::<P>)),
+                        .route(web::delete().to(tenancy::remove_domain::<P>)),
                 )
                 .service(
                     web::resource("/tenants/{id}/export")
-                        .route(web::get().to(system::export_tenant::<P>)),
+                        .route(web::get().to(tenancy::export_tenant::<P>)),
                 ),
         )
         .service(
@@ -132,53 +132,53 @@ pub fn app<P: Ports>(
                 .wrap(from_fn(manager_tenant::<P, _>))
                 .wrap(no_store())
                 .service(
-                    web::resource("/key").route(web::post().to(manager::rotate_manager_key::<P>)),
+                    web::resource("/key").route(web::post().to(tenancy::rotate_manager_key::<P>)),
                 )
                 .service(
                     web::resource("/settings")
-                        .route(web::patch().to(manager::update_settings::<P>)),
+                        .route(web::patch().to(tenancy::update_settings::<P>)),
                 )
                 .service(
                     web::resource("/menu")
-                        .route(web::post().to(manager::create_menu_item::<P>))
-                        .route(web::get().to(manager::list_menu_items::<P>)),
+                        .route(web::post().to(menu::create_menu_item::<P>))
+                        .route(web::get().to(menu::list_menu_items::<P>)),
                 )
                 .service(
                     web::resource("/menu/{id}")
-                        .route(web::get().to(manager::get_menu_item::<P>))
-                        .route(web::patch().to(manager::update_menu_item::<P>))
-                        .route(web::delete().to(manager::delete_menu_item::<P>)),
+                        .route(web::get().to(menu::get_menu_item::<P>))
+                        .route(web::patch().to(menu::update_menu_item::<P>))
+                        .route(web::delete().to(menu::delete_menu_item::<P>)),
                 )
                 .service(
                     web::resource("/categories")
-                        .route(web::post().to(manager::create_category::<P>))
-                        .route(web::get().to(manager::list_categories::<P>)),
+                        .route(web::post().to(menu::create_category::<P>))
+                        .route(web::get().to(menu::list_categories::<P>)),
                 )
                 .service(
                     web::resource("/categories/{id}")
-                        .route(web::patch().to(manager::update_category::<P>))
-                        .route(web::delete().to(manager::delete_category::<P>)),
+                        .route(web::patch().to(menu::update_category::<P>))
+                        .route(web::delete().to(menu::delete_category::<P>)),
                 )
-                .service(web::resource("/orders").route(web::get().to(manager::list_orders::<P>)))
+                .service(web::resource("/orders").route(web::get().to(ordering::list_orders::<P>)))
                 .service(
                     web::resource("/orders/{id}/confirm")
-                        .route(web::post().to(manager::confirm_order::<P>)),
+                        .route(web::post().to(ordering::confirm_order::<P>)),
                 )
                 .service(
                     web::resource("/orders/{id}/status")
-                        .route(web::post().to(manager::change_order_status::<P>)),
+                        .route(web::post().to(ordering::change_order_status::<P>)),
                 ),
         )
         .service(
             web::scope("/api/v1/store")
                 .wrap(from_fn(store_tenant::<P, _>))
                 .service(
-                    web::resource("/config").route(web::get().to(store::get_store_config::<P>)),
+                    web::resource("/config").route(web::get().to(tenancy::get_store_config::<P>)),
                 )
-                .service(web::resource("/menu").route(web::get().to(store::list_store_menu::<P>)))
-                .service(web::resource("/orders").route(web::post().to(store::place_order::<P>)))
+                .service(web::resource("/menu").route(web::get().to(menu::list_store_menu::<P>)))
+                .service(web::resource("/orders").route(web::post().to(ordering::place_order::<P>)))
                 .service(
-                    web::resource("/orders/{id}").route(web::get().to(store::track_order::<P>)),
+                    web::resource("/orders/{id}").route(web::get().to(ordering::track_order::<P>)),
                 ),
         )
         .default_service(web::to(no_route))

@@ -21,7 +21,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use anyhow::anyhow;
 use chameleon_core::ports::Ports;
-use chameleon_core::tenant::{Domain, ManagerApiKey, Tenant, TenantId, TenantStatus};
+use chameleon_core::tenant::{ActiveTenant, Domain, ManagerApiKey, Tenant, TenantId};
 
 use crate::client_budget::client_of;
 use crate::error::ApiError;
@@ -44,6 +44,30 @@ impl FromRequest for CurrentTenant {
                 .ok_or_else(|| {
                     ApiError::internal(anyhow!(
                         "{} is served without tenant middleware",
+                        req.path()
+                    ))
+                }),
+        )
+    }
+}
+
+/// The open restaurant a storefront request is for (see [`ActiveTenant`]): what the storefront's
+/// handlers take, so they can only call core's storefront use cases for an open restaurant.
+#[derive(Debug, Clone)]
+pub struct StoreTenant(pub ActiveTenant);
+
+impl FromRequest for StoreTenant {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<StoreTenant>()
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow!(
+                        "{} is served without the storefront's middleware",
                         req.path()
                     ))
                 }),
@@ -98,16 +122,23 @@ async fn proceed<B: MessageBody>(
     }
 }
 
-/// Storefront routes: resolves the tenant from `Host`.
+/// Storefront routes: resolves the tenant from `Host`, and opens it (core refuses a suspended
+/// one: 503 `tenant_suspended`).
 pub async fn store_tenant<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let resolved = resolve_host::<P>(&req).await.map(Some);
-    proceed(req, next, resolved).await
+    match resolve_host::<P>(&req).await {
+        Ok(tenant) => {
+            record(&tenant);
+            req.extensions_mut().insert(StoreTenant(tenant));
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
 }
 
-async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
+async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, ApiError> {
     let state = state::<P>(req)?;
     let host = req
         .headers()
@@ -117,16 +148,13 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, Api
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .ok_or_else(|| ApiError::bad_request("the request has no Host header"))?;
     let found = match Domain::parse(&host) {
-        Ok(domain) => state.app.tenant_for_domain(&domain).await?,
+        Ok(domain) => state.app.tenancy.tenant_for_domain(&domain).await?,
         Err(_) => None,
     };
     match found {
         // The storefront closes; the manager (another middleware) keeps working.
-        Some(tenant) if tenant.status == TenantStatus::Suspended => Err(ApiError::new(
-            ProblemCode::TenantSuspended,
-            format!("{} is temporarily closed", tenant.name.as_str()),
-        )),
-        Some(tenant) => Ok(tenant),
+        Some(tenant) => ActiveTenant::check(tenant)
+            .map_err(|closed| ApiError::new(ProblemCode::TenantSuspended, closed.to_string())),
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
         None => match state.unknown_hosts.spend(client_of(req)) {
             Ok(()) => Err(unknown_host(&host)),
@@ -167,7 +195,7 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
         .ok()
         .and_then(|raw| TenantId::parse(raw).ok())
         .ok_or_else(|| ApiError::bad_request("X-Tenant-ID must be a UUID"))?;
-    let tenant = state.app.tenant_by_id(id).await?.ok_or_else(|| {
+    let tenant = state.app.tenancy.tenant_by_id(id).await?.ok_or_else(|| {
         ApiError::new(
             ProblemCode::UnknownTenant,
             format!("there is no tenant {id}"),

@@ -1,7 +1,7 @@
 //! In-memory fakes of every Chameleon port.
 //!
-//! [`MemoryStore`] implements the tenant directory, the provisioner and the menu and order
-//! repositories over one mutex-guarded state, with the semantics the port contract fixes and
+//! [`MemoryStore`] implements the tenant directory, the provisioner, the export and the menu and
+//! order repositories over one mutex-guarded state, with the semantics the port contract fixes and
 //! PostgreSQL shows: a taken domain is a duplicate, an item of another tenant is unknown, an
 //! operation on a tenant that was never provisioned fails. A unit of work (pricing an order,
 //! deciding a status, editing an item) runs under the lock: the memory counterpart of one
@@ -28,10 +28,9 @@ use chameleon_core::ports::{
     ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
     DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportError, ExportSink,
     GetMenuItemError, GetOrderError, ListCategoriesError, ListMenuItemsError, ListOrdersError,
-    ListTenantsError, MenuRepository, MigrateAllError, MigrationReport, OrderRepository,
-    PlaceOrderError, Placement, Placing, Ports, ProvisionTenantError, ResolveTenantError,
-    TenantDirectory, TenantProvisioner, UpdateCategoryError, UpdateMenuItemError,
-    UpdateTenantError,
+    ListTenantsError, MenuRepository, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
+    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantExport, TenantProvisioner,
+    UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::{
     Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId,
@@ -109,13 +108,14 @@ pub struct MemoryStore {
 
 /// The [`Ports`] bundle in which every port is a [`MemoryStore`]: what a test names to build a
 /// `Chameleon<MemoryPorts>` over one store (`Chameleon::new(store.clone(), store.clone(),
-/// store.clone(), store)`). Building the application stays with whoever composes it.
+/// store.clone(), store.clone(), store)`). Building the application stays with whoever composes it.
 #[derive(Debug)]
 pub struct MemoryPorts;
 
 impl Ports for MemoryPorts {
     type Directory = MemoryStore;
     type Provisioner = MemoryStore;
+    type Export = MemoryStore;
     type Menu = MemoryStore;
     type Orders = MemoryStore;
 }
@@ -313,14 +313,6 @@ impl TenantProvisioner for MemoryStore {
         state.tenants.remove(&id);
         state.data.remove(&id);
         Ok(details)
-    }
-
-    async fn migrate_all(&self) -> Result<MigrationReport, MigrateAllError> {
-        // Memory has no schema to migrate: every tenant is always at the latest version.
-        Ok(MigrationReport {
-            tenants: self.lock().tenants.len(),
-            migrated: 0,
-        })
     }
 }
 
@@ -557,7 +549,9 @@ impl OrderRepository for MemoryStore {
                 .map(|stored| stored.order.clone())
         })?)
     }
+}
 
+impl TenantExport for MemoryStore {
     async fn export<S: ExportSink>(
         &self,
         tenant: &Tenant,

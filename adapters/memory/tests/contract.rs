@@ -5,7 +5,13 @@ use chameleon_memory::{MemoryPorts, MemoryStore};
 
 fn service() -> Chameleon<MemoryPorts> {
     let store = MemoryStore::new();
-    Chameleon::new(store.clone(), store.clone(), store.clone(), store)
+    Chameleon::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store,
+    )
 }
 
 chameleon_core::port_contract_tests!(async { (service(), ()) });

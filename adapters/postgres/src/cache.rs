@@ -90,7 +90,13 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
 
     /// Looks `key` up, electing at most one refresher per stale entry.
     pub fn lookup(&self, key: &K) -> Lookup<V> {
-        let found = self.find(key);
+        self.lookup_at(key, Instant::now())
+    }
+
+    /// [`TtlCache::lookup`] as of `now` (tests pass their own instants: no test waits for time
+    /// to pass).
+    fn lookup_at(&self, key: &K, now: Instant) -> Lookup<V> {
+        let found = self.find(key, now);
         match &found {
             Lookup::Hit(_) => self.counters.hit.increment(1),
             Lookup::Refresh(_) => self.counters.stale.increment(1),
@@ -99,12 +105,11 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         found
     }
 
-    fn find(&self, key: &K) -> Lookup<V> {
+    fn find(&self, key: &K, now: Instant) -> Lookup<V> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let Some(entry) = entries.get(key) else {
             return Lookup::Miss;
         };
-        let now = Instant::now();
         if now < entry.fresh_until {
             Lookup::Hit(entry.value.clone())
         } else if now >= entry.usable_until {
@@ -118,10 +123,14 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
 
     /// The fresh value, if any: for callers that must not see a stale one.
     pub fn get_fresh(&self, key: &K) -> Option<V> {
+        self.get_fresh_at(key, Instant::now())
+    }
+
+    fn get_fresh_at(&self, key: &K, now: Instant) -> Option<V> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
-            .filter(|entry| Instant::now() < entry.fresh_until)
+            .filter(|entry| now < entry.fresh_until)
             .map(|entry| entry.value.clone())
     }
 
@@ -146,7 +155,7 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         // Checked under the write lock: `invalidate` bumps the counter under the same lock.
         if self.invalidations.load(Ordering::Acquire) == ticket.0 {
-            self.insert(&mut entries, key, value, ttl);
+            self.insert(&mut entries, key, value, ttl, Instant::now());
         }
     }
 
@@ -155,12 +164,25 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     where
         K: Clone,
     {
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        self.insert(&mut entries, key, value, ttl);
+        self.put_at(key, value, ttl, Instant::now());
     }
 
-    fn insert(&self, entries: &mut HashMap<K, Entry<V>>, key: K, value: V, ttl: Duration)
+    fn put_at(&self, key: K, value: V, ttl: Duration, now: Instant)
     where
+        K: Clone,
+    {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        self.insert(&mut entries, key, value, ttl, now);
+    }
+
+    fn insert(
+        &self,
+        entries: &mut HashMap<K, Entry<V>>,
+        key: K,
+        value: V,
+        ttl: Duration,
+        now: Instant,
+    ) where
         K: Clone,
     {
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
@@ -171,7 +193,6 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
                 entries.remove(victim);
             }
         }
-        let now = Instant::now();
         entries.insert(
             key,
             Entry {
@@ -214,7 +235,8 @@ mod tests {
     use super::*;
 
     const LONG: Duration = Duration::from_secs(60);
-    const SHORT: Duration = Duration::from_millis(30);
+    /// Every instant is given, not waited for: a descheduled test thread changes nothing.
+    const TTL: Duration = Duration::from_secs(30);
 
     #[test]
     fn a_filled_entry_is_a_hit_while_fresh() {
@@ -228,12 +250,17 @@ mod tests {
     #[test]
     fn a_stale_entry_elects_one_refresher_and_serves_the_others() {
         let cache = TtlCache::new("test", 10);
-        cache.put("a", 1, SHORT);
-        std::thread::sleep(SHORT + Duration::from_millis(5));
-        assert_eq!(cache.get_fresh(&"a"), None);
-        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+        let t0 = Instant::now();
+        cache.put_at("a", 1, TTL, t0);
+        let stale = t0 + TTL;
         assert_eq!(
-            cache.lookup(&"a"),
+            cache.get_fresh_at(&"a", stale - Duration::from_nanos(1)),
+            Some(1)
+        );
+        assert_eq!(cache.get_fresh_at(&"a", stale), None);
+        assert_eq!(cache.lookup_at(&"a", stale), Lookup::Refresh(1));
+        assert_eq!(
+            cache.lookup_at(&"a", stale),
             Lookup::Hit(1),
             "one refresher at a time"
         );
@@ -244,19 +271,24 @@ mod tests {
     #[test]
     fn an_abandoned_refresh_can_be_taken_up_again() {
         let cache = TtlCache::new("test", 10);
-        cache.put("a", 1, SHORT);
-        std::thread::sleep(SHORT + Duration::from_millis(5));
-        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+        let t0 = Instant::now();
+        cache.put_at("a", 1, TTL, t0);
+        assert_eq!(cache.lookup_at(&"a", t0 + TTL), Lookup::Refresh(1));
         cache.abandon_refresh(&"a");
-        assert_eq!(cache.lookup(&"a"), Lookup::Refresh(1));
+        assert_eq!(cache.lookup_at(&"a", t0 + TTL), Lookup::Refresh(1));
     }
 
     #[test]
     fn an_entry_past_twice_its_time_is_a_miss() {
         let cache = TtlCache::new("test", 10);
-        cache.put("a", 1, SHORT);
-        std::thread::sleep(SHORT * 2 + Duration::from_millis(5));
-        assert_eq!(cache.lookup(&"a"), Lookup::Miss);
+        let t0 = Instant::now();
+        cache.put_at("a", 1, TTL, t0);
+        let gone = t0 + TTL * 2;
+        assert_eq!(
+            cache.lookup_at(&"a", gone - Duration::from_nanos(1)),
+            Lookup::Refresh(1)
+        );
+        assert_eq!(cache.lookup_at(&"a", gone), Lookup::Miss);
     }
 
     #[test]

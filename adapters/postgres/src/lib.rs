@@ -14,28 +14,40 @@
 //! it lives in the database (SECURITY DEFINER functions, `migrations/public/`), so the role the
 //! service connects as needs no privilege beyond its tenants' (`docs/database-roles.md`).
 //!
+//! Storage is cut by table: [`tables`] has one module per stored table (its columns, SQL and row
+//! codecs), and each repository composes the table modules it needs, never another
+//! repository's SQL (the `layering` tests hold them to it).
+//!
 //! # Layout
-//! - [`pool`]: the connection pool and the per-connection statement cache.
-//! - [`tenant_tx`]: [`TenantTx`], the tenant-bound transaction.
-//! - [`directory`]: [`PgDirectory`], tenants by domain or id, cached.
+//! - [`tables`]: one module per stored table.
+//! - [`directory`]: [`PgDirectory`], tenants by domain or id; its cache policy in
+//!   [`directory::cache`].
 //! - [`menu`]: [`PgMenu`], a tenant's menu, the storefront's view cached.
 //! - [`orders`]: [`PgOrders`], a tenant's orders.
-//! - [`provisioning`]: [`PgProvisioner`], migrations, `migrate_all`.
+//! - [`export`]: [`PgExport`], everything of a tenant, streamed.
+//! - [`provisioning`]: [`PgProvisioner`], the install, the migrations and the fleet migrator.
+//! - [`tenant_tx`]: [`TenantTx`], the tenant-bound transaction.
+//! - [`pool`]: the connection pool and the per-connection statement cache.
 //! - [`cache`]: the time-bounded cache behind the directory and the menu.
 //! - [`invalidation`]: changes shared between instances (`LISTEN`/`NOTIFY`), the [`Listener`].
 //! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
 
 pub mod cache;
 pub mod directory;
+pub mod export;
 pub mod invalidation;
+#[cfg(test)]
+mod layering;
 pub mod menu;
 pub mod orders;
 pub mod pool;
 pub mod provisioning;
 pub mod sqlstate;
+pub mod tables;
 pub mod tenant_tx;
 
 pub use directory::{DirectoryCacheSettings, PgDirectory};
+pub use export::PgExport;
 pub use invalidation::{Change, Listener, ListenerSettings, SharedCache, SyncState};
 pub use menu::{MenuCacheSettings, PgMenu};
 pub use orders::PgOrders;

@@ -13,10 +13,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use chameleon_core::menu::{
-    Category, CategoryId, CategoryName, Description, ImageUrl, MenuFilter, MenuItem, MenuItemId,
-    MenuItemName, NewCategory, NewMenuItem, Position, PriceCents, StoreMenu, Tag,
+    Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
 };
 use chameleon_core::ports::{
     CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
@@ -24,12 +23,13 @@ use chameleon_core::ports::{
     UpdateMenuItemError,
 };
 use chameleon_core::tenant::{Tenant, TenantId};
-use tokio_postgres::Row;
 use uuid::Uuid;
 
 use crate::cache::{Lookup, TtlCache};
 use crate::invalidation::{Change, SharedCache, SyncState};
 use crate::pool::PgPool;
+use crate::tables::categories;
+use crate::tables::menu_items::{self, ItemParams};
 use crate::tenant_tx::TenantTx;
 
 /// How long the storefront menu is reused.
@@ -52,53 +52,6 @@ impl Default for MenuCacheSettings {
         }
     }
 }
-
-macro_rules! item_columns {
-    () => {
-        "id, name, price, is_available, category_id, description, image_url, tags"
-    };
-}
-const INSERT: &str = "INSERT INTO menu_items \
-     (id, name, price, is_available, category_id, description, image_url, tags) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-pub(crate) const LIST_ALL: &str = concat!(
-    "SELECT ",
-    item_columns!(),
-    " FROM menu_items ORDER BY name COLLATE \"C\", id"
-);
-const LIST_AVAILABLE: &str = concat!(
-    "SELECT ",
-    item_columns!(),
-    " FROM menu_items WHERE is_available ORDER BY name COLLATE \"C\", id"
-);
-const GET: &str = concat!("SELECT ", item_columns!(), " FROM menu_items WHERE id = $1");
-pub(crate) const GET_MANY: &str = concat!(
-    "SELECT ",
-    item_columns!(),
-    " FROM menu_items WHERE id = ANY($1)"
-);
-const LOCK: &str = concat!(
-    "SELECT ",
-    item_columns!(),
-    " FROM menu_items WHERE id = $1 FOR UPDATE"
-);
-const UPDATE: &str = "UPDATE menu_items SET name = $2, price = $3, is_available = $4, \
-     category_id = $5, description = $6, image_url = $7, tags = $8 WHERE id = $1";
-const DELETE: &str = "DELETE FROM menu_items WHERE id = $1 RETURNING id";
-
-/// Keeps a category from being deleted until the transaction that names it ends (no foreign
-/// key does it: see `V4__menu_categories.sql`).
-const HOLD_CATEGORY: &str = "SELECT id FROM categories WHERE id = $1 FOR KEY SHARE";
-const INSERT_CATEGORY: &str = "INSERT INTO categories (id, name, position) VALUES ($1, $2, $3)";
-pub(crate) const LIST_CATEGORIES: &str = "SELECT id, name, position FROM categories \
-     ORDER BY position, name COLLATE \"C\", id";
-const LOCK_CATEGORY: &str = "SELECT id, name, position FROM categories WHERE id = $1 FOR UPDATE";
-const UPDATE_CATEGORY: &str = "UPDATE categories SET name = $2, position = $3 WHERE id = $1";
-const DELETE_CATEGORY: &str = "DELETE FROM categories WHERE id = $1 RETURNING id";
-/// A statement of its own after the delete, not a CTE: under READ COMMITTED it takes a fresh
-/// snapshot, so it also sees an item a transaction that held the category committed while the
-/// delete waited for it.
-const UNCATEGORISE: &str = "UPDATE menu_items SET category_id = NULL WHERE category_id = $1";
 
 /// [`MenuRepository`] over each tenant's `menu_items`.
 #[derive(Debug, Clone)]
@@ -153,17 +106,14 @@ impl PgMenu {
         let ticket = self.storefront.ticket();
         // One transaction, so the categories and items are of one moment.
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let categories = tx.query(LIST_CATEGORIES, &[]).await?;
-        let items = tx.query_and_commit(LIST_AVAILABLE, &[]).await?;
+        let sections = tx.query(categories::LIST, &[]).await?;
+        let items = tx.query_and_commit(menu_items::LIST_AVAILABLE, &[]).await?;
         let menu = Arc::new(StoreMenu {
-            categories: categories
+            categories: sections
                 .iter()
-                .map(category_from_row)
+                .map(categories::from_row)
                 .collect::<anyhow::Result<_>>()?,
-            items: items
-                .iter()
-                .map(item_from_row)
-                .collect::<anyhow::Result<_>>()?,
+            items: menu_items::from_rows(&items)?,
         });
         let ttl = self.sync.ttl(self.settings.ttl_synced, self.settings.ttl);
         self.storefront.fill(ticket, tenant.id, menu.clone(), ttl);
@@ -178,14 +128,14 @@ impl PgMenu {
 
     async fn read(&self, tenant: &Tenant, filter: MenuFilter) -> anyhow::Result<Vec<MenuItem>> {
         let sql = match filter {
-            MenuFilter::All => LIST_ALL,
-            MenuFilter::AvailableOnly => LIST_AVAILABLE,
+            MenuFilter::All => menu_items::LIST_ALL,
+            MenuFilter::AvailableOnly => menu_items::LIST_AVAILABLE,
         };
         let rows = TenantTx::begin(&self.pool, tenant)
             .await?
             .query_and_commit(sql, &[])
             .await?;
-        rows.iter().map(item_from_row).collect()
+        menu_items::from_rows(&rows)
     }
 }
 
@@ -205,7 +155,7 @@ impl MenuRepository for PgMenu {
         }
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
-        tx.query_and_commit(INSERT, &row.params())
+        tx.query_and_commit(menu_items::INSERT, &row.params())
             .await
             .context("inserting a menu item")?;
         self.changed(tenant);
@@ -231,10 +181,10 @@ impl MenuRepository for PgMenu {
     ) -> Result<Option<MenuItem>, GetMenuItemError> {
         let rows = TenantTx::begin(&self.pool, tenant)
             .await?
-            .query_and_commit(GET, &[&id.as_uuid()])
+            .query_and_commit(menu_items::GET, &[&id.as_uuid()])
             .await
             .context("reading a menu item")?;
-        Ok(rows.first().map(item_from_row).transpose()?)
+        Ok(rows.first().map(menu_items::from_row).transpose()?)
     }
 
     async fn update<F>(
@@ -248,11 +198,12 @@ impl MenuRepository for PgMenu {
     {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let rows = tx
-            .query(LOCK, &[&id.as_uuid()])
+            .query(menu_items::LOCK, &[&id.as_uuid()])
             .await
             .context("locking a menu item")?;
         // Not found: dropping `tx` rolls back; nothing was written.
-        let mut item = item_from_row(rows.first().ok_or(UpdateMenuItemError::NotFound(id))?)?;
+        let mut item =
+            menu_items::from_row(rows.first().ok_or(UpdateMenuItemError::NotFound(id))?)?;
         change(&mut item);
         if let Some(category) = item.category
             && !hold_category(&mut tx, category).await?
@@ -261,7 +212,7 @@ impl MenuRepository for PgMenu {
         }
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
-        tx.query_and_commit(UPDATE, &row.params())
+        tx.query_and_commit(menu_items::UPDATE, &row.params())
             .await
             .context("updating a menu item")?;
         self.changed(tenant);
@@ -272,7 +223,7 @@ impl MenuRepository for PgMenu {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
         let rows = tx
-            .query_and_commit(DELETE, &[&id.as_uuid()])
+            .query_and_commit(menu_items::DELETE, &[&id.as_uuid()])
             .await
             .context("deleting a menu item")?;
         self.changed(tenant);
@@ -291,11 +242,11 @@ impl MenuRepository for PgMenu {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.query_and_commit(
-            INSERT_CATEGORY,
+            categories::INSERT,
             &[
                 &category.id.as_uuid(),
                 &category.name.as_str(),
-                &i32::from(category.position.get()),
+                &categories::position(&category),
             ],
         )
         .await
@@ -307,12 +258,12 @@ impl MenuRepository for PgMenu {
     async fn list_categories(&self, tenant: &Tenant) -> Result<Vec<Category>, ListCategoriesError> {
         let rows = TenantTx::begin(&self.pool, tenant)
             .await?
-            .query_and_commit(LIST_CATEGORIES, &[])
+            .query_and_commit(categories::LIST, &[])
             .await
             .context("listing categories")?;
         Ok(rows
             .iter()
-            .map(category_from_row)
+            .map(categories::from_row)
             .collect::<anyhow::Result<_>>()?)
     }
 
@@ -327,19 +278,19 @@ impl MenuRepository for PgMenu {
     {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let rows = tx
-            .query(LOCK_CATEGORY, &[&id.as_uuid()])
+            .query(categories::LOCK, &[&id.as_uuid()])
             .await
             .context("locking a category")?;
         let mut category =
-            category_from_row(rows.first().ok_or(UpdateCategoryError::NotFound(id))?)?;
+            categories::from_row(rows.first().ok_or(UpdateCategoryError::NotFound(id))?)?;
         change(&mut category);
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.query_and_commit(
-            UPDATE_CATEGORY,
+            categories::UPDATE,
             &[
                 &id.as_uuid(),
                 &category.name.as_str(),
-                &i32::from(category.position.get()),
+                &categories::position(&category),
             ],
         )
         .await
@@ -355,14 +306,14 @@ impl MenuRepository for PgMenu {
     ) -> Result<(), DeleteCategoryError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let gone = tx
-            .query(DELETE_CATEGORY, &[&id.as_uuid()])
+            .query(categories::DELETE, &[&id.as_uuid()])
             .await
             .context("deleting a category")?;
         if gone.is_empty() {
             return Err(DeleteCategoryError::NotFound(id));
         }
         tx.publish_on_commit(&Change::Menu(tenant.id));
-        tx.query_and_commit(UNCATEGORISE, &[&id.as_uuid()])
+        tx.query_and_commit(menu_items::UNCATEGORISE, &[&id.as_uuid()])
             .await
             .context("taking items out of a deleted category")?;
         self.changed(tenant);
@@ -373,51 +324,10 @@ impl MenuRepository for PgMenu {
 /// Whether the tenant has category `id`; if so, it cannot be deleted before `tx` ends.
 async fn hold_category(tx: &mut TenantTx, id: CategoryId) -> anyhow::Result<bool> {
     let rows = tx
-        .query(HOLD_CATEGORY, &[&id.as_uuid()])
+        .query(categories::HOLD, &[&id.as_uuid()])
         .await
         .context("checking a menu item's category")?;
     Ok(!rows.is_empty())
-}
-
-/// An item's columns as statement parameters, in `INSERT`'s and `UPDATE`'s order.
-struct ItemParams<'a> {
-    id: Uuid,
-    name: &'a str,
-    price: i32,
-    is_available: bool,
-    category: Option<Uuid>,
-    description: Option<&'a str>,
-    image_url: Option<&'a str>,
-    tags: Option<Vec<&'static str>>,
-}
-
-impl<'a> ItemParams<'a> {
-    fn of(item: &'a MenuItem) -> anyhow::Result<Self> {
-        Ok(Self {
-            id: item.id.as_uuid(),
-            name: item.name.as_str(),
-            price: i32::try_from(item.price.cents()).context("price out of range")?,
-            is_available: item.is_available,
-            category: item.category.map(|c| c.as_uuid()),
-            description: item.description.as_ref().map(Description::as_str),
-            image_url: item.image_url.as_ref().map(ImageUrl::as_str),
-            // No tags is NULL (the column refuses an empty array).
-            tags: (!item.tags.is_empty()).then(|| item.tags.iter().map(|t| t.as_str()).collect()),
-        })
-    }
-
-    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 8] {
-        [
-            &self.id,
-            &self.name,
-            &self.price,
-            &self.is_available,
-            &self.category,
-            &self.description,
-            &self.image_url,
-            &self.tags,
-        ]
-    }
 }
 
 impl SharedCache for PgMenu {
@@ -430,44 +340,4 @@ impl SharedCache for PgMenu {
     fn forget_everything(&self) {
         self.storefront.forget_all();
     }
-}
-
-/// Rebuilds a menu item from a `menu_items` row, re-validating its fields.
-pub(crate) fn item_from_row(row: &Row) -> anyhow::Result<MenuItem> {
-    let id: Uuid = row.try_get("id")?;
-    let price: i32 = row.try_get("price")?;
-    let bad = |e: &dyn std::fmt::Display| anyhow!("menu item {id}: {e}");
-    let description: Option<&str> = row.try_get("description")?;
-    let image_url: Option<&str> = row.try_get("image_url")?;
-    let tags: Option<Vec<&str>> = row.try_get("tags")?;
-    Ok(MenuItem {
-        id: MenuItemId::from_uuid(id),
-        name: MenuItemName::parse(row.try_get("name")?).map_err(|e| bad(&e))?,
-        price: PriceCents::try_from(i64::from(price))?,
-        is_available: row.try_get("is_available")?,
-        category: row
-            .try_get::<_, Option<Uuid>>("category_id")?
-            .map(CategoryId::from_uuid),
-        description: description
-            .map(Description::parse)
-            .transpose()
-            .map_err(|e| bad(&e))?,
-        image_url: image_url
-            .map(ImageUrl::parse)
-            .transpose()
-            .map_err(|e| bad(&e))?,
-        tags: Tag::parse_set(tags.unwrap_or_default()).map_err(|e| bad(&e))?,
-    })
-}
-
-/// Rebuilds a category from a `categories` row, re-validating its fields.
-pub(crate) fn category_from_row(row: &Row) -> anyhow::Result<Category> {
-    let id: Uuid = row.try_get("id")?;
-    let position: i32 = row.try_get("position")?;
-    Ok(Category {
-        id: CategoryId::from_uuid(id),
-        name: CategoryName::parse(row.try_get("name")?)
-            .map_err(|e| anyhow!("category {id}: {e}"))?,
-        position: Position::try_from(i64::from(position))?,
-    })
 }

@@ -497,6 +497,13 @@ impl PgPool {
             })
     }
 
+    /// Whether the database answers now: a pooled connection and a trivial query (readiness).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        let conn = self.get().await?;
+        conn.client().simple_query("SELECT 1").await.at_seam()?;
+        Ok(())
+    }
+
     /// Opens every connection of the calling thread's pools, so none is opened while serving.
     pub async fn warm_up(&self) -> anyhow::Result<()> {
         let mut held = Vec::new();

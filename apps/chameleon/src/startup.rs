@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
 use chameleon_postgres::{
-    DirectoryCacheSettings, Listener, ListenerSettings, MenuCacheSettings, PgDirectory, PgMenu,
-    PgOrders, PgPool, PgProvisioner, SyncState,
+    DirectoryCacheSettings, Listener, ListenerSettings, MenuCacheSettings, PgDirectory, PgExport,
+    PgMenu, PgOrders, PgPool, PgProvisioner, SyncState,
 };
 
 /// Every port backed by PostgreSQL.
@@ -17,6 +17,7 @@ pub struct PgPorts;
 impl Ports for PgPorts {
     type Directory = PgDirectory;
     type Provisioner = PgProvisioner;
+    type Export = PgExport;
     type Menu = PgMenu;
     type Orders = PgOrders;
 }
@@ -46,6 +47,7 @@ pub fn shared_service(pool: PgPool, caches: CacheSettings) -> (Chameleon<PgPorts
     let app = Chameleon::new(
         directory,
         PgProvisioner::new(pool.clone()),
+        PgExport::new(pool.clone()),
         menu,
         PgOrders::new(pool),
     );

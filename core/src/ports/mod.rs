@@ -16,26 +16,28 @@
 //! - [`tenants`]: the tenant directory and the provisioner.
 //! - [`menu`]: a tenant's menu.
 //! - [`orders`]: a tenant's orders.
+//! - [`export`]: everything of a tenant, streamed for its operator.
 
+pub mod export;
 pub mod menu;
 pub mod orders;
 pub mod tenants;
 
 use thiserror::Error;
 
+pub use export::{ExportError, ExportSink, SinkClosed, TenantExport};
 pub use menu::{
     CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
     GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
     UpdateMenuItemError,
 };
 pub use orders::{
-    ChangeOrderStatusError, ExportError, ExportSink, GetOrderError, ListOrdersError,
-    OrderRepository, PlaceOrderError, Placement, Placing, SinkClosed,
+    ChangeOrderStatusError, GetOrderError, ListOrdersError, OrderRepository, PlaceOrderError,
+    Placement, Placing,
 };
 pub use tenants::{
-    DeprovisionError, DomainChangeError, ListTenantsError, MigrateAllError, MigrationReport,
-    ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantProvisioner,
-    UpdateTenantError,
+    DeprovisionError, DomainChangeError, ListTenantsError, ProvisionTenantError,
+    ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateTenantError,
 };
 
 /// Put by an adapter into the chain of an `Unknown` error when its backend could not be reached
@@ -57,6 +59,7 @@ impl BackendUnavailable {
 pub trait Ports: Send + Sync + 'static {
     type Directory: TenantDirectory;
     type Provisioner: TenantProvisioner;
+    type Export: TenantExport;
     type Menu: MenuRepository;
     type Orders: OrderRepository;
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use thiserror::Error;
 
 use crate::idempotency::{IdempotencyKey, KeyReused, PriorAttempt, PriorOutcome};
-use crate::menu::{Category, MenuItem, MenuItemId};
+use crate::menu::{MenuItem, MenuItemId};
 use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
     StatusChangeRefused,
@@ -104,41 +104,6 @@ pub trait OrderRepository: Send + Sync + 'static {
         tenant: &Tenant,
         id: OrderId,
     ) -> impl Future<Output = Result<Option<Order>, GetOrderError>> + Send;
-
-    /// Hands the tenant's whole menu (by name, then id) and then every one of its orders (oldest
-    /// first, ties by id) to `sink`, all read in one consistent snapshot. MUST hand them over
-    /// as they are read, holding at most a bounded number in memory whatever the number of
-    /// orders, and MUST stop with `Err(SinkClosed)` as soon as the sink refuses one.
-    fn export<S: ExportSink>(
-        &self,
-        tenant: &Tenant,
-        sink: &mut S,
-    ) -> impl Future<Output = Result<(), ExportError>> + Send;
-}
-
-/// Where an export goes, one record at a time: all categories, then all menu items, then all
-/// orders.
-pub trait ExportSink: Send {
-    fn category(
-        &mut self,
-        category: Category,
-    ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
-    fn menu_item(&mut self, item: MenuItem) -> impl Future<Output = Result<(), SinkClosed>> + Send;
-    fn order(&mut self, order: Order) -> impl Future<Output = Result<(), SinkClosed>> + Send;
-}
-
-/// The sink takes nothing more (its reader went away).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("the export's reader went away")]
-pub struct SinkClosed;
-
-/// Why an export stopped.
-#[derive(Debug, Error)]
-pub enum ExportError {
-    #[error(transparent)]
-    SinkClosed(#[from] SinkClosed),
-    #[error(transparent)]
-    Unknown(#[from] anyhow::Error),
 }
 
 /// Why an order was not placed. Nothing was stored.

@@ -120,7 +120,9 @@ pub struct ResolveTenantError(#[from] pub anyhow::Error);
 #[error("the tenants could not be listed")]
 pub struct ListTenantsError(#[from] pub anyhow::Error);
 
-/// Creates a tenant's isolated storage and keeps every tenant's storage on the latest schema.
+/// Creates a tenant's isolated storage, and removes it. (Bringing every tenant's storage to the
+/// latest schema is an operator's job, not a use case: the PostgreSQL adapter's fleet migrator,
+/// which `chameleon migrate` runs.)
 pub trait TenantProvisioner: Send + Sync + 'static {
     /// Registers `new` under a freshly drawn id and creates its isolated storage, all or nothing.
     ///
@@ -142,10 +144,6 @@ pub trait TenantProvisioner: Send + Sync + 'static {
         id: TenantId,
         confirm: &Domain,
     ) -> impl Future<Output = Result<TenantDetails, DeprovisionError>> + Send;
-
-    /// Brings every tenant's storage to the latest schema version. MUST leave each tenant either
-    /// fully migrated or untouched, and MUST be cheap when there is nothing to do.
-    fn migrate_all(&self) -> impl Future<Output = Result<MigrationReport, MigrateAllError>> + Send;
 }
 
 /// Why provisioning failed. Nothing of the tenant was kept.
@@ -167,18 +165,3 @@ pub enum DeprovisionError {
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
-
-/// What `migrate_all` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MigrationReport {
-    /// Tenants looked at.
-    pub tenants: usize,
-    /// Tenants that had at least one migration applied.
-    pub migrated: usize,
-}
-
-/// `migrate_all` stopped. Tenants migrated before the failure stay migrated; the failing tenant
-/// is untouched.
-#[derive(Debug, Error)]
-#[error("migrating the tenants failed")]
-pub struct MigrateAllError(#[from] pub anyhow::Error);

@@ -24,7 +24,13 @@ pub async fn spawn()
     let state = web::Data::new(AppState::new(
         {
             let store = MemoryStore::new();
-            Chameleon::<MemoryPorts>::new(store.clone(), store.clone(), store.clone(), store)
+            Chameleon::<MemoryPorts>::new(
+                store.clone(),
+                store.clone(),
+                store.clone(),
+                store.clone(),
+                store,
+            )
         },
         &SecretString::from(ADMIN),
         always_ready(),

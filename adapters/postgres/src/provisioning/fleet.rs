@@ -1,19 +1,27 @@
-//! Fleet migrations as an operator runs them (`chameleon migrate`): what the fleet looks like,
-//! which tenants are behind, and one tenant at a time, each in a transaction of its own with a
-//! lock timeout, so a tenant whose tables are busy fails alone and the rest go on. Resuming is
-//! running it again: only tenants still behind are visited.
+//! The fleet migrator: the one way every existing tenant is brought to the latest stored tenant
+//! migration. `chameleon migrate` runs it (with a progress bar), a service that may install runs
+//! it at start, the tests run it, and `make bench` times the `chameleon migrate` that runs it.
+//!
+//! Tenants are migrated `jobs` at a time, each in a transaction of its own that waits at most
+//! its lock timeout (a tenant whose tables another session holds fails fast instead of
+//! stalling the fleet), through `chameleon_sys.migrate_tenant`, the same stored function
+//! provisioning applies migrations with. A tenant that fails is reported and the others go on;
+//! tenants at the latest migration are not visited, so running it again resumes with what is
+//! left. It runs as the owner role, which owns the tenant schemas ([`owner_settings`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use futures_util::{StreamExt as _, stream};
 use refinery::Migration;
-use tokio_postgres::Client;
 use uuid::Uuid;
 
+use super::install::OWNER_ROLE;
 use super::migrations::{public_migrations, tenant_migrations};
-use crate::pool::PgPool;
+use crate::pool::{PgPool, PgSettings};
 use crate::sqlstate::AtSeam as _;
+use crate::tables::{schema_history, tenant_migrations as stored, tenants};
 
 /// The fleet at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,23 +67,124 @@ pub struct Behind {
     pub version: i32,
 }
 
+/// How the fleet is migrated.
+#[derive(Debug, Clone, Copy)]
+pub struct FleetSettings {
+    /// Tenants migrated at once.
+    pub jobs: usize,
+    /// Longest wait for a lock in a tenant's migration; `None`: the server's setting.
+    pub tenant_lock_timeout: Option<Duration>,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        Self {
+            jobs: 4,
+            tenant_lock_timeout: Some(Duration::from_secs(5)),
+        }
+    }
+}
+
+/// A tenant that could not be migrated (it is untouched), and why.
+#[derive(Debug)]
+pub struct Failed {
+    pub tenant: Behind,
+    pub error: anyhow::Error,
+}
+
+/// What a run of [`migrate`] did.
+#[derive(Debug, Default)]
+pub struct FleetReport {
+    /// Every tenant of the fleet.
+    pub tenants: usize,
+    /// The version they were brought to.
+    pub latest: i32,
+    /// Tenants that were behind, and so visited.
+    pub attempted: usize,
+    /// Tenants that had at least one migration applied by this run.
+    pub migrated: usize,
+    /// Tenants that failed, each untouched.
+    pub failed: Vec<Failed>,
+}
+
+/// Hears of a run as it goes (a progress bar, a log line).
+pub trait FleetProgress {
+    /// `behind` of `tenants` are about to be migrated to `latest`.
+    fn starting(&mut self, _tenants: usize, _behind: usize, _latest: i32) {}
+    /// One tenant is done: migrated (`Ok`, with the migrations applied), or failed.
+    fn finished(&mut self, _tenant: &Behind, _outcome: Result<i32, &anyhow::Error>) {}
+}
+
+/// No progress reports.
+impl FleetProgress for () {}
+
+/// `base` as the owner role, with enough connections for `settings.jobs`: the pool
+/// [`migrate`] runs on when an installing login runs it.
+pub fn owner_settings(mut base: PgSettings, settings: &FleetSettings) -> PgSettings {
+    base.session_role = Some(OWNER_ROLE.to_owned());
+    base.max_connections = settings.jobs.max(1) + 1;
+    base
+}
+
+/// Brings every tenant behind to the latest stored tenant migration, `settings.jobs` at a time;
+/// reports each to `progress` as it finishes. `Err` only when the fleet could not be read at
+/// all; a tenant that fails is in [`FleetReport::failed`].
+pub async fn migrate(
+    pool: &PgPool,
+    settings: FleetSettings,
+    progress: &mut impl FleetProgress,
+) -> anyhow::Result<FleetReport> {
+    let status = status(pool).await.context("reading the fleet's state")?;
+    let behind_now = behind(pool, status.latest)
+        .await
+        .context("finding the tenants behind")?;
+    progress.starting(status.tenants(), behind_now.len(), status.latest);
+    let mut report = FleetReport {
+        tenants: status.tenants(),
+        latest: status.latest,
+        attempted: behind_now.len(),
+        ..FleetReport::default()
+    };
+    let mut results = stream::iter(behind_now)
+        .map(|tenant| async move {
+            let outcome = migrate_tenant(pool, tenant.id, settings.tenant_lock_timeout).await;
+            (tenant, outcome)
+        })
+        .buffer_unordered(settings.jobs.max(1));
+    while let Some((tenant, outcome)) = results.next().await {
+        match outcome {
+            Ok(applied) => {
+                progress.finished(&tenant, Ok(applied));
+                report.migrated += usize::from(applied > 0);
+            }
+            Err(error) => {
+                progress.finished(&tenant, Err(&error));
+                report.failed.push(Failed { tenant, error });
+            }
+        }
+    }
+    Ok(report)
+}
+
 /// Reads the fleet's state. Read-only: what `--dry-run` and `migrate status` show.
 pub async fn status(pool: &PgPool) -> anyhow::Result<FleetStatus> {
     let conn = pool.get().await?;
     let client = conn.client();
-    let applied = applied_control_plane(client).await?;
+    let applied = schema_history::applied(client).await?;
     let pending_control_plane = public_migrations()
         .iter()
         .filter(|m| !applied.contains(&m.version()))
         .map(|m| (m.version(), m.name().to_owned()))
         .collect();
     let mut tenants_per_version = BTreeMap::new();
-    if has_tenants_table(client).await? {
+    let has_tenants: bool = client
+        .query_one(tenants::EXISTS, &[])
+        .await
+        .at_seam()?
+        .get(0);
+    if has_tenants {
         for row in client
-            .query(
-                "SELECT schema_version, count(*) FROM public.tenants GROUP BY schema_version",
-                &[],
-            )
+            .query(tenants::PER_VERSION, &[])
             .await
             .at_seam()
             .context("counting tenants per version")?
@@ -85,29 +194,6 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<FleetStatus> {
             tenants_per_version.insert(version, usize::try_from(count).unwrap_or(usize::MAX));
         }
     }
-    // A table that may not exist yet (a dry run before the first install) cannot be named in
-    // the same statement that checks for it: PostgreSQL resolves every name before it runs.
-    let stored_table = client
-        .query_one(
-            "SELECT to_regclass('chameleon_sys.tenant_migrations') IS NOT NULL",
-            &[],
-        )
-        .await
-        .at_seam()?
-        .try_get::<_, bool>(0)?;
-    let stored: i32 = if stored_table {
-        client
-            .query_one(
-                "SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations",
-                &[],
-            )
-            .await
-            .at_seam()
-            .context("reading the latest stored tenant migration")?
-            .try_get(0)?
-    } else {
-        0
-    };
     let known = tenant_migrations()
         .iter()
         .map(Migration::version)
@@ -116,7 +202,7 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<FleetStatus> {
     Ok(FleetStatus {
         pending_control_plane,
         tenants_per_version,
-        latest: known.max(stored),
+        latest: known.max(stored::latest(client).await?),
     })
 }
 
@@ -124,11 +210,7 @@ pub async fn status(pool: &PgPool) -> anyhow::Result<FleetStatus> {
 pub async fn behind(pool: &PgPool, latest: i32) -> anyhow::Result<Vec<Behind>> {
     let conn = pool.get().await?;
     conn.client()
-        .query(
-            "SELECT id, domain, schema_version FROM public.tenants \
-             WHERE schema_version < $1 ORDER BY id",
-            &[&latest],
-        )
+        .query(tenants::BEHIND, &[&latest])
         .await
         .at_seam()
         .context("finding the tenants behind")?
@@ -144,8 +226,7 @@ pub async fn behind(pool: &PgPool, latest: i32) -> anyhow::Result<Vec<Behind>> {
 }
 
 /// Brings tenant `id` to the latest stored migration in a transaction of its own that waits at
-/// most `lock_timeout` for any lock (a tenant whose tables another session holds fails fast
-/// instead of stalling the fleet). Returns how many migrations were applied (0: it was at the
+/// most `lock_timeout` for any lock. Returns how many migrations were applied (0: it was at the
 /// latest already, say because another run migrated it meanwhile).
 pub async fn migrate_tenant(
     pool: &PgPool,
@@ -160,6 +241,7 @@ pub async fn migrate_tenant(
         .at_seam()
         .context("starting a tenant's migration")?;
     if let Some(timeout) = lock_timeout {
+        // A message of its own (see `install::ensure_owner_credential` on Citus and SET LOCAL).
         tx.batch_execute(&format!(
             "SET LOCAL lock_timeout = {}",
             timeout.as_millis().max(1)
@@ -168,38 +250,10 @@ pub async fn migrate_tenant(
         .at_seam()?;
     }
     let applied: i32 = tx
-        .query_one("SELECT chameleon_sys.migrate_tenant($1)", &[&id])
+        .query_one(tenants::MIGRATE, &[&id])
         .await
         .at_seam()?
         .try_get(0)?;
     tx.commit().await.at_seam()?;
     Ok(applied)
-}
-
-async fn applied_control_plane(client: &Client) -> anyhow::Result<Vec<i32>> {
-    let exists: bool = client
-        .query_one(
-            "SELECT to_regclass('public.refinery_schema_history') IS NOT NULL",
-            &[],
-        )
-        .await?
-        .get(0);
-    if !exists {
-        return Ok(Vec::new());
-    }
-    Ok(client
-        .query("SELECT version FROM public.refinery_schema_history", &[])
-        .await
-        .at_seam()
-        .context("reading the control plane's history")?
-        .iter()
-        .map(|row| row.get(0))
-        .collect())
-}
-
-async fn has_tenants_table(client: &Client) -> anyhow::Result<bool> {
-    Ok(client
-        .query_one("SELECT to_regclass('public.tenants') IS NOT NULL", &[])
-        .await?
-        .get(0))
 }

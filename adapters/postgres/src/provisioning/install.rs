@@ -73,6 +73,36 @@ struct Installer {
     create_role: bool,
 }
 
+/// Who a pool logs in as, and what that login may do here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub name: String,
+    /// A superuser, or a role that may create roles: it can run [`install`].
+    pub may_install: bool,
+    /// The control plane has every migration this build knows.
+    pub control_plane_current: bool,
+}
+
+/// Who `pool` logs in as, what it may do, and whether the control plane is current: what
+/// `chameleon serve` decides at start whether to install (as that login) or only check.
+pub async fn login(pool: &PgPool) -> anyhow::Result<Login> {
+    let conn = pool.get().await?;
+    let row = conn
+        .client()
+        .query_one(
+            "SELECT current_user::text, rolsuper OR rolcreaterole FROM pg_roles \
+             WHERE rolname = current_user",
+            &[],
+        )
+        .await
+        .context("asking who we are")?;
+    Ok(Login {
+        name: row.get(0),
+        may_install: row.get(1),
+        control_plane_current: super::migrations::control_plane_is_current(conn.client()).await?,
+    })
+}
+
 /// Brings the control plane to the latest version and names the serving role. Idempotent.
 pub async fn install(pool: &PgPool, settings: &InstallSettings) -> anyhow::Result<Report> {
     let mut conn = pool.get().await?;

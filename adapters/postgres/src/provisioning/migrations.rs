@@ -34,6 +34,15 @@ pub fn tenant_migrations() -> Vec<Migration> {
     migrations
 }
 
+/// The Citus forms of tenant migrations (`migrations/tenant-citus/`): for a migration Citus
+/// refuses on a distributed schema, the same schema in statements it takes. The install stores
+/// the statements of each beside its migration; `chameleon_sys.migrate_schema` runs them in a
+/// distributed schema (control plane V7). A test keeps this list and the folder equal.
+pub const CITUS_FORMS: &[(&str, &str)] = &[(
+    "V4__menu_categories.sql",
+    include_str!("../../../../migrations/tenant-citus/V4__menu_categories.sql"),
+)];
+
 /// The highest version in `migrations` (0 for none).
 pub fn latest_version(migrations: &[Migration]) -> i32 {
     migrations.iter().map(Migration::version).max().unwrap_or(0)
@@ -47,37 +56,19 @@ pub(crate) async fn run_public(client: &mut Client) -> anyhow::Result<Report> {
         .context("running the control-plane migrations")
 }
 
-/// Stores `migration` in `chameleon_sys.tenant_migrations` unless it is there. One already
-/// stored under the same version must be the same migration: a released migration is never
-/// edited.
+/// Stores `migration` in `chameleon_sys.tenant_migrations` unless it is there, with the
+/// statements a distributed schema runs instead: its Citus form's when [`CITUS_FORMS`] has one,
+/// its own otherwise (see [`crate::tables::tenant_migrations::store`]).
 pub async fn store_tenant_migration(client: &Client, migration: &Migration) -> anyhow::Result<()> {
-    let sql = migration
-        .sql()
-        .with_context(|| format!("tenant migration {} has no SQL", migration.name()))?;
-    let checksum = migration.checksum().to_string();
-    client
-        .execute(
-            "INSERT INTO chameleon_sys.tenant_migrations (version, name, checksum, sql) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING",
-            &[&migration.version(), &migration.name(), &checksum, &sql],
-        )
-        .await
-        .context("storing a tenant migration")?;
-    let stored: String = client
-        .query_one(
-            "SELECT checksum FROM chameleon_sys.tenant_migrations WHERE version = $1",
-            &[&migration.version()],
-        )
-        .await?
-        .get(0);
-    anyhow::ensure!(
-        stored == checksum,
-        "tenant migration V{} ({}) differs from the one this database already has: a released \
-         migration must never be edited; add a new one",
-        migration.version(),
-        migration.name()
-    );
-    Ok(())
+    let file = format!("V{}__{}.sql", migration.version(), migration.name());
+    let text = CITUS_FORMS
+        .iter()
+        .find(|(form, _)| *form == file)
+        .map(|(_, sql)| *sql)
+        .or(migration.sql())
+        .unwrap_or_default();
+    let statements = super::statements::statements(text);
+    crate::tables::tenant_migrations::store(client, migration, &statements).await
 }
 
 /// A fingerprint of both migration sets: changes whenever a migration is added or edited. Test
@@ -90,6 +81,12 @@ pub fn migrations_fingerprint() -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |acc: u64, m| {
             (acc ^ m.checksum()).wrapping_mul(0x0100_0000_01b3)
         })
+        ^ CITUS_FORMS
+            .iter()
+            .flat_map(|(_, sql)| sql.bytes())
+            .fold(0u64, |acc, b| {
+                (acc ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
 }
 
 /// Whether the control plane of the database `client` is connected to has every control-plane
@@ -101,23 +98,79 @@ pub async fn control_plane_is_current(client: &Client) -> anyhow::Result<bool> {
         .map(Migration::version)
         .max()
         .unwrap_or(0);
-    let exists: bool = client
-        .query_one(
-            "SELECT to_regclass('public.refinery_schema_history') IS NOT NULL",
-            &[],
-        )
-        .await?
-        .get(0);
-    if !exists {
-        return Ok(false);
-    }
-    let installed: Option<i32> = client
-        .query_one(
-            "SELECT max(version) FROM public.refinery_schema_history",
-            &[],
-        )
-        .await
-        .context("reading the control plane's version")?
-        .get(0);
+    let installed = crate::tables::schema_history::latest(client).await?;
     Ok(installed.is_some_and(|version| version >= latest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_citus_form_is_listed_and_names_a_tenant_migration() {
+        let folder =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/tenant-citus");
+        let mut files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let listed: Vec<String> = CITUS_FORMS.iter().map(|(f, _)| (*f).to_owned()).collect();
+        assert_eq!(
+            files, listed,
+            "migrations/tenant-citus and CITUS_FORMS differ"
+        );
+        let tenant: Vec<String> = tenant_migrations()
+            .iter()
+            .map(|m| format!("V{}__{}.sql", m.version(), m.name()))
+            .collect();
+        for file in &files {
+            assert!(
+                tenant.contains(file),
+                "{file} is the form of no tenant migration"
+            );
+        }
+    }
+
+    /// Citus refuses, on a distributed table, an `ALTER TABLE` that adds a column with its
+    /// constraint (or a constraint with other subcommands): a tenant migration that does so
+    /// needs a Citus form, or a Citus fleet cannot take it (docs/scaling.md).
+    #[test]
+    fn a_tenant_migration_citus_would_refuse_has_a_citus_form() {
+        let with_form: Vec<&str> = CITUS_FORMS.iter().map(|(f, _)| *f).collect();
+        for migration in tenant_migrations() {
+            let file = format!("V{}__{}.sql", migration.version(), migration.name());
+            // V2 precedes Citus support: a deployment migrates to head before it switches.
+            if migration.version() <= 2 || with_form.contains(&file.as_str()) {
+                continue;
+            }
+            let sql = migration.sql().unwrap_or_default().to_lowercase();
+            for statement in sql.split(';') {
+                let code: String = statement
+                    .lines()
+                    .map(|line| line.split("--").next().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !code.contains("alter table") {
+                    continue;
+                }
+                let adds = code.matches(" add ").count();
+                let adds_constraint = code.contains("add constraint");
+                // A constraint added with its column is taken when it is named.
+                let constraints = ["check", "unique", "primary key", "references"]
+                    .iter()
+                    .map(|c| code.matches(c).count())
+                    .sum::<usize>();
+                let named = code.matches("constraint ").count();
+                let refused = (adds_constraint && adds > 1)
+                    || (code.contains("add column") && constraints > named);
+                assert!(
+                    !refused,
+                    "{file} adds a column with a constraint (or a constraint among other \
+                     subcommands) in one ALTER TABLE: give it a Citus form in \
+                     migrations/tenant-citus/"
+                );
+            }
+        }
+    }
 }

@@ -11,56 +11,44 @@
 //! validated arguments and a fixed `search_path`: the role the service connects as cannot create
 //! roles or schemas itself (`docs/database-roles.md`), so a stolen credential cannot either.
 //!
-//! `migrate_all` brings every existing tenant to the latest stored tenant migration, each tenant
-//! in a transaction of its own, and costs two small queries when there is nothing to do. It
-//! runs as the owner (`chameleon migrate`).
+//! Every existing tenant is brought to the latest stored tenant migration by the one fleet
+//! migrator, [`fleet`] (what `chameleon migrate`, a service migrating at start, the tests and
+//! `make bench` run), as the owner, each tenant in a transaction of its own; a tenant
+//! provisioned later gets every stored migration in its provisioning transaction.
 //!
 //! # Layout
 //! - [`install`]: roles, control-plane migrations, stored tenant migrations, grants.
-//! - [`fleet`]: the fleet's state and tenant-by-tenant migration, for `chameleon migrate`.
-//! - [`migrations`]: the embedded `public` and `tenant` migration sets.
+//! - [`fleet`]: the fleet migrator: the fleet's state, and every tenant behind migrated.
+//! - [`migrations`]: the embedded `public` and `tenant` migration sets, and the Citus forms.
+//! - [`statements`]: a migration split into its statements (for distributed schemas).
 //! - this module: [`PgProvisioner`], the [`TenantProvisioner`].
 
 pub mod fleet;
 pub mod install;
 pub mod migrations;
+pub mod statements;
 
 use anyhow::Context as _;
-use chameleon_core::ports::{
-    DeprovisionError, MigrateAllError, MigrationReport, ProvisionTenantError, TenantProvisioner,
-};
+use chameleon_core::ports::{DeprovisionError, ProvisionTenantError, TenantProvisioner};
 use chameleon_core::tenant::{
     Domain, NewTenant, SchemaName, Tenant, TenantDetails, TenantId, TenantStatus,
 };
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use uuid::Uuid;
 
-use crate::directory::{hours_to_json, read_details, theme_to_json};
 use crate::pool::PgPool;
 use crate::sqlstate::{AtSeam as _, classify, is_unique_violation};
+use crate::tables::tenant_domains::{self, read_details};
+use crate::tables::tenants::{self, hours_to_json, theme_to_json};
 
 pub use install::{
     DEFAULT_LOCK_WAIT, InstallSettings, OWNER_ROLE, TENANTS_GROUP, citus_version, install,
     install_at,
 };
 
-const PROVISION: &str = "SELECT chameleon_sys.provision_tenant($1, $2, $3, $4, $5)";
-const TRADING: &str =
-    "SELECT 1 FROM chameleon_sys.update_tenant($1, NULL, NULL, NULL, $2, $3, $4, true, $5)";
-const COUNT_TENANTS: &str = "SELECT count(*) FROM public.tenants";
-const BEHIND: &str = "SELECT id FROM public.tenants \
-     WHERE schema_version < (SELECT coalesce(max(version), 0) FROM chameleon_sys.tenant_migrations) \
-     ORDER BY id";
-const MIGRATE_TENANT: &str = "SELECT chameleon_sys.migrate_tenant($1)";
-const DROP_TENANT: &str = "SELECT chameleon_sys.drop_tenant($1, $2)";
-
-/// How many tenants `migrate_all` migrates at once.
-const MIGRATION_PARALLELISM: usize = 4;
-
 /// [`TenantProvisioner`] for PostgreSQL.
 ///
 /// Provisioning needs the serving role's `EXECUTE` on `chameleon_sys.provision_tenant` and
-/// nothing else; `migrate_all` needs the owner role (or a superuser).
+/// nothing else.
 #[derive(Debug, Clone)]
 pub struct PgProvisioner {
     pool: PgPool,
@@ -69,18 +57,6 @@ pub struct PgProvisioner {
 impl PgProvisioner {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
-    }
-
-    async fn migrate_one(&self, id: Uuid) -> anyhow::Result<bool> {
-        let conn = self.pool.get().await?;
-        let applied: i32 = conn
-            .client()
-            .query_one(MIGRATE_TENANT, &[&id])
-            .await
-            .at_seam()
-            .with_context(|| format!("migrating tenant {id}"))?
-            .get(0);
-        Ok(applied > 0)
     }
 
     /// [`TenantProvisioner::provision`] under an id the caller chose, so the caller can tell what
@@ -93,7 +69,10 @@ impl PgProvisioner {
         let schema = SchemaName::for_tenant(id);
         let started = std::time::Instant::now();
         let mut conn = self.pool.get().await?;
-        let statement = conn.prepared(PROVISION).await.context("preparing")?;
+        let statement = conn
+            .prepared(tenants::PROVISION)
+            .await
+            .context("preparing")?;
         let theme = theme_to_json(&new.theme);
         let hash: &[u8] = new.manager_key_hash.as_bytes();
         let settings = &new.settings;
@@ -114,7 +93,7 @@ impl PgProvisioner {
             )
             .await?;
             tx.execute(
-                TRADING,
+                tenants::SET_TRADING,
                 &[
                     &id.as_uuid(),
                     &settings.currency.code(),
@@ -145,8 +124,8 @@ impl PgProvisioner {
             }),
             // A taken primary domain, or a domain another tenant has as a secondary one.
             Err(err)
-                if is_unique_violation(&err, "tenants_domain_key")
-                    || is_unique_violation(&err, "tenant_domains_pkey") =>
+                if is_unique_violation(&err, tenants::DOMAIN_KEY)
+                    || is_unique_violation(&err, tenant_domains::PRIMARY_KEY) =>
             {
                 Err(ProvisionTenantError::DuplicateDomain(new.domain))
             }
@@ -179,7 +158,7 @@ impl TenantProvisioner for PgProvisioner {
         // One statement, so one transaction: schema, role, secret, row and domains, or nothing.
         let outcome: String = conn
             .client()
-            .query_one(DROP_TENANT, &[&id.as_uuid(), &confirm.as_str()])
+            .query_one(tenants::DROP, &[&id.as_uuid(), &confirm.as_str()])
             .await
             .at_seam()
             .with_context(|| format!("removing tenant {id}"))?
@@ -195,40 +174,5 @@ impl TenantProvisioner for PgProvisioner {
             "wrong_confirmation" => Err(DeprovisionError::WrongConfirmation),
             other => Err(anyhow::anyhow!("drop_tenant answered {other:?}").into()),
         }
-    }
-
-    async fn migrate_all(&self) -> Result<MigrationReport, MigrateAllError> {
-        let (total, behind) = {
-            let conn = self.pool.get().await?;
-            let client = conn.client();
-            let total: i64 = client
-                .query_one(COUNT_TENANTS, &[])
-                .await
-                .at_seam()
-                .context("counting tenants")?
-                .try_get(0)
-                .context("counting tenants")?;
-            let behind: Vec<Uuid> = client
-                .query(BEHIND, &[])
-                .await
-                .at_seam()
-                .context("finding tenants behind")?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()
-                .context("reading tenants behind")?;
-            (total, behind)
-        };
-        let migrated = stream::iter(behind)
-            .map(|id| self.migrate_one(id))
-            .buffer_unordered(MIGRATION_PARALLELISM)
-            .try_fold(0usize, |count, migrated| async move {
-                Ok(count + usize::from(migrated))
-            })
-            .await?;
-        Ok(MigrationReport {
-            tenants: usize::try_from(total).unwrap_or(usize::MAX),
-            migrated,
-        })
     }
 }

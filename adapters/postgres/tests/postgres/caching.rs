@@ -5,7 +5,7 @@ use super::support::TestDb;
 use chameleon_core::menu::MenuItemPatch;
 use chameleon_core::tenant::Domain;
 
-use super::support::{add_item, provision, service};
+use super::support::{add_item, open, provision, service};
 
 #[tokio::test]
 async fn warm_tenant_and_menu_reads_need_no_database() {
@@ -14,27 +14,33 @@ async fn warm_tenant_and_menu_reads_need_no_database() {
     let pizza = provision(&app, "pizza.localhost").await;
     add_item(&app, &pizza, "Margherita", 1200).await;
     let host = Domain::parse("pizza.localhost:8080").unwrap();
-    let resolved = app.tenant_for_domain(&host).await.unwrap().unwrap();
-    app.store_menu(&resolved).await.unwrap();
+    let resolved = app.tenancy.tenant_for_domain(&host).await.unwrap().unwrap();
+    app.menu.store_menu(&open(&resolved)).await.unwrap();
 
     db.pool().close();
 
     let again = app
+        .tenancy
         .tenant_for_domain(&host)
         .await
         .unwrap()
         .expect("answered from the cache");
     assert_eq!(again.id, pizza.id);
     assert_eq!(
-        app.tenant_by_id(pizza.id).await.unwrap().unwrap().id,
+        app.tenancy
+            .tenant_by_id(pizza.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         pizza.id
     );
-    let menu = app.store_menu(&again).await.unwrap().items;
+    let menu = app.menu.store_menu(&open(&again)).await.unwrap().items;
     assert_eq!(menu[0].name.as_str(), "Margherita");
     // What is not cached does need the database, which is gone: proof the above was the cache.
-    assert!(app.list_menu_items(&pizza).await.is_err());
+    assert!(app.menu.list_menu_items(&pizza).await.is_err());
     let unknown = Domain::parse("never.seen.localhost").unwrap();
-    assert!(app.tenant_for_domain(&unknown).await.is_err());
+    assert!(app.tenancy.tenant_for_domain(&unknown).await.is_err());
 }
 
 #[tokio::test]
@@ -42,9 +48,15 @@ async fn a_domain_found_missing_resolves_as_soon_as_it_is_provisioned() {
     let db = TestDb::new().await;
     let app = service(&db);
     let domain = Domain::parse("late.localhost").unwrap();
-    assert!(app.tenant_for_domain(&domain).await.unwrap().is_none());
+    assert!(
+        app.tenancy
+            .tenant_for_domain(&domain)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let tenant = provision(&app, "late.localhost").await;
-    let found = app.tenant_for_domain(&domain).await.unwrap();
+    let found = app.tenancy.tenant_for_domain(&domain).await.unwrap();
     assert_eq!(found.map(|t| t.id), Some(tenant.id));
 }
 
@@ -53,26 +65,61 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
     let db = TestDb::new().await;
     let app = service(&db);
     let tenant = provision(&app, "a.com").await;
-    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
+    assert!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let burger = add_item(&app, &tenant, "Burger", 900).await;
     assert_eq!(
-        app.store_menu(&tenant).await.unwrap().items,
+        app.menu.store_menu(&open(&tenant)).await.unwrap().items,
         vec![burger.clone()]
     );
     let off = MenuItemPatch {
         is_available: Some(false),
         ..MenuItemPatch::default()
     };
-    app.update_menu_item(&tenant, burger.id, off).await.unwrap();
-    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
+    app.menu
+        .update_menu_item(&tenant, burger.id, off)
+        .await
+        .unwrap();
+    assert!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let on = MenuItemPatch {
         is_available: Some(true),
         ..MenuItemPatch::default()
     };
-    app.update_menu_item(&tenant, burger.id, on).await.unwrap();
-    assert_eq!(app.store_menu(&tenant).await.unwrap().items.len(), 1);
-    app.delete_menu_item(&tenant, burger.id).await.unwrap();
-    assert!(app.store_menu(&tenant).await.unwrap().items.is_empty());
+    app.menu
+        .update_menu_item(&tenant, burger.id, on)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    app.menu.delete_menu_item(&tenant, burger.id).await.unwrap();
+    assert!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 #[tokio::test]

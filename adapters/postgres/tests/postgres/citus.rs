@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chameleon_core::ports::{ProvisionTenantError, TenantProvisioner as _};
+use chameleon_core::ports::ProvisionTenantError;
 use chameleon_core::tenant::{SchemaName, Tenant, TenantId};
 use chameleon_postgres::PgProvisioner;
 use chameleon_postgres::sqlstate::is_permission_denied;
@@ -19,7 +19,8 @@ use tokio_postgres::Client;
 use uuid::Uuid;
 
 use super::support::{
-    TestDb, add_item, add_tenant_migration, count, new_tenant, order_of, provision, scalar, service,
+    TestDb, add_item, add_tenant_migration, count, migrate_fleet, new_tenant, open, order_of,
+    provision, scalar, service,
 };
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
@@ -192,7 +193,15 @@ async fn a_provisioning_failing_at_commit_leaves_nothing_on_any_node() {
     let app = service(&db);
     let tenant = provision(&app, "broken.localhost").await;
     add_item(&app, &tenant, "Soup", 500).await;
-    assert_eq!(app.store_menu(&tenant).await.unwrap().items.len(), 1);
+    assert_eq!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -207,7 +216,8 @@ async fn on_the_workers_a_tenant_role_is_refused_every_other_tenant() {
     ];
     for tenant in &tenants {
         let item = add_item(&app, tenant, "Bread", 300).await;
-        app.place_order(tenant, order_of(&item, 1, "Ann"))
+        app.ordering
+            .place_order(&open(tenant), order_of(&item, 1, "Ann"))
             .await
             .unwrap();
     }
@@ -299,11 +309,9 @@ async fn a_table_a_later_migration_creates_joins_its_tenants_worker() {
          ALTER TABLE menu_items ADD COLUMN calories integer;",
     )
     .await;
-    let report = PgProvisioner::new(db.pool().clone())
-        .migrate_all()
-        .await
-        .unwrap();
+    let report = migrate_fleet(&db).await;
     assert_eq!((report.tenants, report.migrated), (2, 2));
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
     let inspect = db.inspect().await;
     for tenant in &tenants {
         let same_group: bool = scalar(
@@ -361,7 +369,8 @@ async fn a_tenant_moved_to_the_other_worker_while_taking_orders_loses_no_request
             let mut failures = Vec::new();
             while running.load(Ordering::Relaxed) {
                 match app
-                    .place_order(&tenant, order_of(&item, 1, &format!("Guest {n}")))
+                    .ordering
+                    .place_order(&open(&tenant), order_of(&item, 1, &format!("Guest {n}")))
                     .await
                 {
                     Ok(_) => {
@@ -421,11 +430,12 @@ async fn a_removed_tenant_leaves_nothing_on_any_node_and_no_credential() {
     let gone = provision(&app, "gone.localhost").await;
     let kept = provision(&app, "kept.localhost").await;
     let item = add_item(&app, &gone, "Soup", 450).await;
-    app.place_order(&gone, order_of(&item, 1, "Ada"))
+    app.ordering
+        .place_order(&open(&gone), order_of(&item, 1, "Ada"))
         .await
         .unwrap();
     let domain = chameleon_core::tenant::Domain::parse("gone.localhost").unwrap();
-    app.delete_tenant(gone.id, &domain).await.unwrap();
+    app.tenancy.delete_tenant(gone.id, &domain).await.unwrap();
 
     let schema = gone.schema.as_str();
     let left: i64 = scalar(
@@ -457,7 +467,8 @@ async fn a_removed_tenant_leaves_nothing_on_any_node_and_no_credential() {
     }
     // The other tenant still takes orders, and the domain can be provisioned again.
     let soup = add_item(&app, &kept, "Soup", 450).await;
-    app.place_order(&kept, order_of(&soup, 1, "Ada"))
+    app.ordering
+        .place_order(&open(&kept), order_of(&soup, 1, "Ada"))
         .await
         .unwrap();
     let again = provision(&app, "gone.localhost").await;

@@ -11,7 +11,9 @@ use chameleon_core::tenant::Tenant;
 use chameleon_postgres::{PgPool, PgSettings, SessionLimits};
 use tokio_postgres::Client;
 
-use super::support::{TestDb, add_item, all_orders, order_of, provision, service, service_on};
+use super::support::{
+    TestDb, add_item, all_orders, open, order_of, provision, service, service_on,
+};
 
 fn keyed(item: &MenuItem, qty: i64, key: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
@@ -46,7 +48,8 @@ async fn a_key_past_its_lifetime_places_a_new_order_and_the_old_one_forgets_it()
     let tenant = provision(&app, "a.com").await;
     let burger = add_item(&app, &tenant, "Burger", 900).await;
     let old = app
-        .place_order(&tenant, keyed(&burger, 1, "k"))
+        .ordering
+        .place_order(&open(&tenant), keyed(&burger, 1, "k"))
         .await
         .unwrap()
         .into_order();
@@ -65,13 +68,19 @@ async fn a_key_past_its_lifetime_places_a_new_order_and_the_old_one_forgets_it()
         .unwrap();
 
     // Another order under the expired key is placed.
-    let new = app.place_order(&tenant, keyed(&burger, 2, "k")).await;
+    let new = app
+        .ordering
+        .place_order(&open(&tenant), keyed(&burger, 2, "k"))
+        .await;
     let Ok(Placement::Placed(new)) = new else {
         panic!("the expired key was not reusable: {new:?}");
     };
     assert_ne!(new.id, old.id);
     // The key is the new order's now.
-    let again = app.place_order(&tenant, keyed(&burger, 2, "k")).await;
+    let again = app
+        .ordering
+        .place_order(&open(&tenant), keyed(&burger, 2, "k"))
+        .await;
     assert_eq!(again.unwrap(), Placement::Replayed(new.clone()));
     let keys: Vec<(uuid::Uuid, Option<String>)> = db
         .inspect()
@@ -109,11 +118,37 @@ async fn a_request_under_a_key_being_stored_waits_for_it_then_answers_as_a_retry
     let started = Instant::now();
     let ((answer, answered_at), commit_sent_at) = tokio::join!(
         async {
-            let answer = app.place_order(&tenant, keyed(&burger, 1, "busy")).await;
+            let answer = app
+                .ordering
+                .place_order(&open(&tenant), keyed(&burger, 1, "busy"))
+                .await;
             (answer, started.elapsed())
         },
         async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            // Once the request waits for the other transaction (a backend of this database
+            // waiting on a lock), and not before: synchronised on the event, not on time.
+            // On Citus the waiting backend is on a worker: the cluster-wide view sees it.
+            let watcher = db.inspect().await;
+            let activity = if db.citus().is_some() {
+                "citus_stat_activity"
+            } else {
+                "pg_stat_activity"
+            };
+            let waiting_sql = format!(
+                "SELECT count(*) > 0 FROM {activity} \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            );
+            loop {
+                let waiting: bool = watcher.query_one(&waiting_sql, &[]).await.unwrap().get(0);
+                if waiting {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "the request never waited for the key's transaction"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             // When COMMIT leaves, not when its answer is back: the waiting request is released
             // by the commit itself, and may be answered before the committing client hears.
             let sent = started.elapsed();
@@ -148,14 +183,20 @@ async fn a_request_under_a_key_stuck_in_flight_gets_key_in_flight_after_the_lock
     let admin = db.inspect().await;
     store_under_key_uncommitted(&admin, &tenant, &burger, "stuck").await;
 
-    let answer = app.place_order(&tenant, keyed(&burger, 1, "stuck")).await;
+    let answer = app
+        .ordering
+        .place_order(&open(&tenant), keyed(&burger, 1, "stuck"))
+        .await;
     assert!(
         matches!(answer, Err(PlaceOrderError::KeyInFlight)),
         "{answer:?}"
     );
     // The other transaction gives up: the key is free, and the pool is fine.
     admin.batch_execute("ROLLBACK").await.unwrap();
-    let placed = app.place_order(&tenant, keyed(&burger, 1, "stuck")).await;
+    let placed = app
+        .ordering
+        .place_order(&open(&tenant), keyed(&burger, 1, "stuck"))
+        .await;
     assert!(matches!(placed, Ok(Placement::Placed(_))), "{placed:?}");
     assert_eq!(all_orders(&app, &tenant).await.len(), 1);
 }

@@ -9,12 +9,12 @@ use chameleon_core::menu::{MenuItemId, MenuItemPatch, PriceCents};
 use chameleon_core::service::Chameleon;
 use chameleon_core::tenant::ManagerApiKey;
 use chameleon_postgres::{
-    DirectoryCacheSettings, Listener, ListenerSettings, MenuCacheSettings, PgDirectory, PgMenu,
-    PgOrders, PgPool, PgProvisioner, PgSettings, SyncState,
+    DirectoryCacheSettings, Listener, ListenerSettings, MenuCacheSettings, PgDirectory, PgExport,
+    PgMenu, PgOrders, PgPool, PgProvisioner, PgSettings, SyncState,
 };
 use tokio::task::JoinHandle;
 
-use super::support::{PgPorts, TestDb, add_item, provision};
+use super::support::{PgPorts, TestDb, add_item, open, provision};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -66,6 +66,7 @@ async fn instance(db: &TestDb) -> Instance {
     let app = Chameleon::new(
         directory,
         PgProvisioner::new(pool.clone()),
+        PgExport::new(pool.clone()),
         menu,
         PgOrders::new(pool),
     );
@@ -115,16 +116,17 @@ async fn a_menu_change_through_one_instance_is_served_by_the_other_at_once() {
     let soup = add_item(&a.app, &tenant, "Soup", 450).await;
     // B has the menu cached, for an hour.
     assert_eq!(
-        b.app.store_menu(&tenant).await.unwrap().items,
+        b.app.menu.store_menu(&open(&tenant)).await.unwrap().items,
         vec![soup.clone()]
     );
 
     a.app
+        .menu
         .update_menu_item(&tenant, soup.id, price(520))
         .await
         .unwrap();
     let took = within(Duration::from_secs(2), || async {
-        b.app.store_menu(&tenant).await.unwrap().items[0]
+        b.app.menu.store_menu(&open(&tenant)).await.unwrap().items[0]
             .price
             .cents()
             == 520
@@ -140,11 +142,13 @@ async fn a_menu_change_through_one_instance_is_served_by_the_other_at_once() {
     let ghost = MenuItemId::from_uuid(uuid::Uuid::from_u128(7));
     assert!(
         a.app
+            .menu
             .update_menu_item(&tenant, ghost, price(1))
             .await
             .is_err()
     );
     a.app
+        .menu
         .update_menu_item(&tenant, soup.id, price(530))
         .await
         .unwrap();
@@ -160,16 +164,24 @@ async fn a_rotated_key_reaches_the_other_instance_at_once() {
     let db = TestDb::new().await;
     let (a, b) = (instance(&db).await, instance(&db).await);
     let tenant = provision(&a.app, "a.com").await;
-    let cached = b.app.tenant_by_id(tenant.id).await.unwrap().unwrap();
+    let cached = b
+        .app
+        .tenancy
+        .tenant_by_id(tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cached.manager_key_hash, tenant.manager_key_hash);
 
     let new_key = ManagerApiKey::from_random_bytes([9; 32]).hash();
     a.app
+        .tenancy
         .rotate_manager_key(&tenant, new_key.clone())
         .await
         .unwrap();
     within(Duration::from_secs(2), || async {
         b.app
+            .tenancy
             .tenant_by_id(tenant.id)
             .await
             .unwrap()
@@ -179,7 +191,12 @@ async fn a_rotated_key_reaches_the_other_instance_at_once() {
     })
     .await;
     // The domain index too.
-    let by_domain = b.app.tenant_for_domain(&tenant.domain).await.unwrap();
+    let by_domain = b
+        .app
+        .tenancy
+        .tenant_for_domain(&tenant.domain)
+        .await
+        .unwrap();
     assert_eq!(by_domain.unwrap().manager_key_hash, new_key);
 }
 
@@ -190,7 +207,7 @@ async fn after_a_lost_connection_the_listener_reconnects_and_misses_nothing() {
     let tenant = provision(&a.app, "a.com").await;
     let soup = add_item(&a.app, &tenant, "Soup", 450).await;
     assert_eq!(
-        b.app.store_menu(&tenant).await.unwrap().items[0]
+        b.app.menu.store_menu(&open(&tenant)).await.unwrap().items[0]
             .price
             .cents(),
         450
@@ -210,6 +227,7 @@ async fn after_a_lost_connection_the_listener_reconnects_and_misses_nothing() {
         .get(0);
     assert_eq!(cut, 2);
     a.app
+        .menu
         .update_menu_item(&tenant, soup.id, price(600))
         .await
         .unwrap();
@@ -217,7 +235,7 @@ async fn after_a_lost_connection_the_listener_reconnects_and_misses_nothing() {
     // B reconnects and, having possibly missed changes, drops what it had cached.
     within(Duration::from_secs(5), || async { b.sync.connects() >= 2 }).await;
     assert_eq!(
-        b.app.store_menu(&tenant).await.unwrap().items[0]
+        b.app.menu.store_menu(&open(&tenant)).await.unwrap().items[0]
             .price
             .cents(),
         600

@@ -11,7 +11,7 @@ use chameleon_postgres::TenantTx;
 use chameleon_postgres::sqlstate::is_permission_denied;
 use uuid::Uuid;
 
-use super::support::{add_item, all_orders, count, order_of, provision, service};
+use super::support::{add_item, all_orders, count, open, order_of, provision, service};
 
 #[tokio::test]
 async fn the_leakage_test_at_the_repository_level() {
@@ -22,15 +22,16 @@ async fn the_leakage_test_at_the_repository_level() {
     let burger = add_item(&app, &a, "Burger", 900).await;
     add_item(&app, &b, "Salad", 700).await;
 
-    let a_menu = app.store_menu(&a).await.unwrap().items;
+    let a_menu = app.menu.store_menu(&open(&a)).await.unwrap().items;
     assert_eq!(
         a_menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
         ["Burger"]
     );
-    let a_manager_menu = app.list_menu_items(&a).await.unwrap();
+    let a_manager_menu = app.menu.list_menu_items(&a).await.unwrap();
     assert_eq!(a_manager_menu, vec![burger.clone()]);
 
-    app.place_order(&a, order_of(&burger, 1, "John Doe"))
+    app.ordering
+        .place_order(&open(&a), order_of(&burger, 1, "John Doe"))
         .await
         .unwrap();
     assert!(all_orders(&app, &b).await.is_empty());
@@ -208,8 +209,9 @@ async fn concurrent_orders_over_two_connections_land_only_in_their_own_tenant() 
                 }
                 _ => {
                     let order = app
+                        .ordering
                         .place_order(
-                            tenant,
+                            &open(tenant),
                             order_of(
                                 item,
                                 1 + (n % 3) as i64,

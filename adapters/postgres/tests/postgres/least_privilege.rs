@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 use super::support::{
-    SERVING_PASSWORD, SERVING_ROLE, TestDb, new_tenant, order_of, scalar, service_on,
+    SERVING_PASSWORD, SERVING_ROLE, TestDb, new_tenant, open, order_of, scalar, service_on,
 };
 
 /// A connection as the serving role, the way the running service connects.
@@ -23,10 +23,12 @@ async fn the_serving_role_provisions_and_serves_tenants() {
     let pool = PgPool::new(&PgSettings::new(db.url_as(SERVING_ROLE, SERVING_PASSWORD))).unwrap();
     let app = service_on(&pool);
     let tenant = app
+        .tenancy
         .provision_tenant(new_tenant("lean.localhost"))
         .await
         .unwrap();
     let item = app
+        .menu
         .create_menu_item(
             &tenant,
             NewMenuItem::plain(
@@ -37,7 +39,8 @@ async fn the_serving_role_provisions_and_serves_tenants() {
         .await
         .unwrap();
     let order = app
-        .place_order(&tenant, order_of(&item, 2, "Ada"))
+        .ordering
+        .place_order(&open(&tenant), order_of(&item, 2, "Ada"))
         .await
         .unwrap()
         .into_order();
@@ -76,7 +79,8 @@ async fn the_serving_role_provisions_and_serves_tenants() {
 async fn the_serving_role_has_no_attribute_and_no_membership_beyond_its_tenants() {
     let db = TestDb::new().await;
     let app = service_on(db.pool());
-    app.provision_tenant(new_tenant("a.localhost"))
+    app.tenancy
+        .provision_tenant(new_tenant("a.localhost"))
         .await
         .unwrap();
     let client = serving(&db).await;

@@ -9,18 +9,19 @@ use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
 use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
+use chameleon_postgres::provisioning::fleet::{self, FleetReport, FleetSettings};
 use chameleon_postgres::provisioning::migrations::{
     migrations_fingerprint, store_tenant_migration,
 };
 use chameleon_postgres::{
-    DirectoryCacheSettings, InstallSettings, MenuCacheSettings, PgDirectory, PgMenu, PgOrders,
-    PgPool, PgProvisioner, PgSettings, install_at,
+    DirectoryCacheSettings, InstallSettings, MenuCacheSettings, PgDirectory, PgExport, PgMenu,
+    PgOrders, PgPool, PgProvisioner, PgSettings, install_at,
 };
 use chameleon_testkit::Template;
 use tokio_postgres::Client;
 
 // The port contract's own set-up helpers serve these tests too.
-pub use chameleon_core::contract::{add_item, all_orders, provision};
+pub use chameleon_core::contract::{add_item, all_orders, open, provision};
 
 /// The serving role of every test database (roles belong to the whole server, so they share
 /// it). The password only matters on a server that asks for one (the private test cluster).
@@ -34,7 +35,7 @@ pub fn template() -> Template {
         fingerprint: migrations_fingerprint(),
         build: |url| Box::pin(async move { install_at(&url, &install_settings()).await.map(drop) }),
         // Tenant roles are named like their schemas.
-        roles_query: "SELECT schema_name FROM public.tenants",
+        roles_query: chameleon_postgres::tables::tenants::SCHEMA_NAMES,
         after_clone: "GRANT CONNECT, CREATE ON DATABASE {database} TO chameleon_owner",
     }
 }
@@ -103,6 +104,7 @@ pub struct PgPorts;
 impl Ports for PgPorts {
     type Directory = PgDirectory;
     type Provisioner = PgProvisioner;
+    type Export = PgExport;
     type Menu = PgMenu;
     type Orders = PgOrders;
 }
@@ -111,6 +113,7 @@ pub fn service_on(pool: &PgPool) -> Chameleon<PgPorts> {
     Chameleon::new(
         PgDirectory::new(pool.clone(), DirectoryCacheSettings::default()),
         PgProvisioner::new(pool.clone()),
+        PgExport::new(pool.clone()),
         PgMenu::new(pool.clone(), MenuCacheSettings::default()),
         PgOrders::new(pool.clone()),
     )
@@ -218,4 +221,17 @@ pub async fn traces(client: &Client, name: &str) -> (i64, i64, i64) {
         )
         .await,
     )
+}
+
+/// Runs the fleet migrator as `chameleon migrate` runs it: as the owner role, the default jobs
+/// and lock timeout.
+pub async fn migrate_fleet(db: &TestDb) -> FleetReport {
+    let settings = FleetSettings::default();
+    let pool = PgPool::new(&fleet::owner_settings(PgSettings::new(db.url()), &settings))
+        .expect("a pool as the owner role");
+    let report = fleet::migrate(&pool, settings, &mut ())
+        .await
+        .expect("the fleet could be read");
+    pool.close();
+    report
 }

@@ -47,23 +47,55 @@ async fn a_transaction_dropped_midway_is_rolled_back_before_the_connection_is_re
         "role and search_path are reset"
     );
     assert!(
-        app.list_menu_items(&tenant).await.unwrap().is_empty(),
+        app.menu.list_menu_items(&tenant).await.unwrap().is_empty(),
         "the insert was rolled back"
     );
 
-    // A request cancelled while its statement is in flight.
+    // A request cancelled while its statement is in flight: the server is asked to cancel the
+    // statement (seen in pg_stat_activity: it stops running long before it would have ended),
+    // and the connection is not reused (the next transaction gets a clean one at once, instead
+    // of waiting behind the statement).
     let mut tx = TenantTx::begin(db.pool(), &tenant).await.unwrap();
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(5),
-        tx.query(
-            "SELECT pg_sleep(0.2) FROM menu_items UNION ALL SELECT pg_sleep(0.2)",
-            &[],
-        ),
-    )
-    .await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(200), tx.query(CANCEL_PROBE, &[])).await;
     assert!(cancelled.is_err(), "the statement outlived the timeout");
+    let admin = db.inspect().await;
+    assert!(
+        running(&admin).await,
+        "the probe runs on the server before the request is dropped"
+    );
+    let dropped_at = std::time::Instant::now();
     drop(tx);
+    while running(&admin).await {
+        assert!(
+            dropped_at.elapsed() < Duration::from_secs(10),
+            "the statement still runs 10 s after its request was dropped: no cancel reached it"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(session_state(&db).await, clean);
+    assert!(
+        dropped_at.elapsed() < Duration::from_secs(10),
+        "the next transaction did not wait for the statement"
+    );
+}
+
+/// A statement that runs for a minute unless it is cancelled, marked so it can be found.
+const CANCEL_PROBE: &str = "SELECT pg_sleep(60) /* chameleon-cancel-probe */ FROM menu_items \
+     UNION ALL SELECT pg_sleep(60) /* chameleon-cancel-probe */";
+
+/// Whether the probe runs on the server now.
+async fn running(admin: &tokio_postgres::Client) -> bool {
+    admin
+        .query_one(
+            "SELECT count(*) > 0 FROM pg_stat_activity \
+             WHERE state = 'active' AND query LIKE '%chameleon-cancel-probe%' \
+             AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test]
@@ -84,12 +116,12 @@ async fn statements_are_prepared_once_per_connection_whatever_the_tenant() {
             .get::<_, i64>(0)
     };
     // Warm up: every statement the next loop uses is prepared once.
-    app.list_menu_items(&a).await.unwrap();
+    app.menu.list_menu_items(&a).await.unwrap();
     all_orders(&app, &a).await;
     let warm = prepared().await;
     for _ in 0..25 {
         for tenant in [&a, &b] {
-            let items = app.list_menu_items(tenant).await.unwrap();
+            let items = app.menu.list_menu_items(tenant).await.unwrap();
             assert_eq!(items.len(), 1);
             all_orders(&app, tenant).await;
         }
@@ -97,11 +129,11 @@ async fn statements_are_prepared_once_per_connection_whatever_the_tenant() {
     assert_eq!(prepared().await, warm, "no statement was prepared again");
     // One statement, two tenants: each read saw its own tenant's table.
     assert_eq!(
-        app.list_menu_items(&a).await.unwrap()[0].name.as_str(),
+        app.menu.list_menu_items(&a).await.unwrap()[0].name.as_str(),
         "Burger"
     );
     assert_eq!(
-        app.list_menu_items(&b).await.unwrap()[0].name.as_str(),
+        app.menu.list_menu_items(&b).await.unwrap()[0].name.as_str(),
         "Salad"
     );
 }

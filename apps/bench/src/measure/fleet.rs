@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use chameleon_core::ports::MigrationReport;
 use chameleon_postgres::provisioning::migrations::{
     latest_version, store_tenant_migration, tenant_migrations,
 };
@@ -47,7 +46,15 @@ pub struct ManagerLogin {
     pub api_key: String,
 }
 
-/// How long one `migrate_all` took, and over how many tenants.
+/// What one `chameleon migrate` (the fleet migrator) did: tenants in all, tenants it brought to
+/// the latest migration.
+#[derive(Debug, Clone, Copy)]
+struct Migrated {
+    tenants: usize,
+    migrated: usize,
+}
+
+/// How long one `chameleon migrate` took, and over how many tenants.
 #[derive(Debug, Clone, Copy)]
 pub struct MigrateTiming {
     pub tenants: usize,
@@ -233,7 +240,7 @@ impl Fleet {
     /// `chameleon migrate`, the operator's command, timed as a whole: the control plane (its
     /// install and the serving role's grants, which name every tenant role) and then the
     /// fleet, 4 tenants at a time (its default). The report is read back from the database.
-    async fn migrate_all(&self) -> anyhow::Result<(MigrationReport, f64)> {
+    async fn migrate_all(&self) -> anyhow::Result<(Migrated, f64)> {
         let before = self.behind().await?;
         let started = Instant::now();
         let output = tokio::process::Command::new(&self.bin)
@@ -263,7 +270,7 @@ impl Fleet {
             .await?
             .get(0);
         Ok((
-            MigrationReport {
+            Migrated {
                 tenants: usize::try_from(tenants)?,
                 migrated: usize::try_from(before)?,
             },

@@ -166,7 +166,7 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
             },
             manager_key_hash: key.hash(),
         };
-        let tenant = match app.provision_tenant(new).await {
+        let tenant = match app.tenancy.provision_tenant(new).await {
             Ok(tenant) => tenant,
             Err(ProvisionTenantError::DuplicateDomain(domain)) => {
                 tracing::info!(%domain, "demo tenant already there");
@@ -180,7 +180,7 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
                 name: CategoryName::parse(name)?,
                 position: Position::try_from(n * 10)?,
             };
-            categories.push(app.create_category(&tenant, new).await?.id);
+            categories.push(app.menu.create_category(&tenant, new).await?.id);
         }
         for item in demo.menu {
             let new = NewMenuItem {
@@ -192,7 +192,7 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
                     PriceCents::try_from(item.cents)?,
                 )
             };
-            app.create_menu_item(&tenant, new).await?;
+            app.menu.create_menu_item(&tenant, new).await?;
         }
         tracing::info!(domain = demo.domain, tenant = %tenant.id, "demo tenant provisioned");
         created.push(json!({

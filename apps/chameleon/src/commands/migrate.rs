@@ -14,10 +14,11 @@ use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chameleon_postgres::provisioning::fleet::{self, Behind, FleetStatus};
-use chameleon_postgres::provisioning::migrations::control_plane_is_current;
-use chameleon_postgres::{InstallSettings, OWNER_ROLE, PgPool, install};
-use futures_util::{StreamExt as _, stream};
+use chameleon_postgres::provisioning::fleet::{
+    self, Behind, FleetProgress, FleetSettings, FleetStatus,
+};
+use chameleon_postgres::provisioning::install::login;
+use chameleon_postgres::{InstallSettings, PgPool, install};
 use indicatif::{ProgressBar, ProgressStyle};
 use secrecy::ExposeSecret as _;
 
@@ -32,22 +33,6 @@ use crate::config::{DatabaseArgs, MigrateAction, MigrateArgs};
 pub struct SomeTenantsFailed {
     pub failed: usize,
     pub attempted: usize,
-}
-
-/// How the fleet is migrated.
-#[derive(Debug, Clone, Copy)]
-struct FleetSettings {
-    jobs: usize,
-    tenant_lock_timeout: Option<Duration>,
-}
-
-impl Default for FleetSettings {
-    fn default() -> Self {
-        Self {
-            jobs: 4,
-            tenant_lock_timeout: Some(Duration::from_secs(5)),
-        }
-    }
 }
 
 pub async fn run(database: &DatabaseArgs, args: &MigrateArgs) -> anyhow::Result<()> {
@@ -148,61 +133,16 @@ async fn install_and_migrate(
         "control plane up to date"
     );
     // Fleet migrations run as the owner: it owns the tenant schemas.
-    let mut owner = database.settings()?;
-    owner.session_role = Some(OWNER_ROLE.to_owned());
-    owner.max_connections = fleet.jobs + 1;
-    let pool = PgPool::new(&owner)?;
-    let migrated = migrate_fleet(&pool, fleet).await;
+    let pool = PgPool::new(&fleet::owner_settings(database.settings()?, &fleet))?;
+    let mut progress = Progress::default();
+    let report = fleet::migrate(&pool, fleet, &mut progress).await;
     pool.close();
-    migrated
-}
-
-/// Every tenant behind, `jobs` at a time; failures reported as they come.
-async fn migrate_fleet(pool: &PgPool, settings: FleetSettings) -> anyhow::Result<()> {
-    let status = fleet::status(pool)
-        .await
-        .context("reading the fleet's state")?;
-    let behind = fleet::behind(pool, status.latest)
-        .await
-        .context("finding the tenants behind")?;
-    let skipped = status.tenants() - behind.len();
-    if behind.is_empty() {
-        tracing::info!(
-            tenants = status.tenants(),
-            latest = status.latest,
-            "every tenant schema is at the latest migration"
-        );
-        return Ok(());
-    }
-    tracing::info!(
-        tenants = status.tenants(),
-        skipped,
-        to_migrate = behind.len(),
-        jobs = settings.jobs,
-        "migrating tenant schemas to V{}",
-        status.latest
-    );
-    let mut progress = Progress::new(behind.len());
-    let mut failed = 0;
-    let mut results = stream::iter(behind.iter())
-        .map(|tenant| async move {
-            let migrated =
-                fleet::migrate_tenant(pool, tenant.id, settings.tenant_lock_timeout).await;
-            (tenant, migrated)
-        })
-        .buffer_unordered(settings.jobs);
-    while let Some((tenant, migrated)) = results.next().await {
-        if let Err(err) = migrated {
-            failed += 1;
-            progress.report_failure(tenant, &err);
-        }
-        progress.advance(failed);
-    }
-    progress.finish(failed);
-    if failed > 0 {
+    let report = report?;
+    progress.finish(report.failed.len());
+    if !report.failed.is_empty() {
         return Err(SomeTenantsFailed {
-            failed,
-            attempted: behind.len(),
+            failed: report.failed.len(),
+            attempted: report.attempted,
         }
         .into());
     }
@@ -214,8 +154,43 @@ struct Progress {
     bar: Option<ProgressBar>,
     total: usize,
     done: usize,
+    failed: usize,
     started: Instant,
     last_line: Instant,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl FleetProgress for Progress {
+    fn starting(&mut self, tenants: usize, behind: usize, latest: i32) {
+        if behind == 0 {
+            tracing::info!(
+                tenants,
+                latest,
+                "every tenant schema is at the latest migration"
+            );
+            return;
+        }
+        tracing::info!(
+            tenants,
+            skipped = tenants - behind,
+            to_migrate = behind,
+            "migrating tenant schemas to V{latest}"
+        );
+        *self = Self::new(behind);
+    }
+
+    fn finished(&mut self, tenant: &Behind, outcome: Result<i32, &anyhow::Error>) {
+        if let Err(err) = outcome {
+            self.failed += 1;
+            self.report_failure(tenant, err);
+        }
+        self.advance();
+    }
 }
 
 impl Progress {
@@ -237,6 +212,7 @@ impl Progress {
             bar,
             total,
             done: 0,
+            failed: 0,
             started: Instant::now(),
             last_line: Instant::now(),
         }
@@ -253,7 +229,8 @@ impl Progress {
         }
     }
 
-    fn advance(&mut self, failed: usize) {
+    fn advance(&mut self) {
+        let failed = self.failed;
         self.done += 1;
         if let Some(bar) = &self.bar {
             bar.inc(1);
@@ -279,6 +256,9 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish();
         }
+        if self.total == 0 {
+            return;
+        }
         let seconds = self.started.elapsed().as_secs_f64();
         tracing::info!(
             migrated = self.done - failed,
@@ -295,25 +275,12 @@ impl Progress {
 /// fails to migrate is logged and does not keep the others from being served.
 pub async fn at_start(database: &DatabaseArgs) -> anyhow::Result<()> {
     let pool = PgPool::new(&database.settings()?)?;
-    let checked = async {
-        let conn = pool.get().await?;
-        let row = conn
-            .client()
-            .query_one(
-                "SELECT current_user::text, rolsuper OR rolcreaterole FROM pg_roles \
-                 WHERE rolname = current_user",
-                &[],
-            )
-            .await?;
-        let current = control_plane_is_current(conn.client()).await?;
-        anyhow::Ok((row.get::<_, String>(0), row.get::<_, bool>(1), current))
-    }
-    .await;
+    let checked = login(&pool).await;
     pool.close();
-    let (login, may_install, current) = checked.context("checking the control plane")?;
-    if may_install {
+    let login = checked.context("checking the control plane")?;
+    if login.may_install {
         let settings = InstallSettings {
-            serving_role: login,
+            serving_role: login.name,
             serving_password: None,
             lock_wait: chameleon_postgres::provisioning::DEFAULT_LOCK_WAIT,
         };
@@ -326,10 +293,11 @@ pub async fn at_start(database: &DatabaseArgs) -> anyhow::Result<()> {
         };
     }
     anyhow::ensure!(
-        current,
-        "the database's control plane is missing or older than this build, and {login} may not \
+        login.control_plane_current,
+        "the database's control plane is missing or older than this build, and {} may not \
          install it: run `chameleon migrate` with a login that may create roles \
-         (docs/database-roles.md), or start with --no-migrate"
+         (docs/database-roles.md), or start with --no-migrate",
+        login.name
     );
     Ok(())
 }

@@ -22,6 +22,7 @@ pub async fn run(database: DatabaseArgs, args: ProvisionArgs) -> anyhow::Result<
     let app = startup::service(pool, CacheSettings::default());
     let key = super::new_manager_key()?;
     let tenant = app
+        .tenancy
         .provision_tenant(NewTenant {
             domain,
             name,

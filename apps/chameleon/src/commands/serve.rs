@@ -73,10 +73,6 @@ fn warm_up(pool: PgPool) -> WorkerWarmUp {
 fn readiness(pool: PgPool) -> ReadinessCheck {
     Arc::new(move || {
         let pool = pool.clone();
-        Box::pin(async move {
-            let conn = pool.get().await?;
-            conn.client().simple_query("SELECT 1").await?;
-            Ok(())
-        })
+        Box::pin(async move { pool.ping().await })
     })
 }

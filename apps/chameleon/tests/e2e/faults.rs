@@ -57,6 +57,23 @@ async fn place(stack: &Stack, item: &MenuItem, key: &str) -> Outcome {
     }
 }
 
+/// Whether a backend of the service waits on a lock (the blocker's own session excluded).
+const WAITING_ON_A_LOCK: &str = "SELECT count(*) > 0 FROM pg_stat_activity \
+     WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
+
+/// Polls `condition` (a boolean query) until it is `wanted`, for at most 10 seconds.
+async fn wait_for(db: &tokio_postgres::Client, condition: &str, wanted: bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now: bool = db.query_one(condition, &[]).await.unwrap().get(0);
+        if now == wanted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "waited 10 s for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn own_stack(lock_timeout_ms: u64) -> (Stack, ProvisionedTenant, MenuItem) {
     let stack = Stack::start_opts(StackOptions {
         own_database: true,
@@ -205,9 +222,25 @@ async fn a_retry_after_a_connection_cut_mid_request_places_exactly_one_order() {
     let port = stack.port;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Mid-request: the order's statement waits for the table (an event, not a delay).
+    let watcher = stack.db.inspect().await;
+    wait_for(
+        &watcher,
+        WAITING_ON_A_LOCK,
+        true,
+        "the order to wait for the table",
+    )
+    .await;
     drop(stream);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The client is gone: nginx drops the request to the backend, which cancels the statement
+    // on the server (it stops waiting); only then does the blocker let go.
+    wait_for(
+        &watcher,
+        WAITING_ON_A_LOCK,
+        false,
+        "the cut request's statement to be cancelled",
+    )
+    .await;
     blocker.batch_execute("COMMIT").await.unwrap();
 
     let retried = place(&stack, &item, key).await;

@@ -1,5 +1,6 @@
-//! System (admin) endpoints: provisioning, the tenant list, and a tenant's lifecycle (settings,
-//! status, domains, removal, export).
+//! Tenancy endpoints: provisioning and each tenant's lifecycle (`/api/v1/sys`, admin token), the
+//! manager's own settings and key (`/api/v1/manager`), and the storefront's branding
+//! (`/api/v1/store/config`). Over core's [`Tenancy`](chameleon_core::service::Tenancy).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -7,8 +8,8 @@ use anyhow::anyhow;
 use chameleon_core::ports::{DeprovisionError, Ports};
 use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantId};
 use chameleon_wire::{
-    NewDomain, ProvisionRequest, ProvisionedTenant, TenantDetails, TenantExport, TenantPatch,
-    TenantSummary,
+    NewDomain, ProvisionRequest, ProvisionedTenant, RotatedManagerKey, SettingsPatch, StoreConfig,
+    TenantDetails, TenantExport, TenantPatch, TenantSummary,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,10 +19,15 @@ use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
 use crate::export;
+use crate::handlers::TenantHeader;
 use crate::port_errors::unknown_tenant;
 use crate::problem_code::ProblemCode;
-use crate::problems::{AdminRefusals, Conflict, JsonBodyRefusals, NotFound, Unprocessable};
+use crate::problems::{
+    AdminRefusals, Conflict, JsonBodyRefusals, ManagerRefusals, NotFound, StoreRefusals,
+    Unprocessable,
+};
 use crate::state::AppState;
+use crate::tenancy::{CurrentTenant, StoreTenant};
 
 /// A fresh manager API key from the operating system's randomness.
 pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
@@ -61,7 +67,7 @@ pub async fn provision_tenant<P: Ports>(
         settings,
         manager_key_hash: key.hash(),
     };
-    let tenant = state.app.provision_tenant(new).await?;
+    let tenant = state.app.tenancy.provision_tenant(new).await?;
     tracing::info!(tenant = %tenant.id, schema = %tenant.schema, domain = %tenant.domain, "tenant provisioned");
     let summary = convert::tenant_summary(&tenant);
     Ok(HttpResponse::Created()
@@ -91,7 +97,7 @@ pub async fn provision_tenant<P: Ports>(
 pub async fn list_tenants<P: Ports>(
     state: web::Data<AppState<P>>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenants = state.app.list_tenants().await?;
+    let tenants = state.app.tenancy.list_tenants().await?;
     Ok(HttpResponse::Ok().json(
         tenants
             .iter()
@@ -135,6 +141,7 @@ async fn details_of<P: Ports>(
 ) -> Result<chameleon_core::tenant::TenantDetails, ApiError> {
     state
         .app
+        .tenancy
         .tenant_details(id)
         .await?
         .ok_or_else(|| unknown_tenant(id))
@@ -188,7 +195,7 @@ pub async fn update_tenant<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let id = TenantId::from_uuid(path.into_inner());
     let patch = convert::tenant_patch(&body)?;
-    state.app.update_tenant(id, patch).await?;
+    state.app.tenancy.update_tenant(id, patch).await?;
     tracing::info!(tenant = %id, "tenant updated");
     let details = details_of(&state, id).await?;
     Ok(HttpResponse::Ok().json(convert::tenant_details(&details)))
@@ -220,6 +227,7 @@ pub async fn add_domain<P: Ports>(
     let domain = convert::new_domain(&body)?;
     let details = state
         .app
+        .tenancy
         .add_domain(id, domain.clone(), body.primary)
         .await?;
     tracing::info!(tenant = %id, %domain, primary = body.primary, "domain added");
@@ -259,7 +267,7 @@ pub async fn remove_domain<P: Ports>(
             format!("this tenant has no domain {raw:?}"),
         )
     })?;
-    state.app.remove_domain(id, &domain).await?;
+    state.app.tenancy.remove_domain(id, &domain).await?;
     tracing::info!(tenant = %id, %domain, "domain removed");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -298,7 +306,7 @@ pub async fn delete_tenant<P: Ports>(
         details_of(&state, id).await?;
         return Err(DeprovisionError::WrongConfirmation.into());
     };
-    let removed = state.app.delete_tenant(id, &confirm).await?;
+    let removed = state.app.tenancy.delete_tenant(id, &confirm).await?;
     tracing::warn!(
         tenant = %id,
         schema = %removed.tenant.schema,
@@ -334,7 +342,7 @@ pub async fn export_tenant<P: Ports>(
     let tenant = details.tenant;
     actix_web::rt::spawn(async move {
         let mut sink = sink;
-        let outcome = state.app.export_tenant(&tenant, &mut sink).await;
+        let outcome = state.app.tenancy.export_tenant(&tenant, &mut sink).await;
         sink.finish(outcome).await;
     });
     Ok(HttpResponse::Ok()
@@ -344,4 +352,94 @@ pub async fn export_tenant<P: Ports>(
             format!("attachment; filename=\"{filename}\""),
         ))
         .streaming(body))
+}
+
+/// Replaces the tenant's manager API key. The new key is in the response, shown this once; the
+/// key used for this request stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/key",
+    operation_id = "rotate_manager_key",
+    tag = "manager",
+    params(TenantHeader),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The new key (shown once; not cached)", body = RotatedManagerKey),
+        ManagerRefusals,
+    ),
+)]
+pub async fn rotate_manager_key<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> Result<HttpResponse, ApiError> {
+    let key = new_manager_key()?;
+    let rotated = state
+        .app
+        .tenancy
+        .rotate_manager_key(&tenant, key.hash())
+        .await?;
+    tracing::info!(tenant = %rotated.id, "manager key rotated");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(RotatedManagerKey {
+            tenant_id: rotated.id.as_uuid(),
+            manager_api_key: key.expose().to_owned(),
+        }))
+}
+
+/// Changes the restaurant's own name or theme; the storefront shows the change on its next
+/// load. (Its status is the operator's: `PATCH /api/v1/sys/tenants/{id}`.)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/manager/settings",
+    operation_id = "update_settings",
+    tag = "manager",
+    params(TenantHeader),
+    request_body = SettingsPatch,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The storefront's settings as changed", body = StoreConfig),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn update_settings<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    body: JsonObject<SettingsPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = convert::settings_patch(&body)?;
+    let updated = state.app.tenancy.update_tenant(tenant.id, patch).await?;
+    tracing::info!("settings updated");
+    Ok(HttpResponse::Ok().json(convert::store_config(
+        state.app.tenancy.config(&updated, jiff::Timestamp::now()),
+    )))
+}
+
+/// The restaurant's branding: name, theme and the theme as CSS custom properties.
+///
+/// The restaurant is picked by the `Host` header (a browser sends the page's host), so in
+/// Swagger UI this answers for the host Swagger UI was opened on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/store/config",
+    operation_id = "get_store_config",
+    tag = "storefront",
+    responses(
+        (status = 200, description = "The restaurant's branding", body = StoreConfig),
+        StoreRefusals,
+    ),
+)]
+pub async fn get_store_config<P: Ports>(
+    state: web::Data<AppState<P>>,
+    StoreTenant(tenant): StoreTenant,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::VARY, "Host"))
+        .json(convert::store_config(
+            state
+                .app
+                .tenancy
+                .store_config(&tenant, jiff::Timestamp::now()),
+        ))
 }

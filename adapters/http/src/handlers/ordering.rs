@@ -1,67 +1,116 @@
-//! Storefront endpoints: the tenant is the one registered for the request's `Host`
-//! (resolved by `tenancy::store_tenant` before any handler runs). Guest checkout, no login.
+//! Ordering endpoints: a guest placing and following an order (`/api/v1/store`), the manager
+//! listing and moving orders (`/api/v1/manager/orders`). Over core's
+//! [`Ordering`](chameleon_core::service::Ordering).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chameleon_core::order::{OrderId, PlaceOrderRequest, TrackingToken};
+use chameleon_core::order::{OrderId, OrderStatus, PlaceOrderRequest, TrackingToken};
 use chameleon_core::ports::{Placement, Ports};
-use chameleon_wire::{Order, PlaceOrder, StoreConfig, StoreMenu, TrackOrderQuery};
+use chameleon_wire::{
+    ListOrdersQuery, Order, OrderPage, OrderStatusChange, PlaceOrder, TrackOrderQuery,
+};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
+use crate::handlers::TenantHeader;
 use crate::problem_code::ProblemCode;
-use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, StoreRefusals};
+use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, ManagerRefusals, StoreRefusals};
 use crate::state::AppState;
-use crate::tenancy::CurrentTenant;
+use crate::tenancy::{CurrentTenant, StoreTenant};
 
-/// The restaurant's branding: name, theme and the theme as CSS custom properties.
-///
-/// The restaurant is picked by the `Host` header (a browser sends the page's host), so in
-/// Swagger UI this answers for the host Swagger UI was opened on.
-#[utoipa::path(
-    get,
-    path = "/api/v1/store/config",
-    operation_id = "get_store_config",
-    tag = "storefront",
-    responses(
-        (status = 200, description = "The restaurant's branding", body = StoreConfig),
-        StoreRefusals,
-    ),
-)]
-pub async fn get_store_config<P: Ports>(
-    state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
-) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::VARY, "Host"))
-        .json(convert::store_config(
-            state.app.store_config(&tenant, jiff::Timestamp::now()),
-        ))
+/// An order's id in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct OrderPath {
+    /// The order's id.
+    id: Uuid,
 }
 
-/// The menu: the restaurant's categories in its order, and what can be ordered now (the
-/// available items, by name, each naming its category or none).
+/// Lists the tenant's orders, newest first, a page at a time (keyset: `next_cursor` continues
+/// exactly where the page ended, whatever was placed since).
 #[utoipa::path(
     get,
-    path = "/api/v1/store/menu",
-    operation_id = "list_store_menu",
-    tag = "storefront",
+    path = "/api/v1/manager/orders",
+    operation_id = "list_orders",
+    tag = "manager",
+    params(TenantHeader, ListOrdersQuery),
+    security(("manager_key" = [])),
     responses(
-        (status = 200, description = "The categories and the available items", body = StoreMenu),
-        StoreRefusals,
+        (status = 200, description = "A page of orders, newest first", body = OrderPage),
+        ManagerRefusals,
     ),
 )]
-pub async fn list_store_menu<P: Ports>(
+pub async fn list_orders<P: Ports>(
     state: web::Data<AppState<P>>,
     CurrentTenant(tenant): CurrentTenant,
+    query: web::Query<ListOrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let menu = state.app.store_menu(&tenant).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::VARY, "Host"))
-        .json(convert::store_menu(&menu)))
+    let page = convert::order_page(&query)?;
+    let orders = state.app.ordering.list_orders(&tenant, page).await?;
+    Ok(HttpResponse::Ok().json(convert::order_list(&orders)))
+}
+
+/// Confirms a PENDING order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/orders/{id}/confirm",
+    operation_id = "confirm_order",
+    tag = "manager",
+    params(TenantHeader, OrderPath),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The order, now CONFIRMED", body = Order),
+        (status = 409, response = Conflict),
+        ManagerRefusals,
+    ),
+)]
+pub async fn confirm_order<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OrderId::from_uuid(id.into_inner());
+    let order = state.app.ordering.confirm_order(&tenant, id).await?;
+    Ok(HttpResponse::Ok().json(convert::order(&order)))
+}
+
+/// Moves an order along: PENDING → CONFIRMED → READY → COMPLETED, or CANCELLED from any status
+/// but COMPLETED (the transitions are the core's). The customer's tracking page shows it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/orders/{id}/status",
+    operation_id = "change_order_status",
+    tag = "manager",
+    params(TenantHeader, OrderPath),
+    request_body = OrderStatusChange,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The order, with its new status", body = Order),
+        (status = 409, response = Conflict),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn change_order_status<P: Ports>(
+    state: web::Data<AppState<P>>,
+    CurrentTenant(tenant): CurrentTenant,
+    id: web::Path<Uuid>,
+    body: JsonObject<OrderStatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OrderId::from_uuid(id.into_inner());
+    let next =
+        OrderStatus::parse(&body.status).map_err(|e| ApiError::invalid(format!("status: {e}")))?;
+    let order = state
+        .app
+        .ordering
+        .change_order_status(&tenant, id, next)
+        .await?;
+    tracing::info!(order = %order.id, status = %order.status, "order status changed");
+    Ok(HttpResponse::Ok().json(convert::order(&order)))
 }
 
 /// Places a guest order. The total is computed from the restaurant's stored prices.
@@ -89,7 +138,7 @@ pub async fn list_store_menu<P: Ports>(
 )]
 pub async fn place_order<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    StoreTenant(tenant): StoreTenant,
     req: HttpRequest,
     body: JsonObject<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
@@ -101,7 +150,7 @@ pub async fn place_order<P: Ports>(
         idempotency_key,
     };
     let mut response = HttpResponse::Created();
-    let order = match state.app.place_order(&tenant, request).await? {
+    let order = match state.app.ordering.place_order(&tenant, request).await? {
         Placement::Placed(order) => {
             tracing::info!(order = %order.id, total = order.total_cents, "order placed");
             metrics::counter!("chameleon_orders_total", "outcome" => "placed").increment(1);
@@ -168,7 +217,7 @@ pub struct TrackedOrderPath {
 )]
 pub async fn track_order<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    StoreTenant(tenant): StoreTenant,
     id: web::Path<Uuid>,
     query: web::Query<TrackOrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -182,6 +231,7 @@ pub async fn track_order<P: Ports>(
     let token = query.t.as_deref().ok_or_else(not_found)?;
     let order = state
         .app
+        .ordering
         .track_order(&tenant, id, token)
         .await?
         .ok_or_else(not_found)?;

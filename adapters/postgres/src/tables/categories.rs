@@ -1,0 +1,43 @@
+//! A tenant's `categories`: the sections of its menu, in the manager's order.
+
+use anyhow::anyhow;
+use chameleon_core::menu::{Category, CategoryId, CategoryName, Position};
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+/// Category `$1`, kept from being deleted until the transaction ends (what an item naming it
+/// takes: no foreign key does it, see `V4__menu_categories.sql`).
+pub const HOLD: &str = "SELECT id FROM categories WHERE id = $1 FOR KEY SHARE";
+
+/// Stores category `$1` named `$2` at position `$3`.
+pub const INSERT: &str = "INSERT INTO categories (id, name, position) VALUES ($1, $2, $3)";
+
+/// Every category in the menu's order: by position, then name (byte order), then id.
+pub const LIST: &str = "SELECT id, name, position FROM categories \
+     ORDER BY position, name COLLATE \"C\", id";
+
+/// Category `$1`, kept from changing until the transaction ends.
+pub const LOCK: &str = "SELECT id, name, position FROM categories WHERE id = $1 FOR UPDATE";
+
+/// Names category `$1` `$2` at position `$3`.
+pub const UPDATE: &str = "UPDATE categories SET name = $2, position = $3 WHERE id = $1";
+
+/// Removes category `$1`; its id if it was there.
+pub const DELETE: &str = "DELETE FROM categories WHERE id = $1 RETURNING id";
+
+/// A category's position as its column holds it.
+pub fn position(category: &Category) -> i32 {
+    i32::from(category.position.get())
+}
+
+/// Rebuilds a category from a row, re-validating its fields.
+pub fn from_row(row: &Row) -> anyhow::Result<Category> {
+    let id: Uuid = row.try_get("id")?;
+    let position: i32 = row.try_get("position")?;
+    Ok(Category {
+        id: CategoryId::from_uuid(id),
+        name: CategoryName::parse(row.try_get("name")?)
+            .map_err(|e| anyhow!("category {id}: {e}"))?,
+        position: Position::try_from(i64::from(position))?,
+    })
+}

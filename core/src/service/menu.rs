@@ -1,0 +1,116 @@
+//! A tenant's menu: its items and categories, and what a customer can order.
+
+use std::fmt;
+
+use crate::menu::{
+    Category, CategoryId, CategoryPatch, MenuFilter, MenuItem, MenuItemId, MenuItemPatch,
+    NewCategory, NewMenuItem, StoreMenu,
+};
+use crate::ports::{
+    CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
+    GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
+    UpdateMenuItemError,
+};
+use crate::tenant::{ActiveTenant, Tenant};
+
+/// The menu use cases: over the menu repository only.
+pub struct Menu<M> {
+    menu: M,
+}
+
+impl<M> fmt::Debug for Menu<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Menu").finish_non_exhaustive()
+    }
+}
+
+impl<M: MenuRepository> Menu<M> {
+    pub fn new(menu: M) -> Self {
+        Self { menu }
+    }
+
+    /// The categories, and what a customer can order now.
+    pub async fn store_menu(&self, tenant: &ActiveTenant) -> Result<StoreMenu, ListMenuItemsError> {
+        self.menu.store_menu(tenant).await
+    }
+
+    pub async fn create_menu_item(
+        &self,
+        tenant: &Tenant,
+        item: NewMenuItem,
+    ) -> Result<MenuItem, CreateMenuItemError> {
+        self.menu.create(tenant, item).await
+    }
+
+    pub async fn list_menu_items(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<MenuItem>, ListMenuItemsError> {
+        self.menu.list(tenant, MenuFilter::All).await
+    }
+
+    pub async fn get_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<Option<MenuItem>, GetMenuItemError> {
+        self.menu.get(tenant, id).await
+    }
+
+    /// Changes the fields `patch` names, and only those.
+    pub async fn update_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+        patch: MenuItemPatch,
+    ) -> Result<MenuItem, UpdateMenuItemError> {
+        self.menu
+            .update(tenant, id, move |item| patch.apply(item))
+            .await
+    }
+
+    pub async fn delete_menu_item(
+        &self,
+        tenant: &Tenant,
+        id: MenuItemId,
+    ) -> Result<(), DeleteMenuItemError> {
+        self.menu.delete(tenant, id).await
+    }
+
+    pub async fn create_category(
+        &self,
+        tenant: &Tenant,
+        category: NewCategory,
+    ) -> Result<Category, CreateCategoryError> {
+        self.menu.create_category(tenant, category).await
+    }
+
+    /// The tenant's categories in the menu's order.
+    pub async fn list_categories(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<Category>, ListCategoriesError> {
+        self.menu.list_categories(tenant).await
+    }
+
+    /// Changes the fields `patch` names, and only those.
+    pub async fn update_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+        patch: CategoryPatch,
+    ) -> Result<Category, UpdateCategoryError> {
+        self.menu
+            .update_category(tenant, id, move |category| patch.apply(category))
+            .await
+    }
+
+    /// Removes a category; its items stay on the menu, in no category.
+    pub async fn delete_category(
+        &self,
+        tenant: &Tenant,
+        id: CategoryId,
+    ) -> Result<(), DeleteCategoryError> {
+        self.menu.delete_category(tenant, id).await
+    }
+}
