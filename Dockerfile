@@ -28,6 +28,7 @@ WORKDIR /src
 # from web/package-lock.json), installed by the same script (setup.sh web).
 COPY rust-toolchain.toml ./
 COPY deploy/scripts/lib.sh deploy/scripts/setup.sh deploy/scripts/
+COPY deploy/tools/wasm-bindgen-cli.Cargo.lock deploy/tools/
 COPY web/Cargo.toml web/package.json web/package-lock.json web/
 RUN deploy/scripts/setup.sh web
 # Then the build, by the script `make run` builds it with (web/node_modules is kept: the

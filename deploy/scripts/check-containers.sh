@@ -25,6 +25,10 @@ for script in 'deploy/scripts/setup.sh web' 'deploy/scripts/build-web.sh'; do
     grep -Eq "^RUN (.*&& )?$script( |\$)" <(stage storefront) \
         || fail "the storefront stage does not run $script"
 done
+# The images build with the toolchain the repository pins (rust-toolchain.toml).
+pinned="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+grep -qx "ARG RUST_VERSION=$pinned" Dockerfile \
+    || fail "the Dockerfile's RUST_VERSION is not $pinned, the toolchain rust-toolchain.toml pins"
 # Runtime stages run as an unprivileged user.
 for name in backend edge; do
     grep -Eq '^USER [1-9][0-9]*$' <(stage "$name") || fail "stage $name does not switch to a non-root user"

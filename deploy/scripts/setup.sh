@@ -63,11 +63,31 @@ if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
     cargo install trunk@0.21.14 --locked
 fi
 
-# wasm-bindgen-cli must be exactly the wasm-bindgen pinned in web/Cargo.toml.
+# wasm-bindgen-cli must be exactly the wasm-bindgen pinned in web/Cargo.toml, built from the
+# lockfile in deploy/tools: the one its crate ships names webpki-roots 1.0.11, which the registry
+# this project is built from may not hold (a plain --locked install then fails), so ours is that
+# lockfile with webpki-roots at 1.0.10 and nothing else changed. Every crate stays pinned.
 wasm_bindgen_version="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' web/Cargo.toml)"
+wasm_bindgen_lock=deploy/tools/wasm-bindgen-cli.Cargo.lock
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
-    log "installing wasm-bindgen-cli $wasm_bindgen_version"
-    cargo install "wasm-bindgen-cli@$wasm_bindgen_version" --locked
+    log "installing wasm-bindgen-cli $wasm_bindgen_version (locked by $wasm_bindgen_lock)"
+    if ! grep -A1 -x 'name = "wasm-bindgen-cli"' "$wasm_bindgen_lock" | grep -qx "version = \"$wasm_bindgen_version\""; then
+        echo "error: $wasm_bindgen_lock is not wasm-bindgen-cli $wasm_bindgen_version's: make it from that crate's own Cargo.lock" >&2
+        exit 1
+    fi
+    work="$(mktemp -d)"
+    # Cargo fetches the crate (and all it needs) for a throwaway package that depends on it; its
+    # source is then unpacked from cargo's cache, given our lockfile and installed --locked.
+    mkdir -p "$work/fetch/src"
+    : >"$work/fetch/src/lib.rs"
+    printf '[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nwasm-bindgen-cli = "=%s"\n[workspace]\n' \
+        "$wasm_bindgen_version" >"$work/fetch/Cargo.toml"
+    cargo fetch --quiet --manifest-path "$work/fetch/Cargo.toml"
+    crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"wasm-bindgen-cli-$wasm_bindgen_version.crate" | head -n 1)"
+    tar -xzf "$crate" -C "$work"
+    cp "$wasm_bindgen_lock" "$work/wasm-bindgen-cli-$wasm_bindgen_version/Cargo.lock"
+    cargo install --locked --path "$work/wasm-bindgen-cli-$wasm_bindgen_version"
+    rm -rf "$work"
 fi
 
 # Tailwind's CLI and binaryen's wasm-opt, pinned by web/package-lock.json.
