@@ -153,6 +153,13 @@ impl Edge {
         .context("reloading nginx")
     }
 
+    /// SIGKILL to nginx's whole process group (the workers a dead master left, too).
+    pub async fn kill(&mut self) {
+        self.proc
+            .stop(Signal::SIGKILL, Duration::from_secs(3))
+            .await;
+    }
+
     /// Graceful stop: requests in flight are finished.
     pub async fn stop(&mut self) {
         self.proc

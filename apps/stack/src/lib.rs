@@ -43,4 +43,4 @@ pub use cluster::{Cluster, ServerOptions};
 pub use edge::{Edge, EdgeSettings};
 pub use edge_limits::EdgeLimits;
 pub use shutdown::Shutdown;
-pub use stack::{Database, Ended, Stack, StackSettings};
+pub use stack::{Database, Ended, Stack, StackSettings, SupervisePolicy};

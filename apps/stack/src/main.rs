@@ -15,7 +15,8 @@ use chameleon_stack::cluster::{self, Cluster};
 use chameleon_stack::edge::EdgeSettings;
 use chameleon_stack::stack::log;
 use chameleon_stack::{
-    Database, EdgeLimits, Ended, ServerOptions, Shutdown, Stack, StackSettings, users,
+    Database, EdgeLimits, Ended, ServerOptions, Shutdown, Stack, StackSettings, SupervisePolicy,
+    users,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -98,8 +99,23 @@ struct RunArgs {
     bin: Option<PathBuf>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    // An error is one clear message on standard error, never a backtrace (whatever
+    // RUST_BACKTRACE says): it is read by whoever ran `make run`, not by a debugger.
+    match tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run_command()))
+    {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_command() -> anyhow::Result<()> {
     // First thing: from here on a signal asks for an orderly stop instead of killing us.
     let shutdown = Shutdown::install()?;
     match Cli::parse().command {
@@ -179,6 +195,7 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
         backend_env: Vec::new(),
         edge_limits: EdgeLimits::from_env()?,
     };
+    let policy = SupervisePolicy::from_env()?;
     let mut stack = Stack::new(settings)?;
     let started = stack.start(&shutdown).await;
     let outcome = match started {
@@ -192,10 +209,17 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
         }
         Ok(()) => {
             banner(&stack, &admin_token);
-            match stack.watch(&mut shutdown).await {
+            match stack.supervise(&mut shutdown, policy).await {
                 Ended::Signal(_) => Ok(()),
-                Ended::Died { name, status } => Err(anyhow::anyhow!(
-                    "{name} stopped unexpectedly ({status}); see {}",
+                Ended::CrashLoop {
+                    name,
+                    deaths,
+                    window,
+                    last,
+                } => Err(anyhow::anyhow!(
+                    "{name} died {deaths} times within {} s (last: {last}): a crash loop, so \
+                     the stack stops; see {} (SUPERVISE_MAX_RESTARTS, SUPERVISE_WINDOW_SECS)",
+                    window.as_secs(),
                     state.join("logs").display()
                 )),
             }

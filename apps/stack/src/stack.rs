@@ -57,11 +57,103 @@ pub struct StackSettings {
     pub edge_limits: EdgeLimits,
 }
 
-/// Why [`Stack::watch`] returned.
+/// Why [`Stack::supervise`] returned.
 #[derive(Debug)]
 pub enum Ended {
+    /// A shutdown was asked for.
     Signal(&'static str),
-    Died { name: String, status: ExitStatus },
+    /// A process died too often: `deaths` times within the policy's window.
+    CrashLoop {
+        name: String,
+        deaths: u32,
+        window: Duration,
+        last: String,
+    },
+}
+
+/// How the stack keeps its processes up: a backend or nginx that dies is started again, after
+/// a backoff that doubles with each death in the window; the `max_restarts`-th death within
+/// `window` is a crash loop, and ends the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct SupervisePolicy {
+    pub max_restarts: u32,
+    pub window: Duration,
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for SupervisePolicy {
+    fn default() -> Self {
+        Self {
+            max_restarts: 5,
+            window: Duration::from_secs(60),
+            first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+impl SupervisePolicy {
+    /// `SUPERVISE_MAX_RESTARTS` (5) and `SUPERVISE_WINDOW_SECS` (60), where set.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut policy = Self::default();
+        if let Some(n) = env_number("SUPERVISE_MAX_RESTARTS")? {
+            anyhow::ensure!(n >= 1, "SUPERVISE_MAX_RESTARTS must be at least 1");
+            policy.max_restarts =
+                u32::try_from(n).context("SUPERVISE_MAX_RESTARTS is too large")?;
+        }
+        if let Some(secs) = env_number("SUPERVISE_WINDOW_SECS")? {
+            anyhow::ensure!(secs >= 1, "SUPERVISE_WINDOW_SECS must be at least 1");
+            policy.window = Duration::from_secs(secs);
+        }
+        Ok(policy)
+    }
+
+    /// The wait before the restart that follows the `deaths`-th death in the window.
+    pub fn backoff(&self, deaths: u32) -> Duration {
+        let doublings = deaths.saturating_sub(1).min(16);
+        self.first_backoff
+            .saturating_mul(1 << doublings)
+            .min(self.max_backoff)
+    }
+}
+
+fn env_number(name: &str) -> anyhow::Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value
+            .trim()
+            .parse()
+            .map(Some)
+            .with_context(|| format!("{name} must be a whole number, not {value:?}")),
+        _ => Ok(None),
+    }
+}
+
+/// A process the stack keeps up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Component {
+    Backend(usize),
+    Edge,
+}
+
+/// The deaths of one component within the window.
+#[derive(Debug, Default)]
+struct Deaths(std::collections::VecDeque<std::time::Instant>);
+
+impl Deaths {
+    /// Records a death now; returns how many fall within `window`.
+    fn record(&mut self, window: Duration) -> u32 {
+        let now = std::time::Instant::now();
+        self.0.push_back(now);
+        while self
+            .0
+            .front()
+            .is_some_and(|at| now.duration_since(*at) > window)
+        {
+            self.0.pop_front();
+        }
+        u32::try_from(self.0.len()).unwrap_or(u32::MAX)
+    }
 }
 
 /// The stack, as far as it was started.
@@ -315,27 +407,102 @@ impl Stack {
         }
     }
 
-    /// Waits for a shutdown request, or for a component to die.
-    pub async fn watch(&mut self, shutdown: &mut Shutdown) -> Ended {
+    /// Keeps the stack up until a shutdown is asked for: a backend or nginx that dies is
+    /// started again after a backoff (the others keep serving meanwhile: nginx sends nothing to
+    /// a backend that refuses connections), unless it died `policy.max_restarts` times within
+    /// `policy.window`: a crash loop ends the stack.
+    pub async fn supervise(&mut self, shutdown: &mut Shutdown, policy: SupervisePolicy) -> Ended {
+        let mut deaths: std::collections::HashMap<Component, Deaths> =
+            std::collections::HashMap::new();
         loop {
             tokio::select! {
                 name = shutdown.wait() => return Ended::Signal(name),
-                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
             }
-            let mut procs: Vec<&mut process::Proc> =
-                self.backends.iter_mut().map(Backend::proc_mut).collect();
-            if let Some(edge) = self.edge.as_mut() {
-                procs.push(edge.proc_mut());
-            }
-            for proc in procs {
-                if let Some(status) = proc.exited() {
-                    return Ended::Died {
-                        name: proc.name().to_owned(),
-                        status,
+            let Some((component, status)) = self.first_death() else {
+                continue;
+            };
+            let mut last = status.to_string();
+            // Restarted until it stays up, or until its deaths make a crash loop.
+            loop {
+                let name = self.name_of(component);
+                let count = deaths.entry(component).or_default().record(policy.window);
+                if count >= policy.max_restarts {
+                    return Ended::CrashLoop {
+                        name,
+                        deaths: count,
+                        window: policy.window,
+                        last,
                     };
+                }
+                let backoff = policy.backoff(count);
+                log(&format!(
+                    "{name} died ({last}); restarting it in {:.1} s (death {count} of {} \
+                     allowed within {} s)",
+                    backoff.as_secs_f64(),
+                    policy.max_restarts,
+                    policy.window.as_secs()
+                ));
+                tokio::select! {
+                    name = shutdown.wait() => return Ended::Signal(name),
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                match until_shutdown(shutdown, self.restart(component)).await {
+                    Ok(()) => {
+                        log(&format!("{name} restarted"));
+                        break;
+                    }
+                    Err(err) => {
+                        if let Some(signal) = shutdown.requested() {
+                            return Ended::Signal(signal);
+                        }
+                        last = format!("{err:#}");
+                    }
                 }
             }
         }
+    }
+
+    /// The first component found dead, and how it ended; the dead process's group is cleared.
+    fn first_death(&mut self) -> Option<(Component, ExitStatus)> {
+        for (i, backend) in self.backends.iter_mut().enumerate() {
+            if let Some(status) = backend.proc_mut().exited() {
+                return Some((Component::Backend(i), status));
+            }
+        }
+        let edge = self.edge.as_mut()?;
+        let status = edge.proc_mut().exited()?;
+        Some((Component::Edge, status))
+    }
+
+    fn name_of(&self, component: Component) -> String {
+        match component {
+            Component::Backend(i) => self
+                .backends
+                .get(i)
+                .map(|b| format!("the backend on {}", b.address()))
+                .unwrap_or_else(|| format!("backend {i}")),
+            Component::Edge => "nginx".to_owned(),
+        }
+    }
+
+    /// Starts `component` again, where it was, as it was; whatever the dead one left in its
+    /// process group (nginx's workers) goes first.
+    async fn restart(&mut self, component: Component) -> anyhow::Result<()> {
+        match component {
+            Component::Backend(i) => {
+                self.backends[i].kill().await;
+                let settings = self.backend_settings(u16::try_from(i)?)?;
+                self.backends[i] = Backend::start(&settings).await?;
+            }
+            Component::Edge => {
+                if let Some(edge) = self.edge.as_mut() {
+                    edge.kill().await;
+                }
+                self.edge = Some(Edge::start(&self.edge_settings()).await?);
+            }
+        }
+        Ok(())
     }
 
     /// Stops whatever was started: nginx, then the backends (together), then PostgreSQL if
@@ -475,4 +642,30 @@ async fn reachable_data_dir(dir: &Path, user: Option<&OsUser>) -> anyhow::Result
 pub fn log(line: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "==> {line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_with_each_death_up_to_its_cap() {
+        let policy = SupervisePolicy::default();
+        let waits: Vec<f64> = (1..=6).map(|n| policy.backoff(n).as_secs_f64()).collect();
+        assert_eq!(waits, [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]);
+    }
+
+    #[test]
+    fn only_deaths_within_the_window_count() {
+        let mut deaths = Deaths::default();
+        let window = Duration::from_secs(60);
+        assert_eq!(deaths.record(window), 1);
+        assert_eq!(deaths.record(window), 2);
+        // Deaths older than the window are forgotten.
+        deaths
+            .0
+            .iter_mut()
+            .for_each(|at| *at -= Duration::from_secs(61));
+        assert_eq!(deaths.record(window), 1);
+    }
 }

@@ -167,6 +167,10 @@ enum Stop {
 
 struct Run {
     id: String,
+    /// nginx's port (`PORT`).
+    port: u16,
+    /// The first backend's port (`API_PORT`).
+    api_port: u16,
     make: Child,
     lines: mpsc::Receiver<String>,
     output: Vec<String>,
@@ -175,12 +179,19 @@ struct Run {
 
 impl Run {
     fn start() -> Run {
+        Self::start_with(&[])
+    }
+
+    /// `make run` with `env` on top of the test's own settings.
+    fn start_with(env: &[(&str, &str)]) -> Run {
         let id = format!(
             "{:x}",
             std::process::id() as u64 * 1_000_003 + rand_suffix()
         );
         let state = std::env::temp_dir().join(format!("chameleon-lifecycle-{id}"));
         std::fs::create_dir_all(&state).unwrap();
+        let port = free_port();
+        let api_port = free_port();
         let mut make = Command::new("make");
         make.args(["--no-print-directory", "-C"])
             .arg(repo())
@@ -190,10 +201,13 @@ impl Run {
             .env("BUILD", "0")
             .env("CHAMELEON_BIN", chameleon_bin())
             .env("STATE_DIR", &state)
-            .env("PORT", free_port().to_string())
-            .env("API_PORT", free_port().to_string())
+            .env("PORT", port.to_string())
+            .env("API_PORT", api_port.to_string())
+            // Runs go side by side: none may take another's (or the default) metrics port.
+            .env("METRICS_PORT", free_port().to_string())
             .env("DEMO", "1")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .env_remove("DATABASE_URL")
             .env_remove("ADMIN_TOKEN")
             .env_remove("MAKEFLAGS")
@@ -219,6 +233,8 @@ impl Run {
         }
         Run {
             id,
+            port,
+            api_port,
             make,
             lines,
             output: Vec::new(),
@@ -248,6 +264,16 @@ impl Run {
             "`make run` never printed {text:?}; output so far:\n{}",
             self.output.join("\n")
         );
+    }
+
+    /// Reads what output arrives within `timeout`.
+    fn wait_for_any(&mut self, timeout: Duration) {
+        if let Ok(line) = self.lines.recv_timeout(timeout) {
+            self.output.push(line);
+        }
+        while let Ok(line) = self.lines.try_recv() {
+            self.output.push(line);
+        }
     }
 
     fn stop(&mut self, how: Stop) -> BTreeSet<Seen> {
@@ -387,5 +413,225 @@ fn make_run_leaves_nothing_running_however_it_is_stopped() {
     stops_cleanly(Some("provisioning the demo tenants"), term);
     stops_cleanly(Some("Chameleon is running"), term);
     stops_cleanly(Some("Chameleon is running"), Stop::Group(Signal::SIGINT));
+    // What a closed terminal or `systemctl reload`-less service managers send.
+    stops_cleanly(Some("Chameleon is running"), Stop::Group(Signal::SIGHUP));
     stops_cleanly(Some("Chameleon is running"), Stop::MakeOnly);
+}
+
+/// One HTTP/1.1 exchange with nginx on `port`: the status and the body.
+fn http(port: u16, method: &str, host: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.split_whitespace().nth(1)?.parse().ok()?;
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+/// The nginx port and the first dish of the demo's pizza restaurant.
+fn demo_dish(run: &Run) -> (u16, String) {
+    let port = run.port;
+    let (status, menu) = http(port, "GET", "pizza.localhost", "/api/v1/store/menu", "").unwrap();
+    assert_eq!(status, 200, "{menu}");
+    // Chunked or not, the first item's id follows `"items":[{"id":"`.
+    let id = menu
+        .split("\"items\":[{\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a dish on the demo menu")
+        .to_owned();
+    (port, id)
+}
+
+/// Places orders, one after the other, until `stop`: for each, when it was answered and how.
+fn order_load(
+    port: u16,
+    dish: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Vec<(Instant, Option<u16>)>> {
+    std::thread::spawn(move || {
+        let body = format!(r#"{{"items": [{{"id": "{dish}", "qty": 1}}], "customer": "Load"}}"#);
+        let mut answers = Vec::new();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let answer = http(
+                port,
+                "POST",
+                "pizza.localhost",
+                "/api/v1/store/orders",
+                &body,
+            );
+            answers.push((Instant::now(), answer.map(|(status, _)| status)));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        answers
+    })
+}
+
+/// The pids of the run's backends (its `chameleon serve` processes).
+fn backend_pids(run: &Run) -> Vec<i32> {
+    processes_of(&run.id, &run.state)
+        .into_iter()
+        .filter(|s| s.command == "chameleon")
+        .map(|s| s.pid)
+        .collect()
+}
+
+/// The pid of the run's backend listening on `port` (its `API_PORT`).
+fn backend_on(run: &Run, port: u16) -> Option<i32> {
+    let needle = format!("API_PORT={port}");
+    backend_pids(run).into_iter().find(|pid| {
+        std::fs::read(format!("/proc/{pid}/environ"))
+            .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+            .unwrap_or(false)
+    })
+}
+
+fn nginx_pid(run: &Run) -> Option<i32> {
+    std::fs::read_to_string(run.state.join("nginx/nginx.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `make run` keeps serving while its processes die: a backend killed under order load is
+/// started again while the other serves, nginx killed is started again, and only a crash loop
+/// (as many deaths as SUPERVISE_MAX_RESTARTS within SUPERVISE_WINDOW_SECS) ends the stack, with
+/// one clear line and nothing left running.
+#[test]
+fn dead_processes_are_restarted_under_load_and_only_a_crash_loop_ends_the_stack() {
+    let mut run = Run::start_with(&[
+        ("INSTANCES", "2"),
+        ("SUPERVISE_MAX_RESTARTS", "3"),
+        ("SUPERVISE_WINDOW_SECS", "60"),
+        ("EDGE_ORDERS_RATE", "1000r/s"),
+        ("EDGE_ORDERS_BURST", "1000"),
+    ]);
+    run.wait_for("Chameleon is running", Duration::from_secs(240));
+    let (port, dish) = demo_dish(&run);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = order_load(port, dish, stop.clone());
+    std::thread::sleep(Duration::from_secs(1));
+
+    // A backend dies: the other serves, and it is started again.
+    assert_eq!(backend_pids(&run).len(), 2);
+    let first = backend_on(&run, run.api_port).expect("the first backend");
+    kill(Pid::from_raw(first), Signal::SIGKILL).unwrap();
+    run.wait_for("restarted", Duration::from_secs(60));
+    let again = backend_on(&run, run.api_port).expect("the first backend, started again");
+    assert_ne!(again, first);
+    assert_eq!(backend_pids(&run).len(), 2, "two backends again");
+    std::thread::sleep(Duration::from_secs(1));
+
+    // nginx dies (its master, SIGKILL): it is started again.
+    let edge = nginx_pid(&run).expect("nginx's pid file");
+    let restarts = run
+        .output
+        .iter()
+        .filter(|l| l.contains("restarted"))
+        .count();
+    kill(Pid::from_raw(edge), Signal::SIGKILL).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while run
+        .output
+        .iter()
+        .filter(|l| l.contains("restarted"))
+        .count()
+        == restarts
+    {
+        assert!(
+            Instant::now() < deadline,
+            "nginx was not restarted:\n{}",
+            run.output.join("\n")
+        );
+        run.wait_for_any(Duration::from_millis(200));
+    }
+    assert_ne!(nginx_pid(&run), Some(edge));
+    std::thread::sleep(Duration::from_secs(1));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = load.join().unwrap();
+
+    // Orders went on throughout: never a gap of more than a few seconds, no answer but 201
+    // and the 503 of a request the dying process had (or of the moment nginx was down).
+    let served: Vec<Instant> = answers
+        .iter()
+        .filter(|(_, status)| *status == Some(201))
+        .map(|(at, _)| *at)
+        .collect();
+    assert!(served.len() > 20, "{} orders served", served.len());
+    let longest_gap = served
+        .windows(2)
+        .map(|pair| pair[1].duration_since(pair[0]))
+        .max()
+        .unwrap_or_default();
+    eprintln!(
+        "orders while a backend and nginx died: {} answered 201 of {}, longest gap {longest_gap:?}",
+        served.len(),
+        answers.len()
+    );
+    assert!(
+        longest_gap < Duration::from_secs(5),
+        "orders stopped for {longest_gap:?}"
+    );
+    for (_, status) in &answers {
+        assert!(
+            matches!(status, Some(201) | Some(502) | Some(503) | None),
+            "an order was answered {status:?}"
+        );
+    }
+
+    // A crash loop: the first backend dies again and again (its 2nd and 3rd death within 60 s
+    // make 3, the limit here).
+    let started = processes_of(&run.id, &run.state);
+    for _ in 0..2 {
+        // Once it is back up (a death while it starts counts the same, but this is plainer).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let victim = loop {
+            if let Some(pid) = backend_on(&run, run.api_port) {
+                break pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the first backend did not come back"
+            );
+            run.wait_for_any(Duration::from_millis(100));
+        };
+        kill(Pid::from_raw(victim), Signal::SIGKILL).unwrap();
+        run.wait_for_any(Duration::from_secs(1));
+    }
+    let status = {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = run.make.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the stack outlived its crash loop"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    assert!(!status.success(), "a crash loop is a failure: {status:?}");
+    let left = run.leftovers(&started);
+    assert!(
+        left.is_empty(),
+        "left running after the crash loop: {left:?}"
+    );
+    let output = run.output.join("\n");
+    assert!(output.contains("crash loop"), "{output}");
+    assert!(
+        !output.contains("stack backtrace"),
+        "a backtrace was printed:\n{output}"
+    );
 }
