@@ -136,14 +136,57 @@ async fn take_lock(client: &Client, wait: Duration) -> anyhow::Result<()> {
             return Ok(());
         }
         if Instant::now() >= deadline {
+            let holder = lock_holder(client)
+                .await
+                .unwrap_or_else(|err| format!("a session this login cannot see ({err:#})"));
             bail!(
                 "another `chameleon migrate` (or a service migrating at start) has held the \
-                 migration lock for {wait:?}; wait for it to finish, or find it in \
-                 pg_locks (advisory lock {INSTALL_LOCK}) if it is stuck"
+                 migration lock for {wait:?}: {holder}. Wait for it to finish, or end that \
+                 session if it is stuck (SELECT pg_terminate_backend(<pid>))"
             );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Who holds the install lock: pid, login, application, address, since when, and what it does.
+async fn lock_holder(client: &Client) -> anyhow::Result<String> {
+    // A bigint advisory key is shown in pg_locks as its high and low 32 bits.
+    let high = (INSTALL_LOCK >> 32) & 0xffff_ffff;
+    let low = INSTALL_LOCK & 0xffff_ffff;
+    let row = client
+        .query_opt(
+            "SELECT a.pid, a.usename::text, a.application_name, coalesce(host(a.client_addr), \
+                    'a local socket'), to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), \
+                    coalesce(a.state, '?') \
+               FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                AND l.classid::bigint = $1 AND l.objid::bigint = $2 \
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[&high, &low],
+        )
+        .await
+        .context("asking who holds the migration lock")?;
+    Ok(match row {
+        Some(row) => {
+            let pid: i32 = row.get(0);
+            let user: String = row.get(1);
+            let application: String = row.get(2);
+            let from: String = row.get(3);
+            let since: String = row.get(4);
+            let state: String = row.get(5);
+            let application = if application.is_empty() {
+                "no application name".to_owned()
+            } else {
+                format!("application {application:?}")
+            };
+            format!(
+                "it is held by pid {pid} (login {user}, {application}, from {from}, connected \
+                 since {since}, {state})"
+            )
+        }
+        None => "it was released just now".to_owned(),
+    })
 }
 
 /// [`install`] on a pool of its own to `url`, closed when done (test support builds its template

@@ -412,6 +412,12 @@ async fn a_tenant_moved_to_the_other_worker_while_taking_orders_loses_no_request
         &failures[..failures.len().min(3)]
     );
     assert!(before > 0 && total > at_move, "{before} {at_move} {total}");
+    // The claim is "while taking orders": orders were placed while the move ran, not only
+    // before and after it.
+    assert!(
+        at_move > before,
+        "no order was placed during the move ({before} before, {total} in all)"
+    );
     assert_eq!(worker_port_of(&inspect, &tenant).await, to, "moved");
     let stored = count(&db, tenant.schema.as_str(), "orders").await;
     assert_eq!(

@@ -377,11 +377,49 @@ async fn metrics_are_served_apart_from_the_api_in_the_prometheus_format() {
         order(&stack, "metrics.localhost", item.id).await.status(),
         StatusCode::CREATED
     );
+    // The same order twice under one key: placed, then replayed.
+    for _ in 0..2 {
+        let res = stack
+            .request(Method::POST, "metrics.localhost", "/api/v1/store/orders")
+            .header("Idempotency-Key", "metrics-once")
+            .json(&json!({"items": [{"id": item.id, "qty": 1}], "customer": "Ada"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
     stack
         .request(Method::GET, "nobody.localhost", "/api/v1/store/menu")
         .send()
         .await
         .unwrap();
+    // A database error the service answers 503 for: a lock held past the lock timeout (class
+    // 55, lock_not_available).
+    let blocker = stack.db.inspect().await;
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE \"{}\".orders IN EXCLUSIVE MODE",
+            tenant.schema_name
+        ))
+        .await
+        .unwrap();
+    let blocked = order(&stack, "metrics.localhost", item.id).await;
+    assert_eq!(blocked.status(), StatusCode::SERVICE_UNAVAILABLE);
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+    // And a tenant removed.
+    let gone = stack.provision("gone.localhost", "#00ff00").await;
+    let removed = stack
+        .admin(
+            Method::DELETE,
+            &format!(
+                "/api/v1/sys/tenants/{}?confirm=gone.localhost",
+                gone.tenant_id
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
 
     // Nothing of it through the public edge.
     let res = stack
@@ -451,7 +489,16 @@ async fn metrics_are_served_apart_from_the_api_in_the_prometheus_format() {
                 && matches!(&s.value, prometheus_parse::Value::Histogram(b) if b.len() > 5)),
         "latency is a histogram with buckets"
     );
-    assert_eq!(sum("chameleon_orders_total", &[("outcome", "placed")]), 1.0);
+    assert_eq!(sum("chameleon_orders_total", &[("outcome", "placed")]), 2.0);
+    assert_eq!(
+        sum("chameleon_orders_total", &[("outcome", "replayed")]),
+        1.0
+    );
+    assert!(sum("chameleon_tenant_removal_duration_seconds", &[]) >= 1.0);
+    assert!(
+        sum("chameleon_db_errors_total", &[("class", "55")]) >= 1.0,
+        "the lock timeout is counted by its SQLSTATE class"
+    );
     assert!(
         sum(
             "chameleon_tenant_provisioning_duration_seconds",
@@ -464,7 +511,30 @@ async fn metrics_are_served_apart_from_the_api_in_the_prometheus_format() {
             &[("cache", "tenant_by_domain")]
         ) >= 3.0
     );
+    for state in ["max", "open", "in_use"] {
+        assert!(
+            samples
+                .iter()
+                .any(|s| s.metric == "chameleon_db_pool_connections"
+                    && s.labels.get("state") == Some(state)),
+            "chameleon_db_pool_connections{{state={state}}}"
+        );
+    }
     assert!(sum("chameleon_db_pool_connections", &[("state", "max")]) > 0.0);
+    assert!(sum("chameleon_db_pool_connections", &[("state", "open")]) > 0.0);
+    for result in ["hit", "miss"] {
+        assert!(
+            sum("chameleon_cache_lookups_total", &[("result", result)]) >= 1.0,
+            "chameleon_cache_lookups_total{{result={result}}}"
+        );
+    }
+    assert!(
+        samples
+            .iter()
+            .all(|s| s.metric != "chameleon_cache_lookups_total"
+                || matches!(s.labels.get("result"), Some("hit" | "stale" | "miss"))),
+        "a lookup's result is hit, stale or miss"
+    );
     assert!(
         samples
             .iter()
@@ -476,6 +546,12 @@ async fn metrics_are_served_apart_from_the_api_in_the_prometheus_format() {
             .any(|s| s.metric == "chameleon_db_pool_wait_seconds")
     );
     assert_eq!(sum("chameleon_build_info", &[]), 2.0, "one per instance");
+    assert!(
+        samples.iter().any(|s| s.metric == "chameleon_build_info"
+            && s.labels.get("version") == Some(env!("CARGO_PKG_VERSION"))
+            && s.labels.get("profile").is_some()),
+        "chameleon_build_info{{version, profile}}"
+    );
     // No label carries a tenant's id, a domain or a raw path.
     let tenant_id = tenant.tenant_id.to_string();
     for sample in &samples {
@@ -540,4 +616,181 @@ async fn nginx_s_request_id_is_the_service_s_in_its_logs_and_its_answer() {
     for line in of_request {
         assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
     }
+
+    // A request on a restaurant: its lines name the tenant and the schema too.
+    let tenant = stack.provision("logs.localhost", "#123456").await;
+    let res = stack
+        .request(Method::GET, "logs.localhost", "/api/v1/store/config")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let log = stack.backend_log();
+    let of_request: Vec<Value> = log
+        .lines()
+        .filter(|l| l.contains(&id))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!of_request.is_empty(), "the request's line");
+    for line in &of_request {
+        assert_eq!(
+            line["span"]["tenant"],
+            tenant.tenant_id.to_string(),
+            "{line}"
+        );
+        assert_eq!(
+            line["span"]["schema"],
+            tenant.schema_name.as_str(),
+            "{line}"
+        );
+    }
+}
+
+/// Secrets never reach a log, even at `RUST_LOG=debug`: not the admin token (sent right and
+/// wrong), the serving role's password (in the backend's DATABASE_URL), a manager key (right and
+/// wrong), or an order's tracking token (placed, then followed with it in the query string), in
+/// the backends' logs; nor the admin token, the manager key or the tracking token in nginx's.
+#[tokio::test]
+async fn secrets_are_never_logged() {
+    let stack = Stack::start_opts(StackOptions {
+        backend_env: vec![("RUST_LOG", "debug".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    let tenant = stack.provision("secret.localhost", "#654321").await;
+    let item = stack.add_item(&tenant, "Soup", 450).await;
+    let placed: Value = order(&stack, "secret.localhost", item.id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tracking = placed["tracking_token"].as_str().unwrap().to_owned();
+    let order_id = placed["order_id"].as_str().unwrap().to_owned();
+    // The customer follows it: the tracking page, then its API call, both with the token in
+    // the query string.
+    for path in [
+        format!("/orders/{order_id}?t={tracking}"),
+        format!("/api/v1/store/orders/{order_id}?t={tracking}"),
+    ] {
+        let followed = stack
+            .request(Method::GET, "secret.localhost", &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(followed.status(), StatusCode::OK, "{path}");
+    }
+    // Credentials refused are not logged either.
+    let wrong = "0123456789abcdef0123456789abcdef-wrong";
+    stack
+        .request(Method::GET, "localhost", "/api/v1/sys/tenants")
+        .bearer_auth(wrong)
+        .send()
+        .await
+        .unwrap();
+    stack
+        .request(Method::GET, "localhost", "/api/v1/manager/menu")
+        .header("X-Tenant-ID", tenant.tenant_id.to_string())
+        .bearer_auth(format!(
+            "{}0",
+            &tenant.manager_api_key[..tenant.manager_api_key.len() - 1]
+        ))
+        .send()
+        .await
+        .unwrap();
+    let backend = stack.backend_log();
+    assert!(
+        backend.lines().count() > 5,
+        "the backends logged: {backend}"
+    );
+    for (what, secret) in [
+        ("the admin token", super::stack::ADMIN_TOKEN),
+        ("a wrong admin token", wrong),
+        (
+            "the serving role's password",
+            super::stack::SERVING_PASSWORD,
+        ),
+        ("a manager key", tenant.manager_api_key.as_str()),
+        ("a tracking token", tracking.as_str()),
+    ] {
+        assert!(!backend.contains(secret), "{what} is in the backends' log");
+    }
+    // nginx logs each request; never its credentials (its own log format leaves headers and
+    // query strings out). It flushes its log every second: wait for the last request's line.
+    let followed = format!("GET /api/v1/store/orders/{order_id}");
+    let started = Instant::now();
+    let access = loop {
+        let log = std::fs::read_to_string(stack.dir.join("nginx/access.log")).unwrap_or_default();
+        if log.contains(&followed) || started.elapsed() > Duration::from_secs(5) {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(access.lines().count() >= 4, "nginx logged the requests");
+    assert!(
+        access.contains(&followed),
+        "nginx logged the order being followed (without its query): {access}"
+    );
+    for (what, secret) in [
+        ("the admin token", super::stack::ADMIN_TOKEN),
+        ("a manager key", tenant.manager_api_key.as_str()),
+        ("a tracking token", tracking.as_str()),
+    ] {
+        assert!(!access.contains(secret), "{what} is in nginx's access log");
+    }
+}
+
+/// On SIGTERM a backend answers 503 on `/readyz` at once, keeps its listener for
+/// `SHUTDOWN_DRAIN_SECS` (so a load balancer polling it sees it go), then closes it and exits.
+#[tokio::test]
+async fn readiness_drains_before_the_listener_closes_on_sigterm() {
+    let stack = Stack::start_opts(StackOptions {
+        backend_env: vec![("SHUTDOWN_DRAIN_SECS", "2".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let ready = |client: &reqwest::Client| {
+        let url = stack.backend_url(0, "/readyz");
+        let client = client.clone();
+        async move { client.get(url).send().await.map(|r| r.status()) }
+    };
+    assert_eq!(ready(&client).await.unwrap(), StatusCode::OK);
+    let signalled = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(stack.backend_pid(0)).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    // 503 at once (within a poll or two), while the listener still takes connections.
+    loop {
+        let status = ready(&client)
+            .await
+            .expect("the listener is open while draining");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_millis(500),
+            "still {status} after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(signalled.elapsed() < Duration::from_secs(1));
+    // The listener closes after the drain, not before.
+    loop {
+        if ready(&client).await.is_err() {
+            break;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "the listener never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(1800),
+        "the listener closed after {:?}, before the 2 s drain",
+        signalled.elapsed()
+    );
 }

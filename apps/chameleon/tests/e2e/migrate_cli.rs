@@ -132,3 +132,35 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
         text(&done)
     );
 }
+
+/// A migration that cannot take the lock says who holds it, so the operator can find (and end)
+/// that session.
+#[tokio::test]
+async fn a_migration_kept_waiting_says_who_holds_the_lock() {
+    let db = TestDb::new(&template()).await;
+    let holder =
+        chameleon_testkit::connect(&format!("{} application_name=stuck-migration", db.url()))
+            .await
+            .unwrap();
+    let pid: i32 = holder
+        .query_one(
+            "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock(7163082329813708654)) AS taken",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let output = Command::new(env!("CARGO_BIN_EXE_chameleon"))
+        .arg("migrate")
+        .env("DATABASE_URL", db.url())
+        .env("SERVING_ROLE", SERVING_ROLE)
+        .env("SERVING_PASSWORD", SERVING_PASSWORD)
+        .env("MIGRATION_LOCK_WAIT_SECS", "1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running chameleon");
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains(&format!("held by pid {pid}")), "{said}");
+    assert!(said.contains("stuck-migration"), "{said}");
+}

@@ -257,6 +257,11 @@ impl Stack {
         format!("http://{}{path}", self.backend_settings[i].address())
     }
 
+    /// Backend `i`'s process id.
+    pub fn backend_pid(&self, i: usize) -> u32 {
+        self.backends[i].pid()
+    }
+
     /// Kills backend `i` outright (SIGKILL): nothing in flight finishes.
     pub async fn kill_backend(&mut self, i: usize) {
         self.backends[i].kill().await;

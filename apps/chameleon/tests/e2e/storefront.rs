@@ -78,6 +78,8 @@ impl Browser {
 
 impl Browser {
     /// What the page printed to the console since the last call (chromedriver's log endpoint).
+    /// An endpoint that does not answer with entries fails the test: an empty list must mean
+    /// "nothing was printed", never "the log could not be read".
     async fn console(&self) -> Vec<String> {
         let session = self.client.session_id().await.unwrap().expect("a session");
         let entries: Value = reqwest::Client::new()
@@ -91,24 +93,54 @@ impl Browser {
             .unwrap();
         entries["value"]
             .as_array()
-            .cloned()
-            .unwrap_or_default()
+            .unwrap_or_else(|| panic!("chromedriver's log endpoint answered {entries}"))
             .iter()
             .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
             .collect()
     }
 
-    /// Fails if the console shows any Content-Security-Policy violation.
+    /// No Content-Security-Policy violation on the page so far; then a positive control: an
+    /// inline script the policy must refuse is added, and the console must report it (proof
+    /// that the check above could have seen a violation).
     async fn assert_no_csp_violation(&self, page: &str) {
+        let is_violation =
+            |line: &String| line.contains("Content Security Policy") || line.contains("Refused to");
         let violations: Vec<String> = self
             .console()
             .await
             .into_iter()
-            .filter(|line| line.contains("Content Security Policy") || line.contains("Refused to"))
+            .filter(is_violation)
             .collect();
         assert!(
             violations.is_empty(),
             "{page} broke the Content-Security-Policy: {violations:#?}"
+        );
+        let ran: Value = self
+            .client
+            .execute(
+                "const probe = document.createElement('script'); \
+                 probe.textContent = 'window.__cspProbe = true'; \
+                 document.head.appendChild(probe); probe.remove(); \
+                 return window.__cspProbe === true;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            ran,
+            json!(false),
+            "{page}: an inline script ran despite the policy"
+        );
+        let mut seen = Vec::new();
+        for _ in 0..50 {
+            seen.extend(self.console().await);
+            if seen.iter().any(is_violation) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{page}: the console never reported the probe's violation, so it cannot be trusted to report one: {seen:#?}"
         );
     }
 }
