@@ -135,14 +135,8 @@ impl IdempotencyCost {
     /// ratios. The median, because a run that autovacuum or a checkpoint happens to land in
     /// (they come in waves as the `orders` tables grow) skews one round, not the comparison.
     pub fn ratio(&self) -> f64 {
-        let mut ratios: Vec<f64> = self.rounds.iter().map(KeyRound::ratio).collect();
-        ratios.sort_by(f64::total_cmp);
-        let median = match ratios.len() {
-            0 => return 0.0,
-            n if n % 2 == 1 => ratios[n / 2],
-            n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
-        };
-        round(median, 3)
+        let ratios: Vec<f64> = self.rounds.iter().map(KeyRound::ratio).collect();
+        round(median(ratios), 3)
     }
 
     /// Every round's orders with a key over every round's without.
@@ -206,7 +200,11 @@ pub struct Machine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HotPath {
     pub endpoint: Endpoint,
-    /// wrk through nginx to the service: the figure that counts.
+    /// The comparison that counts: the service through nginx against the endpoint's real
+    /// ceiling, interleaved. `None` in summaries written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    /// wrk through nginx to the service (with a comparison: its run of the median round).
     pub through_nginx: Run,
     /// wrk straight to the service's port: what the edge costs.
     pub direct: Run,
@@ -216,6 +214,104 @@ pub struct HotPath {
     pub pgbench_pipelined: Option<Run>,
     /// nginx answering a static JSON body of the same size.
     pub static_json: Run,
+}
+
+/// What an endpoint's throughput is set against: for config and menu, which the service
+/// answers from memory, nginx answering the same bytes statically (the most any answer through
+/// nginx can do here); for orders, pgbench running the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ceiling {
+    NginxStatic,
+    Pgbench,
+}
+
+impl Ceiling {
+    /// What an endpoint is compared with.
+    pub fn of(endpoint: Endpoint) -> Ceiling {
+        match endpoint {
+            Endpoint::Config | Endpoint::Menu => Ceiling::NginxStatic,
+            Endpoint::Orders => Ceiling::Pgbench,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Ceiling::NginxStatic => "nginx, the same bytes static",
+            Ceiling::Pgbench => "pgbench, the same transaction",
+        }
+    }
+}
+
+/// The service (A) against its ceiling (B) in rounds that alternate which goes first (A B, B A,
+/// A B, ...), so neither side always runs first, on a colder machine, or in the other's wake.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub ceiling: Ceiling,
+    pub rounds: Vec<ComparisonRound>,
+}
+
+/// One round of a [`Comparison`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRound {
+    /// Whether the service ran first in this round.
+    pub service_first: bool,
+    pub service: Run,
+    pub ceiling: Run,
+}
+
+impl ComparisonRound {
+    pub fn ratio(&self) -> f64 {
+        self.service.rps / self.ceiling.rps.max(1.0)
+    }
+}
+
+impl Comparison {
+    /// Each round's service / ceiling, in round order.
+    pub fn ratios(&self) -> Vec<f64> {
+        self.rounds.iter().map(ComparisonRound::ratio).collect()
+    }
+
+    /// The median of the rounds' ratios: a round that a checkpoint or autovacuum lands in skews
+    /// one round, not the comparison.
+    pub fn median_ratio(&self) -> f64 {
+        median(self.ratios())
+    }
+
+    /// The lowest and the highest round's ratio.
+    pub fn spread(&self) -> (f64, f64) {
+        let ratios = self.ratios();
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (low, high)
+    }
+
+    /// The median throughput of the service's runs and of the ceiling's.
+    pub fn median_rps(&self) -> (f64, f64) {
+        (
+            median(self.rounds.iter().map(|r| r.service.rps).collect()),
+            median(self.rounds.iter().map(|r| r.ceiling.rps).collect()),
+        )
+    }
+
+    /// The round whose ratio is the median (the lower middle one of an even count).
+    pub fn median_round(&self) -> Option<&ComparisonRound> {
+        let mut order: Vec<usize> = (0..self.rounds.len()).collect();
+        order.sort_by(|a, b| self.rounds[*a].ratio().total_cmp(&self.rounds[*b].ratio()));
+        order
+            .get(order.len().saturating_sub(1) / 2)
+            .map(|i| &self.rounds[*i])
+    }
+}
+
+/// The median of `values` (0 for none).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 impl HotPath {
@@ -271,6 +367,20 @@ pub struct Run {
     /// caches, in the service and in PostgreSQL's backends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup: Option<Warmup>,
+    /// Runs after a fixed warm-up: that warm-up, measured (the cold window beside the settled
+    /// one; only the settled one counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold: Option<ColdWindow>,
+}
+
+/// The warm-up before a run, measured like the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdWindow {
+    pub seconds: u32,
+    pub rps: f64,
+    /// wrk's; pgbench logs no warm-up transactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
 }
 
 /// How a run was warmed up until its throughput held steady.
@@ -371,6 +481,7 @@ pub fn round(x: f64, places: i32) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use serde_json::json;
 
     fn run(tool: &str, rps: f64, p99_ms: f64) -> Run {
         Run {
@@ -388,6 +499,11 @@ pub(crate) mod tests {
                 load_generator: 7.0,
             }),
             warmup: None,
+            cold: Some(ColdWindow {
+                seconds: 3,
+                rps: rps * 0.9,
+                p99_ms: Some(p99_ms * 2.0),
+            }),
         }
     }
 
@@ -406,6 +522,19 @@ pub(crate) mod tests {
             .iter()
             .map(|&endpoint| HotPath {
                 endpoint,
+                comparison: Some(Comparison {
+                    ceiling: Ceiling::of(endpoint),
+                    rounds: (0..4)
+                        .map(|n| ComparisonRound {
+                            service_first: n % 2 == 0,
+                            service: run("wrk", 4000.0 + 100.0 * f64::from(n), 3.0),
+                            ceiling: match Ceiling::of(endpoint) {
+                                Ceiling::Pgbench => run("pgbench", 5000.0, 2.5),
+                                Ceiling::NginxStatic => run("wrk", 20000.0, 1.0),
+                            },
+                        })
+                        .collect(),
+                }),
                 through_nginx: run("wrk", 4000.0, 3.0),
                 direct: run("wrk", 5000.0, 2.0),
                 pgbench: run("pgbench", 5000.0, 2.5),
@@ -520,7 +649,20 @@ pub(crate) mod tests {
         for key in top {
             assert!(json.get(key).is_some(), "{key} is missing");
         }
-        assert_eq!(json["ratios"]["orders_vs_pgbench"], 0.8);
+        // The interleaved rounds' median: 0.80, 0.82, 0.84, 0.86.
+        assert_eq!(json["ratios"]["orders_vs_pgbench"], 0.83);
+        assert_eq!(json["ratios"]["config_vs_static"], 0.208);
+        let orders = &json["against_ceiling"]["orders"];
+        assert_eq!(orders["ceiling"], "pgbench");
+        assert_eq!(
+            (
+                &orders["median_ratio"],
+                &orders["lowest_ratio"],
+                &orders["highest_ratio"]
+            ),
+            (&json!(0.83), &json!(0.8), &json!(0.86))
+        );
+        assert_eq!(json["against_ceiling"]["menu"]["ceiling"], "nginx_static");
         assert_eq!(json["p99_ms"]["menu_static"], 1.0);
         assert_eq!(json["scaling"]["300"]["orders_p99_ratio"], 30.0);
         assert_eq!(json["scaling"]["100"]["rss_ratio"], 1.0);

@@ -15,6 +15,8 @@ pub struct Config {
     pub scaling_warmup_seconds: u32,
     /// Rounds of orders without and with an `Idempotency-Key`, alternating which goes first.
     pub key_rounds: u32,
+    /// Rounds of each hot path against its ceiling, alternating which goes first.
+    pub comparison_rounds: u32,
     /// Writes whose cross-instance staleness is measured.
     pub staleness_samples: usize,
     /// Scratch files: wrk's Lua scripts, pgbench's scripts and transaction logs.
@@ -30,6 +32,7 @@ impl Config {
             warmup_seconds: if quick { 1 } else { 3 },
             scaling_warmup_seconds: if quick { 3 } else { 10 },
             key_rounds: if quick { 2 } else { 5 },
+            comparison_rounds: if quick { 3 } else { 4 },
             staleness_samples: if quick { 50 } else { 300 },
             work_dir,
         }

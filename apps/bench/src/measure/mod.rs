@@ -42,8 +42,8 @@ use self::fleet::Fleet;
 use self::stack::Target;
 use self::wrk::{Via, WarmupPlan, WrkRun};
 use crate::summary::{
-    Endpoint, HotPath, IdempotencyCost, KeyRound, ProvisionBuckets, Run, ScalingPoint, Summary,
-    round,
+    Ceiling, Comparison, ComparisonRound, Endpoint, HotPath, IdempotencyCost, KeyRound,
+    ProvisionBuckets, Run, ScalingPoint, Summary, round,
 };
 
 /// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
@@ -144,8 +144,10 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
     })
 }
 
-/// `endpoint` through nginx, straight to the service, as pgbench (plain and pipelined) and as
-/// nginx's static answer, all over the first `tenants` tenants.
+/// `endpoint` through nginx against its ceiling (nginx's static answer of the same size for the
+/// reads, pgbench's same transaction for orders) in interleaved rounds; then, once each for
+/// reference, straight to the service, pgbench (plain and pipelined) and nginx's static answer,
+/// all over the first `tenants` tenants.
 async fn hot_path(
     config: &Config,
     target: &Target<'_>,
@@ -162,11 +164,59 @@ async fn hot_path(
         warmup: WarmupPlan::Fixed(config.warmup_seconds),
         idempotency_keys: false,
     };
-    let through_nginx = wrk::measure(config, target, &load(endpoint.path(), Via::Nginx)).await?;
-    let direct = wrk::measure(config, target, &load(endpoint.path(), Via::Direct)).await?;
     let static_path = ceilings::static_path(endpoint);
-    let static_json = wrk::measure(config, target, &load(static_path, Via::Nginx)).await?;
-    let pgbench = pgbench::measure(config, target, fleet, endpoint, tenants, false).await?;
+    let ceiling = Ceiling::of(endpoint);
+    let mut rounds = Vec::new();
+    for round in 0..config.comparison_rounds {
+        // A B, B A, A B, ...: neither side always goes first.
+        let service_first = round % 2 == 0;
+        let mut service = None;
+        let mut ceiling_run = None;
+        for side in if service_first { [0, 1] } else { [1, 0] } {
+            if side == 0 {
+                service =
+                    Some(wrk::measure(config, target, &load(endpoint.path(), Via::Nginx)).await?);
+            } else {
+                ceiling_run = Some(match ceiling {
+                    Ceiling::NginxStatic => {
+                        wrk::measure(config, target, &load(static_path, Via::Nginx)).await?
+                    }
+                    Ceiling::Pgbench => {
+                        pgbench::measure(config, target, fleet, endpoint, tenants, false).await?
+                    }
+                });
+            }
+        }
+        rounds.push(ComparisonRound {
+            service_first,
+            service: service.context("the service's run")?,
+            ceiling: ceiling_run.context("the ceiling's run")?,
+        });
+    }
+    let comparison = Comparison { ceiling, rounds };
+    let (low, high) = comparison.spread();
+    eprintln!(
+        "   {} / {}: median {:.3}, spread {low:.3} to {high:.3} over {} rounds",
+        endpoint.name(),
+        ceiling.label(),
+        comparison.median_ratio(),
+        comparison.rounds.len()
+    );
+    let median = comparison
+        .median_round()
+        .context("a comparison without rounds")?
+        .clone();
+    let direct = wrk::measure(config, target, &load(endpoint.path(), Via::Direct)).await?;
+    let (pgbench, static_json) = match ceiling {
+        Ceiling::Pgbench => (
+            median.ceiling,
+            wrk::measure(config, target, &load(static_path, Via::Nginx)).await?,
+        ),
+        Ceiling::NginxStatic => (
+            pgbench::measure(config, target, fleet, endpoint, tenants, false).await?,
+            median.ceiling,
+        ),
+    };
     // Config's one statement has nothing to pipeline.
     let pgbench_pipelined = match endpoint {
         Endpoint::Config => None,
@@ -176,7 +226,8 @@ async fn hot_path(
     };
     Ok(HotPath {
         endpoint,
-        through_nginx,
+        comparison: Some(comparison),
+        through_nginx: median.service,
         direct,
         pgbench,
         pgbench_pipelined,

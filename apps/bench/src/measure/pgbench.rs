@@ -13,7 +13,7 @@ use super::cpu;
 use super::fleet::{Fleet, item_id, item_price};
 use super::stack::{PgLogin, Target};
 use super::stats::percentile;
-use crate::summary::{Endpoint, Run, round};
+use crate::summary::{ColdWindow, Endpoint, Run, round};
 
 /// pgbench with `endpoint`'s SQL over the first `tenants` tenants: a warm-up, then a measured
 /// run whose latency percentiles come from pgbench's per-transaction log. `pipelined` sends each
@@ -49,7 +49,12 @@ pub async fn measure(
         login: &target.pgbench_login,
         script_args: &script_args,
     };
-    pgbench.run(config.warmup_seconds, None).await?;
+    let warm = pgbench.run(config.warmup_seconds, None).await?;
+    let cold = ColdWindow {
+        seconds: config.warmup_seconds,
+        rps: round(tps(&warm)?, 1),
+        p99_ms: None,
+    };
     let before = cpu::snapshot(Some(target.postmaster_pid));
     let stdout = pgbench.run(config.seconds, Some(&dir.join("log"))).await?;
     let usage = cpu::usage(
@@ -76,6 +81,7 @@ pub async fn measure(
         errors: Some(failed_transactions(&stdout)),
         cpu_us_per_request: Some(usage.per_request(requests)),
         warmup: None,
+        cold: Some(cold),
     };
     eprintln!(
         "   pgbench {name:<25} {:>9.0} tx/s   p50 {:>6.2} ms  p99 {:>6.2} ms",

@@ -11,7 +11,7 @@ use super::config::Config;
 use super::cpu;
 use super::fleet::MENU_ITEMS;
 use super::stack::Target;
-use crate::summary::{Endpoint, Run, Warmup, round};
+use crate::summary::{ColdWindow, Endpoint, Run, Warmup, round};
 
 /// Where a wrk run sends its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,14 +82,23 @@ pub async fn measure(
         Via::Direct => &target.api_url,
     };
     let url = format!("{base}{}", run.path);
-    let warmup = match run.warmup {
+    let (warmup, cold) = match run.warmup {
         WarmupPlan::Fixed(seconds) => {
-            wrk(config, &script, &url, seconds).await?;
-            None
+            let warm = wrk(config, &script, &url, seconds).await?;
+            let cold = ColdWindow {
+                seconds,
+                rps: round(
+                    warm.requests as f64 / (warm.duration_us as f64 / 1e6).max(1e-6),
+                    1,
+                ),
+                p99_ms: Some(round(warm.p99_us as f64 / 1e3, 3)),
+            };
+            (None, Some(cold))
         }
-        WarmupPlan::UntilSteady { window, min, max } => {
-            Some(until_steady(config, &script, &url, window, min, max).await?)
-        }
+        WarmupPlan::UntilSteady { window, min, max } => (
+            Some(until_steady(config, &script, &url, window, min, max).await?),
+            None,
+        ),
     };
     let before = cpu::snapshot(Some(target.postmaster_pid));
     let summary = wrk(config, &script, &url, config.seconds).await?;
@@ -119,6 +128,7 @@ pub async fn measure(
         errors: Some(errors),
         cpu_us_per_request: Some(usage.per_request(summary.requests)),
         warmup: warmup.clone(),
+        cold,
     };
     let label = match run.via {
         Via::Direct => format!("{} (direct)", run.path),

@@ -62,4 +62,134 @@ mod tests {
             );
         }
     }
+
+    /// The repository's root, from this crate's directory.
+    fn repo() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// What is committed under `docs/bench/` is what the committed summary renders to, byte for
+    /// byte: nobody edited a table by hand, and no figure is left from an older run.
+    #[test]
+    fn the_published_results_are_what_the_published_summary_renders() {
+        let dir = repo().join("docs/bench");
+        let summary = Summary::read(&dir.join("summary.json")).unwrap();
+        for document in documents(&summary) {
+            let path = dir.join(document.file_name);
+            let published = std::fs::read_to_string(&path)
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            assert!(
+                published == document.text,
+                "{} is not what docs/bench/summary.json renders to (first difference at line {}): \
+                 rerun `cargo run --release -p chameleon-bench -- render`, never edit it",
+                path.display(),
+                published
+                    .lines()
+                    .zip(document.text.lines())
+                    .position(|(a, b)| a != b)
+                    .map_or_else(
+                        || published.lines().count().min(document.text.lines().count()) + 1,
+                        |i| i + 1
+                    )
+            );
+        }
+    }
+
+    /// The figures `text` quotes outside code: numbers with a decimal point, and whole numbers
+    /// followed by a unit of measure (`12 ms`, `8 %`, `3x`, `15,500 req/s`). Counts, versions
+    /// and settings (`10,000 tenants`, `PostgreSQL 17`) are not figures of a run.
+    fn quoted_figures(text: &str) -> Vec<String> {
+        const UNITS: [&str; 16] = [
+            "ms", "µs", "us", "s", "%", "req/s", "tps", "kB", "KB", "MB", "GB", "GiB", "MiB", "x",
+            "×", "seconds",
+        ];
+        let mut figures = Vec::new();
+        for line in text.lines() {
+            // Inline code is a setting or a command, not a figure.
+            let prose: String = line
+                .split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, part)| part)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let chars: Vec<char> = prose.chars().collect();
+            let mut i = 0;
+            while i < chars.len() {
+                let starts_number = chars[i].is_ascii_digit()
+                    && (i == 0
+                        || !(chars[i - 1].is_alphanumeric() || "_-./".contains(chars[i - 1])));
+                if !starts_number {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_digit()
+                        || (",.".contains(chars[i])
+                            && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+                {
+                    i += 1;
+                }
+                let number: String = chars[start..i].iter().collect();
+                let rest: String = chars[i..].iter().collect();
+                let after = rest.trim_start_matches(' ');
+                let unit = UNITS.iter().any(|unit| {
+                    after.starts_with(unit)
+                        && !after[unit.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(char::is_alphanumeric)
+                });
+                if number.contains('.') || unit {
+                    figures.push(format!("{number}{}", &rest[..rest.len().min(8)]));
+                }
+            }
+        }
+        figures
+    }
+
+    #[test]
+    fn a_figure_is_found_wherever_one_is_quoted() {
+        for quoted in [
+            "p50 11.1 ms",
+            "Orders +8 % (4 runs)",
+            "a ratio of 0.65",
+            "it went from 15,500 req/s",
+            "1.6× the ceiling",
+            "17.8 at 10",
+            "took 15 s",
+        ] {
+            assert!(!quoted_figures(quoted).is_empty(), "{quoted}");
+        }
+        for not_quoted in [
+            "at 10,000 tenants",
+            "PostgreSQL 17 makes it linear",
+            "`DB_POOL_SIZE=32`",
+            "[chart](bench/scaling-p99.svg)",
+            "V4 and 2 CPUs",
+        ] {
+            assert_eq!(
+                quoted_figures(not_quoted),
+                Vec::<String>::new(),
+                "{not_quoted}"
+            );
+        }
+    }
+
+    /// The hand-written reading quotes no figure: it links to the rendered results, which a
+    /// rerun keeps true, rather than copying numbers that the next run leaves behind.
+    #[test]
+    fn the_benchmarks_page_quotes_no_figure_by_hand() {
+        let page = std::fs::read_to_string(repo().join("docs/benchmarks.md")).unwrap();
+        assert_eq!(
+            quoted_figures(&page),
+            Vec::<String>::new(),
+            "docs/benchmarks.md quotes figures: link to docs/bench/results.md instead"
+        );
+        assert!(
+            page.contains("(bench/results.md)"),
+            "it links to the results"
+        );
+    }
 }

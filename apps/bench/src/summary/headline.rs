@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{CpuPerRequest, Endpoint, HotPath, Run, ScalingPoint, Summary, round};
+use super::{Ceiling, CpuPerRequest, Endpoint, HotPath, Run, ScalingPoint, Summary, round};
 
 /// The headline keys; `throughput` is flattened into the top level of the file.
 #[derive(Debug, Default, Serialize)]
@@ -20,8 +20,13 @@ pub struct Headline {
     /// `{endpoint}` (through nginx), `{endpoint}_ceiling` (pgbench), `{endpoint}_static`.
     p99_ms: BTreeMap<String, f64>,
     p50_ms: BTreeMap<String, f64>,
-    /// `{endpoint}_vs_pgbench`, `{endpoint}_vs_static`, `{endpoint}_direct_vs_pgbench`.
+    /// `{endpoint}_vs_pgbench`, `{endpoint}_vs_static`, `{endpoint}_direct_vs_pgbench`. Where
+    /// the run has interleaved rounds, the endpoint's ratio against its ceiling
+    /// (`config_vs_static`, `menu_vs_static`, `orders_vs_pgbench`) is their median.
     ratios: BTreeMap<String, f64>,
+    /// Per endpoint: the interleaved comparison with its ceiling.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    against_ceiling: BTreeMap<Endpoint, AgainstCeiling>,
     /// Per endpoint: `service_through_nginx`, `service_direct` and `pgbench`.
     cpu_us_per_request: BTreeMap<Endpoint, BTreeMap<&'static str, CpuPerRequest>>,
     /// `p50_ms`, `p99_ms`, `max_ms`: a write through one instance until another serves it.
@@ -95,6 +100,27 @@ impl Headline {
             format!("{name}_direct_vs_pgbench"),
             round(hot.direct_vs_pgbench(), 3),
         );
+        if let Some(comparison) = &hot.comparison {
+            let key = match comparison.ceiling {
+                Ceiling::NginxStatic => format!("{name}_vs_static"),
+                Ceiling::Pgbench => format!("{name}_vs_pgbench"),
+            };
+            self.ratios.insert(key, round(comparison.median_ratio(), 3));
+            let (lowest, highest) = comparison.spread();
+            let (service, ceiling) = comparison.median_rps();
+            self.against_ceiling.insert(
+                hot.endpoint,
+                AgainstCeiling {
+                    ceiling: comparison.ceiling,
+                    rounds: comparison.rounds.len(),
+                    median_ratio: round(comparison.median_ratio(), 3),
+                    lowest_ratio: round(lowest, 3),
+                    highest_ratio: round(highest, 3),
+                    service_median_rps: round(service, 0),
+                    ceiling_median_rps: round(ceiling, 0),
+                },
+            );
+        }
         let cpu: BTreeMap<&'static str, CpuPerRequest> = [
             ("service_through_nginx", &hot.through_nginx),
             ("service_direct", &hot.direct),
@@ -107,6 +133,18 @@ impl Headline {
             self.cpu_us_per_request.insert(hot.endpoint, cpu);
         }
     }
+}
+
+/// An endpoint against its ceiling, over the interleaved rounds.
+#[derive(Debug, Serialize)]
+struct AgainstCeiling {
+    ceiling: Ceiling,
+    rounds: usize,
+    median_ratio: f64,
+    lowest_ratio: f64,
+    highest_ratio: f64,
+    service_median_rps: f64,
+    ceiling_median_rps: f64,
 }
 
 /// One row of the scaling table, with ratios against `base` (the first tenant count).
