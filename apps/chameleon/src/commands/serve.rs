@@ -25,6 +25,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         .max(1);
     // Before anything records: the caches register their counters when they are made.
     let prometheus = crate::metrics::install()?;
+    let upkeep = tokio::spawn(crate::metrics::upkeep(prometheus.clone()));
     let mut pg = database.serving_settings()?;
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
@@ -53,6 +54,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     let served = application.run_until_stopped().await;
     metrics_handle.stop(false).await;
     listening.abort();
+    upkeep.abort();
     served?;
     // Every request has finished (or was given up on): nothing uses the pools any more.
     pool.close();
