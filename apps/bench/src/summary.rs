@@ -93,11 +93,12 @@ pub struct Summary {
     /// Seconds PostgreSQL took to settle (catalog vacuum, autovacuum idle, `CHECKPOINT`) after
     /// provisioning up to each tenant count. (The key's name predates the vacuum.)
     pub checkpoint_after_provisioning_s: BTreeMap<usize, f64>,
-    /// Tenants `migrate_all` went over.
+    /// Tenants `chameleon migrate` went over (the key keeps the name of the port's old
+    /// `migrate_all`, so summaries of earlier runs still read).
     pub migrate_all_tenants: usize,
-    /// `migrate_all` with one new migration for every tenant, seconds.
+    /// `chameleon migrate` with one new migration for every tenant, seconds.
     pub migrate_all_s: f64,
-    /// `migrate_all` again, with nothing to do, seconds.
+    /// `chameleon migrate` again, with nothing to do, seconds.
     pub migrate_all_noop_s: f64,
     /// Orders without and with an `Idempotency-Key`, one run after the other.
     #[serde(default, skip_serializing_if = "Option::is_none")]

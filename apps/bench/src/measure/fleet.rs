@@ -240,7 +240,7 @@ impl Fleet {
     /// `chameleon migrate`, the operator's command, timed as a whole: the control plane (its
     /// install and the serving role's grants, which name every tenant role) and then the
     /// fleet, 4 tenants at a time (its default). The report is read back from the database.
-    async fn migrate_all(&self) -> anyhow::Result<(Migrated, f64)> {
+    async fn chameleon_migrate(&self) -> anyhow::Result<(Migrated, f64)> {
         let before = self.behind().await?;
         let started = Instant::now();
         let output = tokio::process::Command::new(&self.bin)
@@ -291,19 +291,19 @@ impl Fleet {
             .get(0))
     }
 
-    /// `migrate_all` with one migration every tenant lacks: stored first, as a release that
+    /// `chameleon migrate` with one migration every tenant lacks: stored first, as a release that
     /// adds a tenant migration would store it (`chameleon migrate`), untimed.
-    pub async fn migrate_all_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
+    pub async fn migrate_fleet_with_new_migration(&self) -> anyhow::Result<MigrateTiming> {
         let next = latest_version(&tenant_migrations()) + 1;
         let migration = Migration::unapplied(
             &format!("V{next}__bench_item_calories"),
             "ALTER TABLE menu_items ADD COLUMN calories integer",
         )?;
         store_tenant_migration(&self.superuser_db, &migration).await?;
-        let (report, seconds) = self.migrate_all().await?;
+        let (report, seconds) = self.chameleon_migrate().await?;
         if report.migrated != self.provisioned() {
             bail!(
-                "migrate_all migrated {} of {} tenants",
+                "chameleon migrate migrated {} of {} tenants",
                 report.migrated,
                 self.provisioned()
             );
@@ -314,11 +314,14 @@ impl Fleet {
         })
     }
 
-    /// `migrate_all` again: nothing to do.
-    pub async fn migrate_all_noop(&self) -> anyhow::Result<MigrateTiming> {
-        let (report, seconds) = self.migrate_all().await?;
+    /// `chameleon migrate` again: nothing to do.
+    pub async fn migrate_fleet_noop(&self) -> anyhow::Result<MigrateTiming> {
+        let (report, seconds) = self.chameleon_migrate().await?;
         if report.migrated != 0 {
-            bail!("a second migrate_all migrated {} tenants", report.migrated);
+            bail!(
+                "a second chameleon migrate migrated {} tenants",
+                report.migrated
+            );
         }
         Ok(MigrateTiming {
             tenants: report.tenants,

@@ -121,7 +121,7 @@ pub struct Target<'a> {
     pub postmaster_pid: u32,
     /// nginx, which the static ceilings are added to.
     pub edge: &'a Edge,
-    /// As the superuser: seeding menus behind the service's back, and `migrate_all`, which
+    /// As the superuser: seeding menus behind the service's back, and `chameleon migrate`, which
     /// only the owner of the tenant schemas (or a superuser) may run.
     pub superuser_url: String,
     /// pgbench's login: the superuser. Its scripts switch to each tenant's role with
