@@ -109,6 +109,24 @@ pub async fn provision<P: Ports>(app: &Chameleon<P>, domain: &str) -> Tenant {
         .expect("provisioning a fresh domain")
 }
 
+/// Sets tenant `id`'s status and returns the tenant as stored (panics if that fails).
+async fn set_status<P: Ports>(
+    app: &Chameleon<P>,
+    id: TenantId,
+    status: TenantStatus,
+) -> std::sync::Arc<Tenant> {
+    app.tenancy
+        .update_tenant(
+            id,
+            TenantPatch {
+                status: Some(status),
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .expect("changing a tenant's status")
+}
+
 /// Adds an available item to `tenant`'s menu (panics if that fails).
 pub async fn add_item<P: Ports>(
     app: &Chameleon<P>,
@@ -890,17 +908,7 @@ pub async fn a_tenant_s_settings_and_status_change_everywhere_at_once<P: Ports>(
         renamed.manager_key_hash, a.manager_key_hash,
         "the key stays"
     );
-    let suspended = app
-        .tenancy
-        .update_tenant(
-            a.id,
-            TenantPatch {
-                status: Some(TenantStatus::Suspended),
-                ..TenantPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    let suspended = set_status(app, a.id, TenantStatus::Suspended).await;
     assert_eq!(suspended.status, TenantStatus::Suspended);
     assert_eq!(
         suspended.name.as_str(),
@@ -1568,17 +1576,7 @@ pub async fn a_suspended_tenant_s_storefront_is_closed_by_core_and_its_manager_w
 ) {
     let a = provision(app, "a.com").await;
     let burger = add_item(app, &a, "Burger", 900).await;
-    let suspended = app
-        .tenancy
-        .update_tenant(
-            a.id,
-            TenantPatch {
-                status: Some(TenantStatus::Suspended),
-                ..TenantPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    let suspended = set_status(app, a.id, TenantStatus::Suspended).await;
     // However the driver found it, a suspended tenant does not open: no storefront use case
     // (menu, order, tracking, config) can be called for it.
     let found = app
@@ -1600,17 +1598,7 @@ pub async fn a_suspended_tenant_s_storefront_is_closed_by_core_and_its_manager_w
     let config = app.tenancy.config(&a, jiff::Timestamp::UNIX_EPOCH);
     assert_eq!(config.tenant_id, a.id);
     // Back to active, the storefront opens again, with the same menu.
-    let active = app
-        .tenancy
-        .update_tenant(
-            a.id,
-            TenantPatch {
-                status: Some(TenantStatus::Active),
-                ..TenantPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    let active = set_status(app, a.id, TenantStatus::Active).await;
     let open_again = ActiveTenant::check(active).unwrap();
     assert_eq!(
         app.menu.store_menu(&open_again).await.unwrap().items,

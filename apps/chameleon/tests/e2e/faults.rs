@@ -203,14 +203,7 @@ async fn a_retry_after_a_connection_cut_mid_request_places_exactly_one_order() {
     let (stack, tenant, item) = own_stack(5000).await;
     // Another session holds the orders table, so the order is sure to be mid-request when the
     // client goes away.
-    let blocker = stack.db.inspect().await;
-    blocker
-        .batch_execute(&format!(
-            "BEGIN; LOCK TABLE \"{}\".orders IN EXCLUSIVE MODE",
-            tenant.schema_name
-        ))
-        .await
-        .unwrap();
+    let blocker = stack.db.lock_orders(&tenant.schema_name).await;
     let key = "cut-then-retried";
     // The same order `place` sends below, so the retry is a true retry of this request.
     let body = order_body(&item).to_string();
@@ -257,14 +250,7 @@ async fn a_retry_after_a_connection_cut_mid_request_places_exactly_one_order() {
 #[tokio::test]
 async fn a_statement_blocked_on_a_lock_answers_503_in_time_and_the_pool_recovers() {
     let (stack, tenant, item) = own_stack(500).await;
-    let blocker = stack.db.inspect().await;
-    blocker
-        .batch_execute(&format!(
-            "BEGIN; LOCK TABLE \"{}\".orders IN EXCLUSIVE MODE",
-            tenant.schema_name
-        ))
-        .await
-        .unwrap();
+    let blocker = stack.db.lock_orders(&tenant.schema_name).await;
     let started = Instant::now();
     let reply = stack
         .request(Method::POST, "a.com", "/api/v1/store/orders")

@@ -395,14 +395,7 @@ async fn metrics_are_served_apart_from_the_api_in_the_prometheus_format() {
         .unwrap();
     // A database error the service answers 503 for: a lock held past the lock timeout (class
     // 55, lock_not_available).
-    let blocker = stack.db.inspect().await;
-    blocker
-        .batch_execute(&format!(
-            "BEGIN; LOCK TABLE \"{}\".orders IN EXCLUSIVE MODE",
-            tenant.schema_name
-        ))
-        .await
-        .unwrap();
+    let blocker = stack.db.lock_orders(&tenant.schema_name).await;
     let blocked = order(&stack, "metrics.localhost", item.id).await;
     assert_eq!(blocked.status(), StatusCode::SERVICE_UNAVAILABLE);
     blocker.batch_execute("ROLLBACK").await.unwrap();

@@ -62,6 +62,19 @@ impl Db {
         }
     }
 
+    /// A session that holds `schema`'s orders table (EXCLUSIVE, in a transaction it leaves
+    /// open): every order of that tenant waits on it until the session ends its transaction.
+    pub async fn lock_orders(&self, schema: &str) -> tokio_postgres::Client {
+        let blocker = self.inspect().await;
+        blocker
+            .batch_execute(&format!(
+                "BEGIN; LOCK TABLE \"{schema}\".orders IN EXCLUSIVE MODE"
+            ))
+            .await
+            .unwrap();
+        blocker
+    }
+
     /// A private cluster with the control plane installed; returns it and the serving role's
     /// connection string.
     async fn own(dir: &Path) -> (Db, String) {
