@@ -5,7 +5,7 @@ use super::support::TestDb;
 use chameleon_core::menu::MenuItemPatch;
 use chameleon_core::tenant::Domain;
 
-use super::support::{add_item, open, provision, service};
+use super::support::{add_item, open, provision, service, store_items};
 
 #[tokio::test]
 async fn warm_tenant_and_menu_reads_need_no_database() {
@@ -35,7 +35,7 @@ async fn warm_tenant_and_menu_reads_need_no_database() {
             .id,
         pizza.id
     );
-    let menu = app.menu.store_menu(&open(&again)).await.unwrap().items;
+    let menu = store_items(&app, &again).await;
     assert_eq!(menu[0].name.as_str(), "Margherita");
     // What is not cached does need the database, which is gone: proof the above was the cache.
     assert!(app.menu.list_menu_items(&pizza).await.is_err());
@@ -65,19 +65,9 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
     let db = TestDb::new().await;
     let app = service(&db);
     let tenant = provision(&app, "a.com").await;
-    assert!(
-        app.menu
-            .store_menu(&open(&tenant))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(store_items(&app, &tenant).await.is_empty());
     let burger = add_item(&app, &tenant, "Burger", 900).await;
-    assert_eq!(
-        app.menu.store_menu(&open(&tenant)).await.unwrap().items,
-        vec![burger.clone()]
-    );
+    assert_eq!(store_items(&app, &tenant).await, vec![burger.clone()]);
     let off = MenuItemPatch {
         is_available: Some(false),
         ..MenuItemPatch::default()
@@ -86,14 +76,7 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
         .update_menu_item(&tenant, burger.id, off)
         .await
         .unwrap();
-    assert!(
-        app.menu
-            .store_menu(&open(&tenant))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(store_items(&app, &tenant).await.is_empty());
     let on = MenuItemPatch {
         is_available: Some(true),
         ..MenuItemPatch::default()
@@ -102,24 +85,9 @@ async fn manager_changes_reach_the_storefront_menu_at_once() {
         .update_menu_item(&tenant, burger.id, on)
         .await
         .unwrap();
-    assert_eq!(
-        app.menu
-            .store_menu(&open(&tenant))
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    assert_eq!(store_items(&app, &tenant).await.len(), 1);
     app.menu.delete_menu_item(&tenant, burger.id).await.unwrap();
-    assert!(
-        app.menu
-            .store_menu(&open(&tenant))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(store_items(&app, &tenant).await.is_empty());
 }
 
 #[tokio::test]

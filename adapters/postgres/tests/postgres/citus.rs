@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::support::{
     TestDb, add_item, add_tenant_migration, count, migrate_fleet, new_tenant, open, order_of,
-    provision, scalar, service,
+    provision, scalar, service, store_items,
 };
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
@@ -193,15 +193,7 @@ async fn a_provisioning_failing_at_commit_leaves_nothing_on_any_node() {
     let app = service(&db);
     let tenant = provision(&app, "broken.localhost").await;
     add_item(&app, &tenant, "Soup", 500).await;
-    assert_eq!(
-        app.menu
-            .store_menu(&open(&tenant))
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    assert_eq!(store_items(&app, &tenant).await.len(), 1);
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use chameleon_postgres::TenantTx;
 use chameleon_postgres::sqlstate::is_permission_denied;
 use uuid::Uuid;
 
-use super::support::{add_item, all_orders, count, open, order_of, provision, service};
+use super::support::{
+    add_item, all_orders, count, open, order_of, provision, service, store_items,
+};
 
 #[tokio::test]
 async fn the_leakage_test_at_the_repository_level() {
@@ -22,7 +24,7 @@ async fn the_leakage_test_at_the_repository_level() {
     let burger = add_item(&app, &a, "Burger", 900).await;
     add_item(&app, &b, "Salad", 700).await;
 
-    let a_menu = app.menu.store_menu(&open(&a)).await.unwrap().items;
+    let a_menu = store_items(&app, &a).await;
     assert_eq!(
         a_menu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
         ["Burger"]

@@ -7,7 +7,7 @@ use chameleon_core::menu::MenuItem;
 use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, PlaceOrderRequest, Quantity};
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
-use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, TenantName};
+use chameleon_core::tenant::{Domain, ManagerApiKey, NewTenant, Tenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use chameleon_postgres::provisioning::fleet::{self, FleetReport, FleetSettings};
 use chameleon_postgres::provisioning::migrations::{
@@ -121,6 +121,12 @@ pub fn service_on(pool: &PgPool) -> Chameleon<PgPorts> {
 
 pub fn service(db: &TestDb) -> Chameleon<PgPorts> {
     service_on(db.pool())
+}
+
+/// The items `tenant`'s storefront shows now (panics if the tenant is suspended or the read
+/// fails).
+pub async fn store_items(app: &Chameleon<PgPorts>, tenant: &Tenant) -> Vec<MenuItem> {
+    app.menu.store_menu(&open(tenant)).await.unwrap().items
 }
 
 pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> PlaceOrderRequest {
