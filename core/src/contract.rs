@@ -1042,6 +1042,27 @@ pub async fn domains_are_added_refused_when_taken_and_removed<P: Ports>(app: &Ch
         domains_of(app, b.id).await,
         [("dom-b.com".to_owned(), true)]
     );
+    // At most DOMAINS_PER_TENANT domains; one removed makes room again.
+    for n in 1..crate::rules::numbers::DOMAINS_PER_TENANT {
+        app.tenancy
+            .add_domain(b.id, domain(&format!("dom-b{n}.com")), false)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        app.tenancy
+            .add_domain(b.id, domain("dom-b-extra.com"), false)
+            .await,
+        Err(DomainChangeError::TooManyDomains)
+    ));
+    app.tenancy
+        .remove_domain(b.id, &domain("dom-b1.com"))
+        .await
+        .unwrap();
+    app.tenancy
+        .add_domain(b.id, domain("dom-b-extra.com"), false)
+        .await
+        .unwrap();
     let ghost = TenantId::from_uuid(Uuid::from_u128(79));
     assert!(matches!(
         app.tenancy

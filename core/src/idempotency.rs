@@ -46,7 +46,10 @@ impl fmt::Debug for IdempotencyKey {
 
 /// The text is not 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("an Idempotency-Key must be 1 to 255 visible ASCII characters")]
+#[error(
+    "an Idempotency-Key must be 1 to {} visible ASCII characters",
+    IdempotencyKey::MAX_LEN
+)]
 pub struct IdempotencyKeyError;
 
 /// What a request asked for, reduced to a hash: two bodies that mean the same order (fields in

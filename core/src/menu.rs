@@ -39,7 +39,6 @@ pub struct MenuItemName(String);
 
 impl MenuItemName {
     pub const RULE: TextRule = chameleon_rules::text::MENU_ITEM_NAME;
-    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, MenuItemNameError> {
         parse_line(raw, &Self::RULE)
@@ -99,7 +98,6 @@ pub struct Description(String);
 
 impl Description {
     pub const RULE: TextRule = chameleon_rules::text::DESCRIPTION;
-    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, DescriptionError> {
         parse_text(raw, &Self::RULE)
@@ -283,7 +281,6 @@ pub struct CategoryName(String);
 
 impl CategoryName {
     pub const RULE: TextRule = chameleon_rules::text::CATEGORY_NAME;
-    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, CategoryNameError> {
         parse_line(raw, &Self::RULE)
@@ -307,7 +304,6 @@ pub struct Position(u16);
 
 impl Position {
     pub const RANGE: IntRange = chameleon_rules::numbers::CATEGORY_POSITION;
-    pub const MAX: u16 = Self::RANGE.max as u16;
 
     pub fn get(self) -> u16 {
         self.0

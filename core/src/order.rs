@@ -41,7 +41,6 @@ pub struct Quantity(u8);
 
 impl Quantity {
     pub const RANGE: IntRange = chameleon_rules::numbers::QUANTITY;
-    pub const MAX: u8 = Self::RANGE.max as u8;
 
     pub fn get(self) -> u8 {
         self.0
@@ -74,7 +73,6 @@ pub struct CustomerName(String);
 
 impl CustomerName {
     pub const RULE: TextRule = chameleon_rules::text::CUSTOMER_NAME;
-    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, CustomerNameError> {
         parse_line(raw, &Self::RULE)
@@ -274,7 +272,10 @@ pub enum OrderLinesError {
     Empty,
     #[error("an order has at most {} lines", OrderLines::MAX_LINES)]
     TooMany,
-    #[error("item {0} is listed more than once and its quantities add up to more than 99")]
+    #[error(
+        "item {0} is listed more than once and its quantities add up to more than {max}",
+        max = Quantity::RANGE.max
+    )]
     MergedQuantityTooLarge(MenuItemId),
 }
 
@@ -449,7 +450,6 @@ pub struct PageLimit(u8);
 
 impl PageLimit {
     pub const RANGE: IntRange = chameleon_rules::numbers::PAGE_LIMIT;
-    pub const MAX: u8 = Self::RANGE.max as u8;
     pub const DEFAULT: PageLimit = PageLimit(chameleon_rules::numbers::DEFAULT_PAGE_LIMIT as u8);
 
     pub fn get(self) -> usize {

@@ -227,7 +227,6 @@ pub struct TenantName(String);
 
 impl TenantName {
     pub const RULE: TextRule = chameleon_rules::text::TENANT_NAME;
-    pub const MAX_CHARS: usize = Self::RULE.max_chars;
 
     pub fn parse(raw: &str) -> Result<Self, TenantNameError> {
         parse_line(raw, &Self::RULE)
@@ -377,7 +376,8 @@ pub struct Tenant {
 /// A tenant whose storefront is open: what every storefront use case takes, and what only
 /// [`ActiveTenant::check`] makes, from a tenant that is not suspended. So a suspended
 /// restaurant's storefront is closed by core itself, whatever drives it (the HTTP adapter's
-/// middleware also checks first, to answer before anything else is read).
+/// storefront middleware makes one as soon as the host is resolved, so a suspended storefront
+/// is answered before anything else is read).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveTenant(Arc<Tenant>);
 
@@ -390,10 +390,6 @@ impl ActiveTenant {
                 name: tenant.name.clone(),
             }),
         }
-    }
-
-    pub fn tenant(&self) -> &Arc<Tenant> {
-        &self.0
     }
 }
 

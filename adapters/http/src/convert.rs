@@ -587,7 +587,7 @@ mod tests {
 
     fn detail(err: ApiError) -> String {
         assert_eq!(err.code(), ProblemCode::ValidationFailed, "{err:?}");
-        err.detail().to_owned()
+        err.to_string()
     }
 
     #[test]

@@ -104,11 +104,6 @@ impl ApiError {
         self.code
     }
 
-    /// What went wrong, for a person.
-    pub fn detail(&self) -> &str {
-        &self.detail
-    }
-
     /// The body of this error's response.
     pub fn problem(&self) -> Problem {
         let status = self.code.status();

@@ -104,7 +104,7 @@ impl From<DomainChangeError> for ApiError {
             ),
             DomainChangeError::TooManyDomains => ApiError::new(
                 ProblemCode::TooManyDomains,
-                "a tenant has at most 20 domains",
+                DomainChangeError::TooManyDomains.to_string(),
             ),
             DomainChangeError::Unknown(err) => ApiError::from_port(err),
         }

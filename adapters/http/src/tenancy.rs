@@ -21,6 +21,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use anyhow::anyhow;
 use chameleon_core::ports::Ports;
+use chameleon_core::rules::formats::{MANAGER_KEY_HEX_DIGITS, MANAGER_KEY_PREFIX};
 use chameleon_core::tenant::{ActiveTenant, Domain, ManagerApiKey, Tenant, TenantId};
 
 use crate::client_budget::client_of;
@@ -32,46 +33,62 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct CurrentTenant(pub Arc<Tenant>);
 
+/// The open restaurant a storefront request is for (see [`ActiveTenant`]): what the storefront's
+/// handlers take, so they can only call core's storefront use cases for an open restaurant.
+#[derive(Debug, Clone)]
+pub struct StoreTenant(pub ActiveTenant);
+
+/// What a tenant middleware hands its handlers: kept in the request's extensions, taken by the
+/// handlers as an extractor.
+trait Resolved: Clone + 'static {
+    /// The middleware that puts it there, for the error when a route lacks it.
+    const MIDDLEWARE: &'static str;
+
+    fn tenant(&self) -> &Tenant;
+}
+
+impl Resolved for CurrentTenant {
+    const MIDDLEWARE: &'static str = "tenant middleware";
+
+    fn tenant(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+impl Resolved for StoreTenant {
+    const MIDDLEWARE: &'static str = "the storefront's middleware";
+
+    fn tenant(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+/// The value `T`'s middleware left on `req`; a route served without it is a bug (500).
+fn from_extensions<T: Resolved>(req: &HttpRequest) -> Ready<Result<T, ApiError>> {
+    ready(req.extensions().get::<T>().cloned().ok_or_else(|| {
+        ApiError::internal(anyhow!(
+            "{} is served without {}",
+            req.path(),
+            T::MIDDLEWARE
+        ))
+    }))
+}
+
 impl FromRequest for CurrentTenant {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<CurrentTenant>()
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::internal(anyhow!(
-                        "{} is served without tenant middleware",
-                        req.path()
-                    ))
-                }),
-        )
+        from_extensions(req)
     }
 }
-
-/// The open restaurant a storefront request is for (see [`ActiveTenant`]): what the storefront's
-/// handlers take, so they can only call core's storefront use cases for an open restaurant.
-#[derive(Debug, Clone)]
-pub struct StoreTenant(pub ActiveTenant);
 
 impl FromRequest for StoreTenant {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<StoreTenant>()
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::internal(anyhow!(
-                        "{} is served without the storefront's middleware",
-                        req.path()
-                    ))
-                }),
-        )
+        from_extensions(req)
     }
 }
 
@@ -105,16 +122,16 @@ fn unknown_host(host: &str) -> ApiError {
 /// Runs `next` with the tenant `resolved` found, or answers with its refusal. Refusals are
 /// turned into responses here, with the request they belong to, so they pass through the outer
 /// middleware (request id, logging) like any other response.
-async fn proceed<B: MessageBody>(
+async fn proceed<T: Resolved, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
-    resolved: Result<Option<Arc<Tenant>>, ApiError>,
+    resolved: Result<Option<T>, ApiError>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     match resolved {
         Ok(tenant) => {
             if let Some(tenant) = tenant {
-                record(&tenant);
-                req.extensions_mut().insert(CurrentTenant(tenant));
+                record(tenant.tenant());
+                req.extensions_mut().insert(tenant);
             }
             Ok(next.call(req).await?.map_into_left_body())
         }
@@ -128,14 +145,8 @@ pub async fn store_tenant<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    match resolve_host::<P>(&req).await {
-        Ok(tenant) => {
-            record(&tenant);
-            req.extensions_mut().insert(StoreTenant(tenant));
-            Ok(next.call(req).await?.map_into_left_body())
-        }
-        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
-    }
+    let resolved = resolve_host::<P>(&req).await.map(|t| Some(StoreTenant(t)));
+    proceed(req, next, resolved).await
 }
 
 async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, ApiError> {
@@ -172,7 +183,9 @@ pub async fn manager_tenant<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let resolved = authenticate_manager::<P>(&req).await.map(Some);
+    let resolved = authenticate_manager::<P>(&req)
+        .await
+        .map(|t| Some(CurrentTenant(t)));
     proceed(req, next, resolved).await
 }
 
@@ -183,9 +196,10 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
     })?;
     // A key that cannot be one costs no lookup at all.
     if !ManagerApiKey::is_well_formed(key) {
-        return Err(ApiError::unauthorized(
-            "this is not a manager API key (`chm_` and 64 hex digits)",
-        ));
+        return Err(ApiError::unauthorized(format!(
+            "this is not a manager API key (`{MANAGER_KEY_PREFIX}` and {MANAGER_KEY_HEX_DIGITS} \
+             hex digits)"
+        )));
     }
     let id = req
         .headers()
@@ -195,12 +209,12 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
         .ok()
         .and_then(|raw| TenantId::parse(raw).ok())
         .ok_or_else(|| ApiError::bad_request("X-Tenant-ID must be a UUID"))?;
-    let tenant = state.app.tenancy.tenant_by_id(id).await?.ok_or_else(|| {
-        ApiError::new(
-            ProblemCode::UnknownTenant,
-            format!("there is no tenant {id}"),
-        )
-    })?;
+    let tenant = state
+        .app
+        .tenancy
+        .tenant_by_id(id)
+        .await?
+        .ok_or_else(|| crate::port_errors::unknown_tenant(id))?;
     if !tenant.manager_key_hash.verifies(key) {
         return Err(ApiError::new(
             ProblemCode::Forbidden,
@@ -222,5 +236,5 @@ pub async fn admin_only<P: Ports, B: MessageBody>(
             "send the admin token as `Authorization: Bearer <token>`",
         )),
     });
-    proceed(req, next, allowed).await
+    proceed::<CurrentTenant, B>(req, next, allowed).await
 }

@@ -225,6 +225,11 @@ impl TenantDirectory for MemoryStore {
         if !state.tenants.contains_key(&id) {
             return Err(DomainChangeError::NotFound(id));
         }
+        if state.domains.get(&id).map_or(0, Vec::len)
+            >= chameleon_core::rules::numbers::DOMAINS_PER_TENANT
+        {
+            return Err(DomainChangeError::TooManyDomains);
+        }
         if state.by_domain.contains_key(&domain) {
             return Err(DomainChangeError::Taken(domain));
         }

@@ -97,6 +97,28 @@ impl TextClass {
         }
         in_ranges(c, CONTROL) && !(self == TextClass::Prose && LINE_BREAKS.contains(&c))
     }
+
+    /// What [`TextClass::refuses`] refuses, as ordered inclusive ranges (for a pattern's
+    /// character class).
+    pub fn refused_ranges(self) -> impl Iterator<Item = (char, char)> {
+        let last = CONTROL
+            .iter()
+            .chain(INVISIBLE_FORMATTING)
+            .map(|(_, high)| *high)
+            .max()
+            .unwrap_or('\0');
+        let mut chars = ('\0'..=last).peekable();
+        core::iter::from_fn(move || {
+            let low = chars.find(|c| self.refuses(*c))?;
+            let mut high = low;
+            while let Some(next) = chars
+                .next_if(|c| self.refuses(*c) && char::from_u32(u32::from(high) + 1) == Some(*c))
+            {
+                high = next;
+            }
+            Some((low, high))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +134,22 @@ mod tests {
         assert!(TextClass::Line.refuses('\u{85}'));
         assert!(TextClass::Line.refuses('\u{202E}'));
         assert!(!TextClass::Line.refuses('é'));
+    }
+
+    #[test]
+    fn the_refused_ranges_are_what_refuses_says_of_every_character() {
+        for class in [TextClass::Line, TextClass::Prose] {
+            let ranges: Vec<(char, char)> = class.refused_ranges().collect();
+            for pair in ranges.windows(2) {
+                assert!(
+                    u32::from(pair[0].1) + 1 < u32::from(pair[1].0),
+                    "{class:?}: {pair:?} not ordered and apart"
+                );
+            }
+            for c in '\0'..=char::MAX {
+                assert_eq!(in_ranges(c, &ranges), class.refuses(c), "{class:?} {c:?}");
+            }
+        }
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub enum DomainChangeError {
     NoSuchDomain(Domain),
     #[error("{0} is the tenant's only domain: a tenant answers on at least one")]
     LastDomain(Domain),
-    #[error("a tenant has at most 20 domains")]
+    #[error(
+        "a tenant has at most {} domains",
+        crate::rules::numbers::DOMAINS_PER_TENANT
+    )]
     TooManyDomains,
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),

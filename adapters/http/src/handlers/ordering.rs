@@ -191,15 +191,6 @@ fn new_tracking_token() -> Result<TrackingToken, ApiError> {
         .map_err(|e| ApiError::internal(e.into()))
 }
 
-/// An order's id in the path.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct TrackedOrderPath {
-    /// The order's id.
-    id: Uuid,
-}
-
 /// One order, for the customer who placed it: its status as it changes. Answers only with the
 /// order's own tracking token (`t`) on its own restaurant's host; 404 otherwise, whatever was
 /// wrong.
@@ -208,7 +199,7 @@ pub struct TrackedOrderPath {
     path = "/api/v1/store/orders/{id}",
     operation_id = "track_order",
     tag = "storefront",
-    params(TrackedOrderPath, TrackOrderQuery),
+    params(OrderPath, TrackOrderQuery),
     responses(
         (status = 200, description = "The order (not cached)", body = Order),
         (status = 400, response = BadRequest),

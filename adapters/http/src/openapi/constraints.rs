@@ -18,8 +18,7 @@ use chameleon_core::rules::numbers::{
     CATEGORY_POSITION, IntRange, OPENING_RANGES_PER_DAY, ORDER_LINES, PAGE_LIMIT, PRICE, QUANTITY,
 };
 use chameleon_core::rules::text::{
-    CATEGORY_NAME, CONTROL, CUSTOMER_NAME, DESCRIPTION, INVISIBLE_FORMATTING, LINE_BREAKS,
-    MENU_ITEM_NAME, TENANT_NAME, TextClass, TextRule,
+    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, TENANT_NAME, TextRule,
 };
 use serde_json::Value;
 use utoipa::Modify;
@@ -270,53 +269,26 @@ fn escape(c: char) -> String {
 
 /// A character class body (without brackets) of `ranges`: a range of one character is that
 /// character, of two the two characters, of more `low-high`.
-fn class(ranges: &[(char, char)]) -> String {
+fn class(ranges: impl Iterator<Item = (char, char)>) -> String {
     let mut body = String::new();
     for (low, high) in ranges {
-        let span = u32::from(*high) - u32::from(*low);
-        body.push_str(&escape(*low));
+        let span = u32::from(high) - u32::from(low);
+        body.push_str(&escape(low));
         match span {
             0 => {}
-            1 => body.push_str(&escape(*high)),
+            1 => body.push_str(&escape(high)),
             _ => {
                 body.push('-');
-                body.push_str(&escape(*high));
+                body.push_str(&escape(high));
             }
         }
     }
     body
 }
 
-/// The characters a text of `class` refuses, as inclusive ranges, in order.
-fn refused(class: TextClass) -> Vec<(char, char)> {
-    let mut ranges = Vec::new();
-    for (low, high) in CONTROL {
-        let mut start = u32::from(*low);
-        for kept in (u32::from(*low)..=u32::from(*high))
-            .filter_map(char::from_u32)
-            .filter(|c| class == TextClass::Prose && LINE_BREAKS.contains(c))
-        {
-            let kept = u32::from(kept);
-            if kept > start {
-                ranges.push((start, kept - 1));
-            }
-            start = kept + 1;
-        }
-        if start <= u32::from(*high) {
-            ranges.push((start, u32::from(*high)));
-        }
-    }
-    let mut ranges: Vec<(char, char)> = ranges
-        .into_iter()
-        .filter_map(|(l, h)| Some((char::from_u32(l)?, char::from_u32(h)?)))
-        .collect();
-    ranges.extend_from_slice(INVISIBLE_FORMATTING);
-    ranges
-}
-
 /// Any number of allowed characters around at least one that is not white space.
 pub fn text_pattern(rule: &TextRule) -> String {
-    let refused = class(&refused(rule.class));
+    let refused = class(rule.class.refused_ranges());
     format!("^[^{refused}]*[^\\s{refused}][^{refused}]*$")
 }
 
@@ -400,6 +372,8 @@ fn one_of<'a>(words: impl Iterator<Item = &'a str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chameleon_core::rules::text::TextClass;
+
     use super::*;
 
     #[test]
@@ -411,11 +385,11 @@ mod tests {
     #[test]
     fn a_line_refuses_every_control_character_and_prose_keeps_line_breaks() {
         assert_eq!(
-            class(&refused(TextClass::Line))[..26].to_owned(),
+            class(TextClass::Line.refused_ranges())[..26].to_owned(),
             "\\u0000-\\u001f\\u007f-\\u009f"
         );
         assert!(
-            class(&refused(TextClass::Prose))
+            class(TextClass::Prose.refused_ranges())
                 .starts_with("\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f")
         );
     }
