@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../../web"
 source ../deploy/scripts/lib.sh
 
 inputs=(src styles/input.css index.html Cargo.toml Trunk.toml package-lock.json
-        ../adapters/http/wire ../Cargo.lock ../Cargo.toml)
+        ../adapters/http/wire ../core/rules ../Cargo.lock ../Cargo.toml)
 if [ -f dist/index.html ] && [ -z "$(find "${inputs[@]}" -newer dist/index.html -print -quit)" ]; then
     log "storefront up to date"
     exit 0
