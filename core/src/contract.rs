@@ -19,11 +19,12 @@ use crate::order::{
     OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused, TrackingToken,
 };
 use crate::ports::{
-    ChangeOrderStatusError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
-    DeprovisionError, DomainChangeError, ExportSink, PlaceOrderError, Placement, Ports,
-    ProvisionTenantError, SinkClosed, UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
+    ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
+    DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportSink, PlaceOrderError,
+    Placement, Ports, ProvisionTenantError, SinkClosed, UpdateCategoryError, UpdateMenuItemError,
+    UpdateTenantError,
 };
-use crate::service::Chameleon;
+use crate::service::{Chameleon, MenuLimits};
 use crate::tenant::{
     ActiveTenant, Domain, ManagerApiKey, NewTenant, SchemaName, Tenant, TenantId, TenantName,
     TenantPatch, TenantStatus,
@@ -71,6 +72,15 @@ macro_rules! port_contract_tests {
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
+        // Under small caps, so that filling a menu to its cap costs a few writes.
+        #[tokio::test]
+        async fn menus_are_capped_even_when_creations_race_for_the_last_place() {
+            let (app, guard) = $fixture.await;
+            let app = app.with_menu_limits($crate::contract::SMALL_MENU);
+            $crate::contract::menus_are_capped_even_when_creations_race_for_the_last_place(&app)
+                .await;
+            drop(guard);
+        }
         $(
             #[tokio::test]
             async fn $case() {
@@ -81,6 +91,12 @@ macro_rules! port_contract_tests {
         )*
     };
 }
+
+/// The caps [`menus_are_capped_even_when_creations_race_for_the_last_place`] runs under.
+pub const SMALL_MENU: MenuLimits = MenuLimits {
+    items: 4,
+    categories: 3,
+};
 
 /// A tenant to provision under `domain`, for tests of any adapter.
 pub fn new_tenant(domain: &str, name: &str) -> NewTenant {
@@ -1625,4 +1641,64 @@ pub async fn a_suspended_tenant_s_storefront_is_closed_by_core_and_its_manager_w
         app.menu.store_menu(&open_again).await.unwrap().items,
         vec![burger]
     );
+}
+
+pub async fn menus_are_capped_even_when_creations_race_for_the_last_place<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let limits = app.menu.limits();
+    let a = provision(app, "capped-a.com").await;
+    let b = provision(app, "capped-b.com").await;
+    for n in 1..limits.items {
+        add_item(app, &a, &format!("Dish {n}"), 100).await;
+    }
+    // Six creations race for the one place left: one wins, the others store nothing.
+    let racers = join_all((0..6).map(|n| {
+        app.menu.create_menu_item(
+            &a,
+            NewMenuItem::plain(
+                MenuItemName::parse(&format!("Racer {n}")).unwrap(),
+                PriceCents::try_from(100).unwrap(),
+            ),
+        )
+    }))
+    .await;
+    let won = racers.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "exactly one racer takes the last place");
+    assert!(racers.iter().all(
+        |r| matches!(r, Ok(_) | Err(CreateMenuItemError::LimitReached(_)))
+            && !matches!(r, Err(CreateMenuItemError::LimitReached(n)) if *n != limits.items
+            )
+    ));
+    let items = app.menu.list_menu_items(&a).await.unwrap();
+    assert_eq!(items.len(), limits.items, "full, never over");
+    // Another restaurant's menu is its own; one item removed makes room again.
+    add_item(app, &b, "Elsewhere", 100).await;
+    app.menu.delete_menu_item(&a, items[0].id).await.unwrap();
+    add_item(app, &a, "Again", 100).await;
+
+    for n in 1..limits.categories {
+        add_category(app, &a, &format!("Section {n}"), 0).await;
+    }
+    let racers = join_all((0..5).map(|n| {
+        app.menu.create_category(
+            &a,
+            NewCategory {
+                name: CategoryName::parse(&format!("Racer {n}")).unwrap(),
+                position: Position::try_from(0).unwrap(),
+            },
+        )
+    }))
+    .await;
+    assert_eq!(racers.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(racers.iter().all(
+        |r| matches!(r, Ok(_) | Err(CreateCategoryError::LimitReached(_)))
+            && !matches!(r, Err(CreateCategoryError::LimitReached(n)) if *n != limits.categories
+            )
+    ));
+    assert_eq!(
+        app.menu.list_categories(&a).await.unwrap().len(),
+        limits.categories
+    );
+    add_category(app, &b, "Elsewhere", 0).await;
 }

@@ -59,40 +59,76 @@ else
     exit 0
 fi
 # An empty env file: a developer's deploy/.env must not stand in for the secrets given here.
-env_file="$(mktemp)"
-trap 'rm -f "$env_file"' EXIT
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+env_file="$work/empty.env"
+: >"$env_file"
 run_compose() { "${compose[@]}" --env-file "$env_file" -f deploy/compose.yaml "$@"; }
 
-secrets=(POSTGRES_PASSWORD=check-postgres SERVING_PASSWORD=check-serving
-         ADMIN_TOKEN=0123456789abcdef0123456789abcdef)
+# Secrets are files (compose `secrets:`), named by these variables; never values in the
+# environment.
+secrets=()
+for name in POSTGRES_PASSWORD_FILE SERVING_PASSWORD_FILE ADMIN_TOKEN_FILE; do
+    echo "check-secret-$name" >"$work/$name"
+    secrets+=("$name=$work/$name")
+done
 config="$(export "${secrets[@]}"; run_compose config)" \
     || fail "${compose[*]} config refused deploy/compose.yaml"
 for secret in "${secrets[@]}"; do
     name="${secret%%=*}"
     if (export "${secrets[@]}"; unset "$name"; run_compose config -q) >/dev/null 2>&1; then
-        fail "compose accepted a missing $name: secrets must come from the environment"
+        fail "compose accepted a missing $name: every secret file must be named"
     fi
 done
+if grep -q 'check-secret-' <<<"$config"; then
+    fail "a secret's value appears in the compose configuration"
+fi
 
-# Per service: has a health check (a test, not NONE/disabled), publishes ports, publishes 9091.
-summary="$(awk '
-    /^[^ #]/ { section = $1; svc = ""; next }
-    section == "services:" && /^  [A-Za-z0-9_.-]+:$/ { svc = $1; sub(/:$/, "", svc); seen[svc] = 1; next }
-    svc == "" { next }
-    /^    [a-z_]+:/ { key = $1; sub(/:.*/, "", key) }
-    key == "healthcheck" && /CMD/ { hc[svc] = 1 }
-    key == "healthcheck" && (/NONE/ || /disable: true/) { nohc[svc] = 1 }
-    key == "ports" && !/^    ports:$/ { pub[svc] = 1; if (/9091/) metrics[svc] = 1 }
-    END { for (s in seen) print s, (hc[s] && !nohc[s]) ? "health" : "-", pub[s] ? "published" : "-", metrics[s] ? "metrics" : "-" }
-' <<<"$config" | sort)"
-for service in postgres migrate backend1 backend2 edge; do
-    grep -q "^$service " <<<"$summary" || fail "compose has no service $service"
-done
-for service in postgres backend1 backend2 edge; do
-    grep -q "^$service health " <<<"$summary" || fail "compose: $service has no health check"
-done
-published="$(awk '$3 == "published" {print $1}' <<<"$summary" | xargs)"
-[ "$published" = edge ] || fail "compose: only the edge may publish ports (published: ${published:-none})"
-if grep -q ' metrics$' <<<"$summary"; then fail "compose publishes the metrics port 9091"; fi
+# The rest is read from what compose resolved (docker-compose is Python, with its YAML module).
+printf '%s\n' "$config" >"$work/config.yaml"
+python3 - "$work/config.yaml" <<'PY' || fail "the compose configuration is not hardened (above)"
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+services, networks = config["services"], config.get("networks", {})
+problems = []
+def need(ok, what):
+    if not ok:
+        problems.append(what)
+for name in ["postgres", "migrate", "backend1", "backend2", "edge"]:
+    need(name in services, f"compose has no service {name}")
+for name, svc in services.items():
+    need(svc.get("read_only") is True, f"{name}: the root filesystem is not read_only")
+    need("ALL" in (svc.get("cap_drop") or []), f"{name}: capabilities are not dropped (cap_drop: [ALL])")
+    need(any(o.replace("=", ":") in ("no-new-privileges:true", "no-new-privileges")
+             for o in svc.get("security_opt") or []), f"{name}: no-new-privileges is not set")
+    extra = set(svc.get("cap_add") or []) - ({"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"} if name == "postgres" else set())
+    need(not extra, f"{name}: capabilities added beyond the named ones: {sorted(extra)}")
+    env = svc.get("environment") or {}
+    for key, value in env.items():
+        secretish = any(w in key for w in ("PASSWORD", "TOKEN", "SECRET")) and not key.endswith("_FILE")
+        need(not secretish, f"{name}: the secret {key} is an environment variable")
+        need("password=" not in str(value), f"{name}: {key} carries a password")
+    hc = svc.get("healthcheck") or {}
+    if name != "migrate":
+        need(hc.get("test") and hc.get("test") != ["NONE"] and not hc.get("disable"), f"{name}: no health check")
+    ports = svc.get("ports") or []
+    need(not ports or name == "edge", f"{name}: only the edge may publish ports")
+    need(not any("9091" in str(p) for p in ports), f"{name}: publishes the metrics port")
+def nets(name):
+    n = services[name].get("networks") or {}
+    return set(n) if isinstance(n, (dict, list)) else set()
+need(nets("edge") == {"edge"}, f"the edge is on {sorted(nets('edge'))}: it may be on the edge network only")
+need(nets("postgres") == {"data"}, f"PostgreSQL is on {sorted(nets('postgres'))}: the data network only")
+for name in ["backend1", "backend2"]:
+    need({"edge", "data", "metrics"} <= nets(name), f"{name} is not on the edge, data and metrics networks")
+    addr = services[name]["environment"].get("METRICS_ADDR", "")
+    mine = (services[name]["networks"].get("metrics") or {}).get("ipv4_address")
+    need(mine and addr == f"{mine}:9091", f"{name}: METRICS_ADDR {addr!r} is not its metrics-network address")
+for name in ["data", "metrics"]:
+    need(networks.get(name, {}).get("internal") is True, f"the {name} network is not internal")
+for p in problems:
+    print("check-containers:", p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
 
-log "deploy/compose.yaml is valid (${compose[*]} config); refused without each of ${secrets[*]%%=*}; only the edge is published"
+log "deploy/compose.yaml is valid (${compose[*]} config) and hardened; refused without each of ${secrets[*]%%=*}"

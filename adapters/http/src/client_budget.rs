@@ -5,9 +5,9 @@
 //! scanner, a flood of random `Host` headers) gets 404 while it has budget left, then 429 with
 //! `Retry-After`, and its requests cost the service nothing more than that answer.
 //!
-//! The client is the address nginx names in `X-Real-IP` when the request comes from a loopback
-//! peer (nginx runs beside the service), and the peer address otherwise: a client talking to the
-//! service directly cannot name itself someone else.
+//! The client is the address nginx names in `X-Real-IP` when the request comes from a trusted
+//! peer (loopback: nginx runs beside the service; or one of `TRUSTED_PROXIES`), and the peer
+//! address otherwise: a client talking to the service directly cannot name itself someone else.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,6 +15,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use actix_web::dev::ServiceRequest;
+
+use crate::networks::Networks;
 
 /// Clients tracked at most; when full, those whose budget has refilled are forgotten first.
 const MAX_CLIENTS: usize = 65_536;
@@ -62,10 +64,12 @@ impl ClientBudget {
     }
 }
 
-/// The client a request comes from (see the module documentation).
-pub fn client_of(req: &ServiceRequest) -> IpAddr {
+/// The client a request comes from (see the module documentation), `trusted` naming the peers
+/// that may name it.
+pub fn client_of(req: &ServiceRequest, trusted: &Networks) -> IpAddr {
     let peer = req.peer_addr().map(|addr| addr.ip());
-    let behind_proxy = peer.is_none_or(|ip| ip.is_loopback());
+    // No peer: a request built in a test, never one from a socket.
+    let behind_proxy = peer.is_none_or(|ip| trusted.contains(ip));
     let named = req
         .headers()
         .get("x-real-ip")

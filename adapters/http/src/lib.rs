@@ -12,7 +12,9 @@
 //! - [`server`]: the application ([`server::app`]) and the bound server ([`Application`]).
 //! - [`handlers`]: one module per API area.
 //! - [`tenancy`]: the tenant middleware and [`tenancy::CurrentTenant`].
-//! - [`client_budget`]: the per-client budget of requests for unknown hosts.
+//! - [`client_budget`]: per-client budgets (unknown hosts, order tracking); who the client is.
+//! - [`networks`]: address sets (`SYS_ALLOW`, `TRUSTED_PROXIES`).
+//! - [`paths`]: paths two readers could route apart are refused (400 `bad_path`).
 //! - [`telemetry`]: one span and one log line per request.
 //! - [`body`]: [`body::JsonObject`], request bodies that must be JSON objects.
 //! - [`convert`]: wire bodies to domain values and back.
@@ -30,7 +32,9 @@ pub mod convert;
 pub mod error;
 pub mod export;
 pub mod handlers;
+pub mod networks;
 pub mod openapi;
+pub mod paths;
 pub mod port_errors;
 pub mod problem_code;
 pub mod problems;
@@ -39,5 +43,6 @@ pub mod state;
 pub mod telemetry;
 pub mod tenancy;
 
+pub use networks::Networks;
 pub use server::{Application, DEFAULT_BODY_LIMIT, ServerSettings, app};
-pub use state::{AppState, ReadinessCheck, WorkerWarmUp, always_ready};
+pub use state::{Access, AppState, ReadinessCheck, WorkerWarmUp, always_ready};

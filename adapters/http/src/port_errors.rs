@@ -58,7 +58,6 @@ macro_rules! unexpected_only {
 unexpected_only!(
     ResolveTenantError,
     ListTenantsError,
-    CreateCategoryError,
     ListCategoriesError,
     ListMenuItemsError,
     GetMenuItemError,
@@ -152,10 +151,24 @@ impl From<UpdateMenuItemError> for ApiError {
     }
 }
 
+impl From<CreateCategoryError> for ApiError {
+    fn from(err: CreateCategoryError) -> Self {
+        match err {
+            CreateCategoryError::LimitReached(_) => {
+                ApiError::new(ProblemCode::LimitReached, err.to_string())
+            }
+            CreateCategoryError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
 impl From<CreateMenuItemError> for ApiError {
     fn from(err: CreateMenuItemError) -> Self {
         match err {
             CreateMenuItemError::UnknownCategory(id) => unknown_category(id),
+            CreateMenuItemError::LimitReached(_) => {
+                ApiError::new(ProblemCode::LimitReached, err.to_string())
+            }
             CreateMenuItemError::Unknown(err) => ApiError::from_port(err),
         }
     }

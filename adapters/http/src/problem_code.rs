@@ -68,7 +68,10 @@ macro_rules! problem_codes {
 
 problem_codes! {
     /// The request is malformed: not JSON, a header or query parameter that does not parse.
-    BadRequest = ("bad_request", 400, Service),
+    BadRequest = ("bad_request", 400, Both),
+    /// The path holds an encoded slash or backslash, or a `.` or `..` segment (plain or
+    /// encoded): two readers of such a path (nginx and the service) could see two routes in it.
+    BadPath = ("bad_path", 400, Both),
     /// No bearer credential was sent, or it is not one this service knows.
     Unauthorized = ("unauthorized", 401, Service),
     /// The manager API key is valid, but for another restaurant.
@@ -107,6 +110,8 @@ problem_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415, Service),
     /// Well-formed JSON with invalid content; `detail` names every invalid field.
     ValidationFailed = ("validation_failed", 422, Service),
+    /// The restaurant has as many of these (menu items, categories) as it may have.
+    LimitReached = ("limit_reached", 422, Service),
     /// A menu item names a category the restaurant does not have.
     UnknownCategory = ("unknown_category", 422, Service),
     /// A removal's `confirm` is not the tenant's primary domain.
@@ -116,7 +121,7 @@ problem_codes! {
     /// The restaurant is closed now; `detail` says when it opens.
     RestaurantClosed = ("restaurant_closed", 422, Service),
     /// Too many requests from this address for one kind of request; `Retry-After` says when.
-    RateLimited = ("rate_limited", 429, Edge),
+    RateLimited = ("rate_limited", 429, Both),
     /// Too many requests for hosts no restaurant has, from this client; `Retry-After` says when.
     TooManyUnknownHosts = ("too_many_unknown_hosts", 429, Service),
     /// A bug or an unexpected failure; the details are in the service's log only.

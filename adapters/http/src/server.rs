@@ -19,10 +19,12 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::handlers::{health, menu, ordering, tenancy};
 use crate::openapi;
+use crate::paths::refuse_ambiguous;
 use crate::problem_code::ProblemCode;
+use crate::state::Access;
 use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
 use crate::telemetry::request_span;
-use crate::tenancy::{admin_only, manager_tenant, store_tenant};
+use crate::tenancy::{admin_only, manager_tenant, store_tenant, tracking_budget};
 
 /// Request bodies above this are refused with 413 (nginx enforces the same limit in front).
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -44,6 +46,8 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// How long readiness answers 503 before the listener closes (see [`Application`]).
     pub drain: Duration,
+    /// Who may reach what, by address.
+    pub access: Access,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for ServerSettings {
             .field("warm_up", &self.warm_up.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("drain", &self.drain)
+            .field("access", &self.access)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +97,7 @@ pub fn app<P: Ports>(
         )
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
+        .wrap(from_fn(refuse_ambiguous))
         .wrap(
             ErrorHandlers::new().default_handler(move |res| bare_error_as_problem(res, body_limit)),
         )
@@ -178,7 +184,9 @@ pub fn app<P: Ports>(
                 .service(web::resource("/menu").route(web::get().to(menu::list_store_menu::<P>)))
                 .service(web::resource("/orders").route(web::post().to(ordering::place_order::<P>)))
                 .service(
-                    web::resource("/orders/{id}").route(web::get().to(ordering::track_order::<P>)),
+                    web::resource("/orders/{id}")
+                        .wrap(from_fn(tracking_budget::<P, _>))
+                        .route(web::get().to(ordering::track_order::<P>)),
                 ),
         )
         .default_service(web::to(no_route))
@@ -272,7 +280,8 @@ impl Application {
     ) -> std::io::Result<Application> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
-        let mut state = AppState::new(app_service, &settings.admin_token, readiness);
+        let mut state = AppState::new(app_service, &settings.admin_token, readiness)
+            .with_access(settings.access.clone());
         if let Some(warm_up) = &settings.warm_up {
             state = state.with_worker_warm_up(warm_up.clone());
         }

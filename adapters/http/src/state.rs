@@ -1,8 +1,9 @@
 //! What every handler shares: the use cases, the admin credential, the readiness check.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
@@ -12,11 +13,42 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::client_budget::ClientBudget;
+use crate::networks::Networks;
 
 /// Requests for unknown hosts a client may send a second (and at once) before it gets 429:
 /// a person mistyping a restaurant's address never comes close.
 pub const UNKNOWN_HOSTS_PER_CLIENT_PER_SECOND: u32 = 5;
 pub const UNKNOWN_HOSTS_PER_CLIENT_BURST: u32 = 20;
+
+/// Order tracking requests a client may send a second (and at once): a tracking page polls
+/// every few seconds; a client over this gets 429 `rate_limited` (nginx limits the same route
+/// in front, per address, too).
+pub const TRACKING_PER_CLIENT_PER_SECOND: u32 = 5;
+pub const TRACKING_PER_CLIENT_BURST: u32 = 30;
+
+/// How long a readiness answer is reused: `/readyz` costs the database at most one query per
+/// this, per process, however often it is asked.
+pub const READINESS_REUSED_FOR: Duration = Duration::from_secs(1);
+
+/// Who may reach what, by address.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Clients that may reach `/api/v1/sys/` (`SYS_ALLOW`); `None`: every client (the HTTP
+    /// adapter's own tests, over the fakes). Others are told there is nothing there (404).
+    pub sys_allow: Option<Networks>,
+    /// Peers whose `X-Real-IP` names the client (`TRUSTED_PROXIES`, and loopback: nginx beside
+    /// the service). Anyone else is the client itself.
+    pub trusted_proxies: Networks,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            sys_allow: None,
+            trusted_proxies: Networks::loopback(),
+        }
+    }
+}
 
 /// Answers whether the service's dependencies (the database) are reachable now.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
@@ -35,6 +67,9 @@ pub struct AppState<P: Ports> {
     pub app: Chameleon<P>,
     /// Each client's budget of requests for hosts no tenant has.
     pub unknown_hosts: ClientBudget,
+    /// Each client's budget of order tracking requests.
+    pub tracking: ClientBudget,
+    pub access: Access,
     /// SHA-256 of the admin token: the token itself is not kept, and digests of equal length
     /// compare in constant time whatever the length of a guess.
     admin_token_digest: [u8; 32],
@@ -42,6 +77,10 @@ pub struct AppState<P: Ports> {
     warm_up: Option<WorkerWarmUp>,
     /// Set when a shutdown began: readiness answers 503 from then on.
     draining: Arc<AtomicBool>,
+    /// The last readiness answer and when it was made (see [`READINESS_REUSED_FOR`]).
+    last_readiness: Mutex<Option<(Instant, Result<(), String>)>>,
+    /// Set while one request checks readiness; the others reuse the last answer meanwhile.
+    checking_readiness: AtomicBool,
 }
 
 impl<P: Ports> fmt::Debug for AppState<P> {
@@ -59,10 +98,20 @@ impl<P: Ports> AppState<P> {
                 UNKNOWN_HOSTS_PER_CLIENT_BURST,
             ),
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
+            tracking: ClientBudget::new(TRACKING_PER_CLIENT_PER_SECOND, TRACKING_PER_CLIENT_BURST),
+            access: Access::default(),
             readiness,
             warm_up: None,
             draining: Arc::default(),
+            last_readiness: Mutex::new(None),
+            checking_readiness: AtomicBool::new(false),
         }
+    }
+
+    /// Applies `access` instead of the default (every client may reach the system API).
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
     }
 
     /// Has every HTTP worker run `warm_up` once before it serves.
@@ -87,16 +136,55 @@ impl<P: Ports> AppState<P> {
         digest.ct_eq(&self.admin_token_digest).into()
     }
 
-    /// Ready: not shutting down, and the dependencies answer.
+    /// Ready: not shutting down, and the dependencies answered when last asked. The check runs
+    /// at most once per [`READINESS_REUSED_FOR`], by one request at a time: a flood of `/readyz`
+    /// costs the database (and the pool other tenants share) nothing more.
     pub async fn ready(&self) -> anyhow::Result<()> {
         if self.draining.load(Ordering::Acquire) {
             anyhow::bail!("shutting down");
         }
-        (self.readiness)().await
+        let last = self
+            .last_readiness
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let fresh = last
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < READINESS_REUSED_FOR);
+        let may_check = !fresh
+            && self
+                .checking_readiness
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok();
+        let answer = match last {
+            Some((_, answer)) if !may_check => answer,
+            // Never checked, and someone is checking: wait for no one, answer "not yet".
+            None if !may_check => Err("readiness is being checked".to_owned()),
+            _ => {
+                // Cleared however this ends, a request given up on mid-check included.
+                let _checking = ClearOnDrop(&self.checking_readiness);
+                let answer = (self.readiness)().await.map_err(|err| format!("{err:#}"));
+                *self
+                    .last_readiness
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), answer.clone()));
+                answer
+            }
+        };
+        answer.map_err(anyhow::Error::msg)
     }
 
     /// The flag a shutdown sets.
     pub fn draining(&self) -> Arc<AtomicBool> {
         self.draining.clone()
+    }
+}
+
+/// Clears its flag when dropped.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }

@@ -167,7 +167,10 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, Ap
         Some(tenant) => ActiveTenant::check(tenant)
             .map_err(|closed| ApiError::new(ProblemCode::TenantSuspended, closed.to_string())),
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
-        None => match state.unknown_hosts.spend(client_of(req)) {
+        None => match state
+            .unknown_hosts
+            .spend(client_of(req, &state.access.trusted_proxies))
+        {
             Ok(()) => Err(unknown_host(&host)),
             Err(retry_after_secs) => Err(ApiError::new(
                 ProblemCode::TooManyUnknownHosts,
@@ -224,17 +227,50 @@ async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tena
     Ok(tenant)
 }
 
-/// System routes: the admin token.
+/// System routes: a client `SYS_ALLOW` admits (others are told there is nothing there, as
+/// nginx tells them in front), with the admin token.
 pub async fn admin_only<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let allowed = state::<P>(&req).and_then(|state| match bearer(&req) {
-        Some(token) if state.is_admin_token(token) => Ok(None),
-        Some(_) => Err(ApiError::unauthorized("the admin token is not valid")),
-        None => Err(ApiError::unauthorized(
-            "send the admin token as `Authorization: Bearer <token>`",
-        )),
+    let allowed = state::<P>(&req).and_then(|state| {
+        if let Some(allow) = &state.access.sys_allow
+            && !allow.contains(client_of(&req, &state.access.trusted_proxies))
+        {
+            return Err(ApiError::new(
+                ProblemCode::NoRoute,
+                format!("there is nothing at {} {}", req.method(), req.path()),
+            ));
+        }
+        match bearer(&req) {
+            Some(token) if state.is_admin_token(token) => Ok(None),
+            Some(_) => Err(ApiError::unauthorized("the admin token is not valid")),
+            None => Err(ApiError::unauthorized(
+                "send the admin token as `Authorization: Bearer <token>`",
+            )),
+        }
+    });
+    proceed::<CurrentTenant, B>(req, next, allowed).await
+}
+
+/// Order tracking: each client's budget (a poll every few seconds is far within it); 429
+/// `rate_limited` with `Retry-After` past it, before any lookup.
+pub async fn tracking_budget<P: Ports, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let allowed = state::<P>(&req).and_then(|state| {
+        state
+            .tracking
+            .spend(client_of(&req, &state.access.trusted_proxies))
+            .map(|()| None)
+            .map_err(|retry_after_secs| {
+                ApiError::new(
+                    ProblemCode::RateLimited,
+                    "too many order tracking requests from this address; try again shortly",
+                )
+                .retry_after(retry_after_secs)
+            })
     });
     proceed::<CurrentTenant, B>(req, next, allowed).await
 }

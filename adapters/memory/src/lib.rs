@@ -326,9 +326,13 @@ impl MenuRepository for MemoryStore {
         &self,
         tenant: &Tenant,
         item: NewMenuItem,
+        at_most: usize,
     ) -> Result<MenuItem, CreateMenuItemError> {
         let item = item.with_id(MenuItemId::from_uuid(Uuid::now_v7()));
         self.with_tenant(tenant, |data| {
+            if data.menu.len() >= at_most {
+                return Err(CreateMenuItemError::LimitReached(at_most));
+            }
             if let Some(unknown) = data.unknown_category(&item) {
                 return Err(CreateMenuItemError::UnknownCategory(unknown));
             }
@@ -402,12 +406,16 @@ impl MenuRepository for MemoryStore {
         &self,
         tenant: &Tenant,
         category: NewCategory,
+        at_most: usize,
     ) -> Result<Category, CreateCategoryError> {
         let category = category.with_id(CategoryId::from_uuid(Uuid::now_v7()));
         self.with_tenant(tenant, |data| {
+            if data.categories.len() >= at_most {
+                return Err(CreateCategoryError::LimitReached(at_most));
+            }
             data.categories.insert(category.id, category.clone());
-        })?;
-        Ok(category)
+            Ok(category)
+        })?
     }
 
     async fn list_categories(&self, tenant: &Tenant) -> Result<Vec<Category>, ListCategoriesError> {

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chameleon_core::tenant::TenantId;
+use chameleon_core::rules::numbers::DOMAINS_PER_TENANT;
+use chameleon_core::tenant::{Domain, TenantId};
 use futures_util::StreamExt as _;
 use futures_util::stream::poll_fn;
 use tokio::sync::mpsc;
@@ -36,8 +37,12 @@ pub enum Change {
     /// A tenant's menu.
     Menu(TenantId),
     /// A tenant's row: everything the directory holds about it, under every domain it had or has.
-    Tenant { id: TenantId, domains: Vec<String> },
+    Tenant { id: TenantId, domains: Vec<Domain> },
 }
+
+/// Domains one tenant change may name: those it had and those it has, each at most
+/// [`DOMAINS_PER_TENANT`]. A payload naming more is not one of ours.
+const MAX_DOMAINS_PER_CHANGE: usize = 2 * DOMAINS_PER_TENANT;
 
 impl Change {
     /// The notification's payload: `menu <id>` or `tenant <id> <domain>...`. Ids and domains
@@ -49,25 +54,35 @@ impl Change {
                 let mut payload = format!("tenant {}", id.as_uuid());
                 for domain in domains {
                     payload.push(' ');
-                    payload.push_str(domain);
+                    payload.push_str(domain.as_str());
                 }
                 payload
             }
         }
     }
 
-    /// Reads a payload; `None` for anything else (a newer instance's kind of change, or
-    /// someone else's `NOTIFY` on the channel: at worst, nothing is invalidated by it).
+    /// Reads a payload; `None` for anything else: a newer instance's kind of change, someone
+    /// else's `NOTIFY` on the channel, a domain that is not one in its stored form, more domains
+    /// than a change can name. Anyone who can connect may notify on the channel, so nothing of a
+    /// payload is believed before it parses: at worst, nothing is invalidated by it, and it can
+    /// never add a name to the known set that could not be a tenant's.
     pub fn parse(payload: &str) -> Option<Change> {
         let mut words = payload.split(' ');
         let kind = words.next()?;
         let id = TenantId::from_uuid(Uuid::parse_str(words.next()?).ok()?);
         match kind {
             "menu" => words.next().is_none().then_some(Change::Menu(id)),
-            "tenant" => Some(Change::Tenant {
-                id,
-                domains: words.filter(|d| !d.is_empty()).map(str::to_owned).collect(),
-            }),
+            "tenant" => {
+                let mut domains = Vec::new();
+                for word in words.filter(|d| !d.is_empty()) {
+                    let domain = Domain::parse(word).ok()?;
+                    if domain.as_str() != word || domains.len() == MAX_DOMAINS_PER_CHANGE {
+                        return None;
+                    }
+                    domains.push(domain);
+                }
+                Some(Change::Tenant { id, domains })
+            }
             _ => None,
         }
     }
@@ -92,6 +107,8 @@ pub struct SyncState {
     connects: AtomicU64,
     /// Changes applied.
     applied: AtomicU64,
+    /// Payloads dropped because they did not parse.
+    dropped: AtomicU64,
 }
 
 impl SyncState {
@@ -112,6 +129,10 @@ impl SyncState {
 
     pub fn applied(&self) -> u64 {
         self.applied.load(Ordering::Relaxed)
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -246,10 +267,17 @@ impl Listener {
                 let notification = message?;
                 match Change::parse(notification.payload()) {
                     Some(change) => self.apply(&change),
-                    None => tracing::warn!(
-                        payload = notification.payload(),
-                        "ignoring an invalidation this version does not know"
-                    ),
+                    None => {
+                        self.state.dropped.fetch_add(1, Ordering::Relaxed);
+                        metrics::counter!("chameleon_cache_invalidations_dropped_total")
+                            .increment(1);
+                        let payload = notification.payload();
+                        tracing::warn!(
+                            payload = payload.chars().take(120).collect::<String>(),
+                            bytes = payload.len(),
+                            "dropping an invalidation that does not parse"
+                        );
+                    }
                 }
             }
             anyhow::Ok(())
@@ -287,7 +315,10 @@ mod tests {
             Change::Menu(id(7)),
             Change::Tenant {
                 id: id(8),
-                domains: vec!["a.example".into(), "b.example".into()],
+                domains: vec![
+                    Domain::parse("a.example").unwrap(),
+                    Domain::parse("b.example").unwrap(),
+                ],
             },
             Change::Tenant {
                 id: id(9),
@@ -306,9 +337,27 @@ mod tests {
             "menu not-a-uuid",
             "menu 00000000-0000-0000-0000-000000000007 extra",
             "theme 00000000-0000-0000-0000-000000000007",
+            // Not domains in their stored form: never known, never invalidated.
+            "tenant 00000000-0000-0000-0000-000000000007 UPPER.example",
+            "tenant 00000000-0000-0000-0000-000000000007 a.example:8080",
+            "tenant 00000000-0000-0000-0000-000000000007 bad..example",
+            "tenant 00000000-0000-0000-0000-000000000007 ../../etc",
         ] {
             assert_eq!(Change::parse(payload), None, "{payload:?}");
         }
+    }
+
+    #[test]
+    fn a_change_names_a_bounded_number_of_domains() {
+        let many = |n: usize| {
+            let mut payload = "tenant 00000000-0000-0000-0000-000000000007".to_owned();
+            for i in 0..n {
+                payload.push_str(&format!(" d{i}.example"));
+            }
+            payload
+        };
+        assert!(Change::parse(&many(MAX_DOMAINS_PER_CHANGE)).is_some());
+        assert_eq!(Change::parse(&many(MAX_DOMAINS_PER_CHANGE + 1)), None);
     }
 
     #[test]

@@ -144,9 +144,13 @@ impl MenuRepository for PgMenu {
         &self,
         tenant: &Tenant,
         item: NewMenuItem,
+        at_most: usize,
     ) -> Result<MenuItem, CreateMenuItemError> {
         let item = item.with_id(MenuItemId::from_uuid(Uuid::now_v7()));
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        if count_held(&mut tx, menu_items::HOLD_CREATION, menu_items::COUNT).await? >= at_most {
+            return Err(CreateMenuItemError::LimitReached(at_most));
+        }
         if let Some(category) = item.category
             && !hold_category(&mut tx, category).await?
         {
@@ -237,9 +241,13 @@ impl MenuRepository for PgMenu {
         &self,
         tenant: &Tenant,
         category: NewCategory,
+        at_most: usize,
     ) -> Result<Category, CreateCategoryError> {
         let category = category.with_id(CategoryId::from_uuid(Uuid::now_v7()));
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        if count_held(&mut tx, categories::HOLD_CREATION, categories::COUNT).await? >= at_most {
+            return Err(CreateCategoryError::LimitReached(at_most));
+        }
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.query_and_commit(
             categories::INSERT,
@@ -322,6 +330,26 @@ impl MenuRepository for PgMenu {
 }
 
 /// Whether the tenant has category `id`; if so, it cannot be deleted before `tx` ends.
+/// Takes `hold` (a lock kept to the end of the transaction) then runs `count`, in one round
+/// trip: the count's snapshot is taken once the lock is held, so it sees every row a creation
+/// that held the lock before committed.
+async fn count_held(
+    tx: &mut TenantTx,
+    hold: &'static str,
+    count: &'static str,
+) -> anyhow::Result<usize> {
+    let rows = tx
+        .query_all(&[(hold, &[]), (count, &[])])
+        .await
+        .context("counting what the tenant has")?;
+    let n: i64 = rows
+        .get(1)
+        .and_then(|rows| rows.first())
+        .context("a count without a row")?
+        .try_get(0)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 async fn hold_category(tx: &mut TenantTx, id: CategoryId) -> anyhow::Result<bool> {
     let rows = tx
         .query(categories::HOLD, &[&id.as_uuid()])

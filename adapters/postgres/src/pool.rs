@@ -504,6 +504,38 @@ impl PgPool {
         Ok(())
     }
 
+    /// What this pool's login may do beyond serving, each as a sentence; empty for the
+    /// least-privileged serving role `chameleon migrate` makes (docs/database-roles.md). A
+    /// login that is a superuser, may create roles or databases, bypasses row security, or
+    /// inherits a tenant role's rights would make every tenant's data one mistake away.
+    pub async fn excess_privileges(&self) -> anyhow::Result<Vec<String>> {
+        let conn = self.get().await?;
+        let row = conn
+            .client()
+            .query_one(
+                "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb,                         r.rolbypassrls,                         r.rolinherit AND EXISTS (                             SELECT FROM pg_catalog.pg_auth_members m                             JOIN pg_catalog.pg_roles t ON t.oid = m.roleid                             WHERE m.member = r.oid                               AND t.rolname IN (SELECT schema_name FROM public.tenants))                  FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+                &[],
+            )
+            .await
+            .at_seam()?;
+        let role: String = row.get(0);
+        let said = [
+            (1, "is a superuser"),
+            (2, "may create roles (CREATEROLE)"),
+            (3, "may create databases (CREATEDB)"),
+            (4, "bypasses row-level security (BYPASSRLS)"),
+            (
+                5,
+                "inherits the rights of tenant roles it is a member of (INHERIT)",
+            ),
+        ];
+        Ok(said
+            .into_iter()
+            .filter(|(column, _)| row.get::<_, bool>(*column))
+            .map(|(_, what)| format!("{role} {what}"))
+            .collect())
+    }
+
     /// Opens every connection of the calling thread's pools, so none is opened while serving.
     pub async fn warm_up(&self) -> anyhow::Result<()> {
         let mut held = Vec::new();

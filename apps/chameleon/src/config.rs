@@ -2,9 +2,13 @@
 //! as a flag or as the environment variable named in its help.
 
 use std::path::PathBuf;
+
+use anyhow::Context as _;
 use std::time::Duration;
 
 use crate::startup::CacheSettings;
+use chameleon_core::service::MenuLimits;
+use chameleon_http::{Access, Networks};
 use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings, SessionLimits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
@@ -28,6 +32,86 @@ fn admin_token(raw: &str) -> Result<SecretString, String> {
         ));
     }
     Ok(SecretString::from(raw.trim()))
+}
+
+/// Secrets that may come from a file named by `<NAME>_FILE` (compose's `secrets:`, mounted
+/// under `/run/secrets/`), so that no secret has to be an environment variable of a container.
+const SECRETS_FROM_FILES: [&str; 3] = ["DATABASE_URL", "ADMIN_TOKEN", "SERVING_PASSWORD"];
+
+/// Reads every `<NAME>_FILE` of [`SECRETS_FROM_FILES`] into `<NAME>` (one trailing newline
+/// dropped), and `DATABASE_PASSWORD_FILE` into `DATABASE_URL`'s password (a `key=value`
+/// connection string: `host=postgres user=chameleon ...`). Setting both a variable and its
+/// `_FILE` is refused: which one wins would be a guess.
+///
+/// The values reach the command line parser through the environment, which only a new process
+/// image may be given without `unsafe` (the crate forbids it): when there is anything to read,
+/// this executes the binary again with the values set and the `_FILE` variables removed, and
+/// does not return. Called first thing in `main`.
+pub fn secrets_from_files() -> anyhow::Result<()> {
+    let read = |file_var: &str| -> anyhow::Result<Option<String>> {
+        let Some(path) = std::env::var_os(file_var).filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{file_var}: reading {}", PathBuf::from(&path).display()))?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        Ok(Some(text.strip_suffix('\r').unwrap_or(text).to_owned()))
+    };
+    let mut set: Vec<(String, String)> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    for name in SECRETS_FROM_FILES {
+        let file_var = format!("{name}_FILE");
+        if let Some(value) = read(&file_var)? {
+            anyhow::ensure!(
+                std::env::var_os(name).is_none(),
+                "both {name} and {file_var} are set: set one"
+            );
+            set.push((name.to_owned(), value));
+            removed.push(file_var);
+        }
+    }
+    if let Some(password) = read("DATABASE_PASSWORD_FILE")? {
+        let url = set
+            .iter()
+            .find(|(name, _)| name == "DATABASE_URL")
+            .map(|(_, url)| url.clone())
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .context("DATABASE_PASSWORD_FILE needs DATABASE_URL (without its password)")?;
+        anyhow::ensure!(
+            !url.contains("://") && !url.contains("password="),
+            "DATABASE_PASSWORD_FILE needs DATABASE_URL as key=value pairs without a password \
+             (host=... user=... dbname=...)"
+        );
+        let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
+        set.retain(|(name, _)| name != "DATABASE_URL");
+        set.push((
+            "DATABASE_URL".to_owned(),
+            format!("{url} password='{quoted}'"),
+        ));
+        removed.push("DATABASE_PASSWORD_FILE".to_owned());
+    }
+    if set.is_empty() {
+        return Ok(());
+    }
+    use std::os::unix::process::CommandExt as _;
+    let exe = std::env::current_exe().context("finding this binary to run it again")?;
+    let mut again = std::process::Command::new(exe);
+    again.args(std::env::args_os().skip(1)).envs(set);
+    for name in removed {
+        again.env_remove(name);
+    }
+    Err(anyhow::Error::new(again.exec()).context("running this binary again with its secrets"))
+}
+
+fn networks(raw: &str) -> Result<Networks, String> {
+    Networks::parse(raw).map_err(|err| err.to_string())
+}
+
+fn at_least_one(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("must be a whole number of at least 1, got {raw:?}")),
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -217,9 +301,44 @@ pub struct ServeArgs {
     /// entry at once, so this bounds only how long a manual SQL edit of a menu goes unseen.
     #[arg(long, env = "MENU_CACHE_TTL_SYNCED_SECS", default_value_t = 300)]
     pub menu_cache_ttl_synced_secs: u64,
+
+    /// Addresses and networks (comma- or space-separated) that may reach /api/v1/sys/: the same
+    /// variable nginx applies in front; the service applies it too. Others get 404.
+    #[arg(long, env = "SYS_ALLOW", default_value = "127.0.0.1,::1", value_parser = networks)]
+    pub sys_allow: Networks,
+
+    /// Networks of the proxies in front (a TLS load balancer; nginx, when not on this host)
+    /// whose `X-Real-IP` names the client. Loopback is always trusted (nginx beside the
+    /// service). Empty by default.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = networks)]
+    pub trusted_proxies: Networks,
+
+    /// Menu items a restaurant may have at most (422 `limit_reached` past it).
+    #[arg(long, env = "MAX_MENU_ITEMS", default_value = "2000", value_parser = at_least_one)]
+    pub max_menu_items: usize,
+
+    /// Categories a restaurant may have at most (422 `limit_reached` past it).
+    #[arg(long, env = "MAX_CATEGORIES", default_value = "200", value_parser = at_least_one)]
+    pub max_categories: usize,
 }
 
 impl ServeArgs {
+    pub fn access(&self) -> Access {
+        let mut trusted = Networks::loopback();
+        trusted.extend(&self.trusted_proxies);
+        Access {
+            sys_allow: Some(self.sys_allow.clone()),
+            trusted_proxies: trusted,
+        }
+    }
+
+    pub fn menu_limits(&self) -> MenuLimits {
+        MenuLimits {
+            items: self.max_menu_items,
+            categories: self.max_categories,
+        }
+    }
+
     pub fn caches(&self) -> CacheSettings {
         CacheSettings {
             directory: DirectoryCacheSettings {

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Configuration comes from flags or the environment (`chameleon --help`); secrets
-//! (`DATABASE_URL`, `ADMIN_TOKEN`) are never printed or logged.
+//! (`DATABASE_URL`, `ADMIN_TOKEN`, `SERVING_PASSWORD`) are never printed or logged, and each may
+//! come from a file instead (`ADMIN_TOKEN_FILE`, ...: compose's `secrets:`), as may the
+//! database password alone (`DATABASE_PASSWORD_FILE`).
 //!
 //! # Layout
 //! - [`config`]: the command line and environment, parsed once.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
+    config::secrets_from_files()?;
     let cli = Cli::parse();
     telemetry::init(cli.log_format);
     match cli.command {

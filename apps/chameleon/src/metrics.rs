@@ -9,6 +9,8 @@
 //! - `chameleon_db_pool_connections` (`state`: `max`, `open`, `in_use`), `chameleon_db_pool_waiting`
 //!   (sampled at each scrape), `chameleon_db_pool_wait_seconds` (every checkout);
 //! - `chameleon_cache_lookups_total` by `cache` and `result` (`hit`, `stale`, `miss`);
+//! - `chameleon_cache_invalidations_dropped_total`: `chameleon_cache` notifications that did
+//!   not parse (anyone who can connect may notify; nothing of a payload is believed unparsed);
 //! - `chameleon_tenant_provisioning_duration_seconds` by `outcome`, and
 //!   `chameleon_tenant_removal_duration_seconds`;
 //! - `chameleon_orders_total` by `outcome` (`placed`, `replayed`);
@@ -65,6 +67,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         "chameleon_cache_lookups_total",
         "Cache lookups, by cache and result (hit, stale: served while refreshed, miss)"
+    );
+    describe_counter!(
+        "chameleon_cache_invalidations_dropped_total",
+        "Cache invalidation notifications dropped because they did not parse"
     );
     describe_histogram!(
         "chameleon_tenant_provisioning_duration_seconds",

@@ -39,6 +39,9 @@ pub struct ServerOptions {
     pub tcp_port: Option<u16>,
     /// Run as a node of a Citus cluster (see [`crate::citus`]).
     pub citus: Option<CitusNode>,
+    /// Log every statement with its parameters (`log_statement = 'all'`): for the test that
+    /// no secret reaches the server.
+    pub log_statements: bool,
 }
 
 /// What a node of a Citus cluster needs beyond an ordinary server.
@@ -63,6 +66,7 @@ impl Default for ServerOptions {
             shared_buffers: None,
             tcp_port: None,
             citus: None,
+            log_statements: false,
         }
     }
 }
@@ -198,6 +202,9 @@ impl Cluster {
         if let Some(port) = options.tcp_port {
             settings = settings.replace(&format!("-c port={PORT}"), &format!("-c port={port}"));
         }
+        if options.log_statements {
+            settings.push_str(" -c log_statement=all -c log_parameter_max_length=-1");
+        }
         if options.unsafe_fast {
             settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
@@ -253,7 +260,9 @@ impl Cluster {
         let driver = tokio::spawn(connection);
         client
             .batch_execute(&format!(
-                "SET password_encryption = 'scram-sha-256'; ALTER ROLE {SUPERUSER} PASSWORD '{password}'"
+                // The verifier, computed here: the password never reaches the server.
+                "ALTER ROLE {SUPERUSER} PASSWORD '{}'",
+                postgres_protocol::password::scram_sha_256(password.as_bytes())
             ))
             .await?;
         drop(client);

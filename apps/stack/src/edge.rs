@@ -26,6 +26,80 @@ pub struct EdgeSettings {
     pub web_root: PathBuf,
     pub template: PathBuf,
     pub limits: EdgeLimits,
+    /// HTTPS beside HTTP; `None`: HTTP only.
+    pub tls: Option<EdgeTls>,
+}
+
+/// HTTPS at the edge (README: "HTTPS").
+#[derive(Debug, Clone)]
+pub struct EdgeTls {
+    /// `TLS_PORT`.
+    pub port: u16,
+    /// `TLS_CERT_DIR`: `<name>.crt` (the chain) and `<name>.key` per domain, read by nginx per
+    /// handshake (a new certificate needs no reload).
+    pub cert_dir: PathBuf,
+    /// `TLS_REDIRECT=1`: plain HTTP is redirected to HTTPS (but the ACME challenge and the
+    /// health checks).
+    pub redirect: bool,
+    /// The HTTPS port clients see, for the redirect (`TLS_PUBLIC_PORT`; default `port`).
+    pub public_port: u16,
+}
+
+impl EdgeTls {
+    /// From `TLS_PORT` (default 8443; empty: no HTTPS), `TLS_CERT_DIR` (default
+    /// `default_cert_dir`), `TLS_REDIRECT` and `TLS_PUBLIC_PORT`.
+    pub fn from_env(default_cert_dir: &Path) -> anyhow::Result<Option<EdgeTls>> {
+        let port = match std::env::var("TLS_PORT") {
+            Ok(value) if value.trim().is_empty() => return Ok(None),
+            Ok(value) => value
+                .trim()
+                .parse()
+                .context("TLS_PORT must be a port number (or empty: no HTTPS)")?,
+            Err(_) => 8443,
+        };
+        let redirect = match std::env::var("TLS_REDIRECT").as_deref().map(str::trim) {
+            Ok("1" | "true" | "yes") => true,
+            Ok("" | "0" | "false" | "no") | Err(_) => false,
+            Ok(other) => anyhow::bail!("TLS_REDIRECT must be 1 or 0, got {other:?}"),
+        };
+        let public_port = match std::env::var("TLS_PUBLIC_PORT") {
+            Ok(value) if !value.trim().is_empty() => value
+                .trim()
+                .parse()
+                .context("TLS_PUBLIC_PORT must be a port number")?,
+            _ => port,
+        };
+        let cert_dir = std::env::var_os("TLS_CERT_DIR")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| default_cert_dir.to_owned(), PathBuf::from);
+        Ok(Some(EdgeTls {
+            port,
+            cert_dir,
+            redirect,
+            public_port,
+        }))
+    }
+
+    /// The server block's HTTPS directives: Mozilla's "intermediate" profile (TLS 1.2 and
+    /// 1.3, forward-secret AEAD ciphers only), the certificate chosen by SNI.
+    fn directives(&self) -> anyhow::Result<String> {
+        let dir = path_str(&self.cert_dir)?;
+        if dir.contains([' ', ';', '"', '\'', '$', '{', '}']) {
+            anyhow::bail!("TLS_CERT_DIR {dir:?} holds a character nginx's configuration cannot");
+        }
+        Ok(format!(
+            "listen 0.0.0.0:{port} ssl http2 default_server;
+        ssl_certificate {dir}/$ssl_server_name.crt;
+        ssl_certificate_key {dir}/$ssl_server_name.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_prefer_server_ciphers off;
+        ssl_session_cache shared:tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;",
+            port = self.port
+        ))
+    }
 }
 
 impl EdgeSettings {
@@ -44,7 +118,34 @@ impl EdgeSettings {
             .collect::<Vec<_>>()
             .join("\n        ");
         self.limits.check()?;
+        let (tls, redirect, redirect_port) = match &self.tls {
+            Some(tls) => (
+                tls.directives()?,
+                if tls.redirect { "1" } else { "0" },
+                if tls.public_port == 443 {
+                    String::new()
+                } else {
+                    format!(":{}", tls.public_port)
+                },
+            ),
+            None => (
+                "# (no HTTPS: TLS_PORT is empty)".to_owned(),
+                "0",
+                String::new(),
+            ),
+        };
+        // A root master runs its workers as nobody:nogroup, the group key files are given to
+        // (see `certs`); under anyone else, nginx runs as that user and needs no directive.
+        let worker_user = if nix::unistd::geteuid().is_root() {
+            format!("user nobody {};", crate::certs::WORKER_GROUP)
+        } else {
+            "# (workers run as this user)".to_owned()
+        };
         let mut config = template
+            .replace("@WORKER_USER@", &worker_user)
+            .replace("@TLS@", &tls)
+            .replace("@TLS_REDIRECT@", redirect)
+            .replace("@TLS_REDIRECT_PORT@", &redirect_port)
             .replace("@STATE_DIR@", &path_str(&self.dir)?)
             .replace("@PORT@", &self.port.to_string())
             .replace("@UPSTREAM_SERVERS@", &upstream)
@@ -57,6 +158,19 @@ impl EdgeSettings {
         }
         let path = self.dir.join("nginx.conf");
         fs::write(&path, config).with_context(|| format!("writing {}", path.display()))?;
+        // nginx keeps the mode of a log file that exists: no one but its owner and group reads
+        // the logs (they name clients and domains).
+        for log in ["access.log", "error.log"] {
+            let log = self.dir.join(log);
+            if fs::symlink_metadata(&log).is_ok_and(|m| m.file_type().is_symlink()) {
+                continue;
+            }
+            fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)?;
+            fs::set_permissions(&log, std::os::unix::fs::PermissionsExt::from_mode(0o640))?;
+        }
         Ok(path)
     }
 }

@@ -25,6 +25,12 @@ pub struct EdgeLimits {
     pub client_timeout: String,
     /// Addresses or networks (`10.0.0.0/8`) that may reach `/api/v1/sys/`; others get 404.
     pub sys_allow: Vec<String>,
+    /// Order tracking (`GET /api/v1/store/orders/{id}`) per client.
+    pub tracking_rate: String,
+    pub tracking_burst: u32,
+    /// Networks of the proxies in front (`TRUSTED_PROXIES`) whose `X-Forwarded-For` names the
+    /// client; empty: the peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for EdgeLimits {
@@ -39,6 +45,9 @@ impl Default for EdgeLimits {
             conn_per_client: 64,
             client_timeout: "10s".into(),
             sys_allow: vec!["127.0.0.1".into(), "::1".into()],
+            tracking_rate: "5r/s".into(),
+            tracking_burst: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -73,12 +82,20 @@ impl EdgeLimits {
         number("EDGE_SYS_BURST", &mut limits.sys_burst)?;
         number("EDGE_CONN_PER_CLIENT", &mut limits.conn_per_client)?;
         text("EDGE_CLIENT_TIMEOUT", &mut limits.client_timeout);
-        if let Ok(value) = std::env::var("SYS_ALLOW") {
-            limits.sys_allow = value
+        text("EDGE_TRACKING_RATE", &mut limits.tracking_rate);
+        number("EDGE_TRACKING_BURST", &mut limits.tracking_burst)?;
+        let list = |value: String| -> Vec<String> {
+            value
                 .split([',', ' '])
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-                .collect();
+                .collect()
+        };
+        if let Ok(value) = std::env::var("SYS_ALLOW") {
+            limits.sys_allow = list(value);
+        }
+        if let Ok(value) = std::env::var("TRUSTED_PROXIES") {
+            limits.trusted_proxies = list(value);
         }
         limits.check()?;
         Ok(limits)
@@ -91,6 +108,7 @@ impl EdgeLimits {
             ("EDGE_ORDERS_RATE", &self.orders_rate),
             ("EDGE_MANAGER_WRITES_RATE", &self.manager_writes_rate),
             ("EDGE_SYS_RATE", &self.sys_rate),
+            ("EDGE_TRACKING_RATE", &self.tracking_rate),
         ] {
             let valid = rate
                 .strip_suffix("r/s")
@@ -114,14 +132,21 @@ impl EdgeLimits {
         if self.conn_per_client == 0 {
             bail!("EDGE_CONN_PER_CLIENT must be at least 1");
         }
-        for entry in &self.sys_allow {
-            let (address, prefix) = entry.split_once('/').unwrap_or((entry, ""));
-            let address: IpAddr = address
-                .parse()
-                .with_context(|| format!("SYS_ALLOW: {entry:?} is not an address or network"))?;
-            let longest = if address.is_ipv4() { 32 } else { 128 };
-            if !prefix.is_empty() && prefix.parse::<u8>().map_or(true, |p| p > longest) {
-                bail!("SYS_ALLOW: {entry:?} has an invalid prefix length");
+        for (name, list) in [
+            ("SYS_ALLOW", &self.sys_allow),
+            ("TRUSTED_PROXIES", &self.trusted_proxies),
+        ] {
+            for entry in list {
+                let (address, prefix) = entry.split_once('/').unwrap_or((entry, ""));
+                let address: IpAddr = address
+                    .parse()
+                    .with_context(|| format!("{name}: {entry:?} is not an address or network"))?;
+                let longest = if address.is_ipv4() { 32 } else { 128 };
+                if (entry.contains('/') || !prefix.is_empty())
+                    && prefix.parse::<u8>().map_or(true, |p| p > longest)
+                {
+                    bail!("{name}: {entry:?} has an invalid prefix length");
+                }
             }
         }
         Ok(())
@@ -135,7 +160,22 @@ impl EdgeLimits {
             .map(|entry| format!("{entry} 1;"))
             .collect::<Vec<_>>()
             .join("\n        ");
+        let real_ip = if self.trusted_proxies.is_empty() {
+            "# (none)".to_owned()
+        } else {
+            let mut lines: Vec<String> = self
+                .trusted_proxies
+                .iter()
+                .map(|entry| format!("set_real_ip_from {entry};"))
+                .collect();
+            lines.push("real_ip_header X-Forwarded-For;".into());
+            lines.push("real_ip_recursive on;".into());
+            lines.join("\n    ")
+        };
         vec![
+            ("@REAL_IP@", real_ip),
+            ("@TRACKING_RATE@", self.tracking_rate.clone()),
+            ("@TRACKING_BURST@", self.tracking_burst.to_string()),
             ("@ORDERS_RATE@", self.orders_rate.clone()),
             ("@ORDERS_BURST@", self.orders_burst.to_string()),
             ("@MANAGER_WRITES_RATE@", self.manager_writes_rate.clone()),
@@ -161,6 +201,8 @@ impl EdgeLimits {
             manager_writes_burst: 1_000_000,
             sys_rate: "1000000r/s".into(),
             sys_burst: 1_000_000,
+            tracking_rate: "1000000r/s".into(),
+            tracking_burst: 1_000_000,
             // nginx takes fewer than 65,536 here.
             conn_per_client: 60_000,
             ..EdgeLimits::default()
@@ -195,6 +237,11 @@ mod tests {
         ] {
             let limits = EdgeLimits {
                 sys_allow: vec![bad.into()],
+                ..EdgeLimits::default()
+            };
+            assert!(limits.check().is_err(), "{bad}");
+            let limits = EdgeLimits {
+                trusted_proxies: vec![bad.into()],
                 ..EdgeLimits::default()
             };
             assert!(limits.check().is_err(), "{bad}");

@@ -20,6 +20,7 @@
 //! - [`citus`]: [`CitusCluster`], a coordinator and workers, for the Citus tests.
 //! - [`backend`]: [`Backend`], one `chameleon serve`.
 //! - [`edge`]: [`Edge`], nginx from the project's template.
+//! - [`certs`]: the certificate directory and the local certificate authority.
 //! - [`edge_limits`]: [`EdgeLimits`], the edge's rate, connection and time limits.
 //! - [`process`]: children in their own process groups, stopped with a deadline.
 //! - [`shutdown`]: [`Shutdown`], the signals that end a run.
@@ -27,6 +28,7 @@
 //! - [`users`]: the unprivileged user servers run as when we are root.
 
 pub mod backend;
+pub mod certs;
 pub mod citus;
 pub mod cluster;
 pub mod edge;
@@ -40,7 +42,7 @@ pub mod users;
 pub use backend::{Backend, BackendSettings};
 pub use citus::CitusCluster;
 pub use cluster::{Cluster, ServerOptions};
-pub use edge::{Edge, EdgeSettings};
+pub use edge::{Edge, EdgeSettings, EdgeTls};
 pub use edge_limits::EdgeLimits;
 pub use shutdown::Shutdown;
 pub use stack::{Database, Ended, Stack, StackSettings, SupervisePolicy};

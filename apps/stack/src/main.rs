@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chameleon_stack::cluster::{self, Cluster};
-use chameleon_stack::edge::EdgeSettings;
+use chameleon_stack::edge::{EdgeSettings, EdgeTls};
 use chameleon_stack::stack::log;
 use chameleon_stack::{
     Database, EdgeLimits, Ended, ServerOptions, Shutdown, Stack, StackSettings, SupervisePolicy,
@@ -121,13 +121,15 @@ async fn run_command() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run(args, shutdown).await,
         Command::RenderNginx(args) => {
+            let tls = EdgeTls::from_env(&args.dir.join("certs"))?;
             let path = EdgeSettings {
                 dir: args.dir,
                 port: args.port,
                 backends: args.backends,
                 web_root: args.web_root,
-                template: args.template,
                 limits: EdgeLimits::from_env()?,
+                tls,
+                template: args.template,
             }
             .render()?;
             println!("{}", path.display());
@@ -194,6 +196,8 @@ async fn run(args: RunArgs, mut shutdown: Shutdown) -> anyhow::Result<()> {
         demo: args.demo != "0",
         backend_env: Vec::new(),
         edge_limits: EdgeLimits::from_env()?,
+        tls: EdgeTls::from_env(&state.join("certs"))?,
+        local_ca_domains: DEMO_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
     };
     let policy = SupervisePolicy::from_env()?;
     let mut stack = Stack::new(settings)?;
@@ -244,9 +248,26 @@ fn admin_token(state: &std::path::Path) -> anyhow::Result<String> {
     Ok(token)
 }
 
+/// The demo tenants' domains (and `localhost`, for the API docs): `make run` gives each a
+/// certificate of its local certificate authority.
+const DEMO_DOMAINS: [&str; 3] = ["pizza.localhost", "burger.localhost", "localhost"];
+
 fn banner(stack: &Stack, admin_token: &str) {
     let settings = stack.settings();
     let port = settings.port;
+    let https = match (&settings.tls, stack.local_ca()) {
+        (Some(tls), Some(ca)) => format!(
+            "\n    HTTPS         https://pizza.localhost:{p}   https://burger.localhost:{p}\n                 Local CA      {ca}\n                  (trust it in a browser, or curl --cacert it)\n",
+            p = tls.port,
+            ca = ca.display()
+        ),
+        (Some(tls), None) => format!(
+            "\n    HTTPS         port {}, certificates from {}\n",
+            tls.port,
+            tls.cert_dir.display()
+        ),
+        _ => String::new(),
+    };
     let backends: Vec<&str> = stack.backends().iter().map(|b| b.address()).collect();
     let text = format!(
         "
@@ -254,7 +275,7 @@ fn banner(stack: &Stack, admin_token: &str) {
 
     Storefronts   http://pizza.localhost:{port}   http://burger.localhost:{port}
     API docs      http://localhost:{port}/docs/      (spec: /api-docs/openapi.json)
-    Admin token   {admin_token}
+{https}    Admin token   {admin_token}
                   (Swagger UI: \"Authorize\", admin_token; manager keys of the demo
                    tenants are in {state}/demo-tenants.jsonl)
 

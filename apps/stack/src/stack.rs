@@ -10,8 +10,9 @@ use anyhow::{Context as _, anyhow};
 use tokio::process::Command;
 
 use crate::backend::{Backend, BackendSettings};
+use crate::certs::{CertDir, LocalCa};
 use crate::cluster::{self, Cluster, ServerOptions};
-use crate::edge::{Edge, EdgeSettings};
+use crate::edge::{Edge, EdgeSettings, EdgeTls};
 use crate::edge_limits::EdgeLimits;
 use crate::process;
 use crate::shutdown::Shutdown;
@@ -55,6 +56,11 @@ pub struct StackSettings {
     pub backend_env: Vec<(String, String)>,
     /// The edge's rate, connection and time limits.
     pub edge_limits: EdgeLimits,
+    /// HTTPS beside HTTP (`TLS_PORT`); `None`: HTTP only.
+    pub tls: Option<EdgeTls>,
+    /// Domains given a certificate by a certificate authority of the state directory's own
+    /// (`<state>/ca/ca.crt`) when they have none: the demo domains under `make run`.
+    pub local_ca_domains: Vec<String>,
 }
 
 /// Why [`Stack::supervise`] returned.
@@ -230,6 +236,17 @@ impl Stack {
             let backend = until_shutdown(shutdown, Backend::start(&settings)).await?;
             self.backends.push(backend);
         }
+        if let Some(tls) = &self.settings.tls
+            && !self.settings.local_ca_domains.is_empty()
+        {
+            let ca = LocalCa::ensure(&self.settings.state.join("ca"))?;
+            let certs = CertDir::open(&tls.cert_dir)?;
+            for domain in &self.settings.local_ca_domains {
+                if ca.issue(domain, &certs)? {
+                    log(&format!("issued a local certificate for {domain}"));
+                }
+            }
+        }
         let edge = self.edge_settings();
         log(&format!("starting nginx on port {}", edge.port));
         self.edge = Some(until_shutdown(shutdown, Edge::start(&edge)).await?);
@@ -404,7 +421,14 @@ impl Stack {
             web_root: self.settings.web_root.clone(),
             template: self.settings.repo.join("deploy/nginx/nginx.conf.template"),
             limits: self.settings.edge_limits.clone(),
+            tls: self.settings.tls.clone(),
         }
+    }
+
+    /// The local certificate authority's certificate, when the stack made certificates with it.
+    pub fn local_ca(&self) -> Option<PathBuf> {
+        (self.settings.tls.is_some() && !self.settings.local_ca_domains.is_empty())
+            .then(|| self.settings.state.join("ca/ca.crt"))
     }
 
     /// Keeps the stack up until a shutdown is asked for: a backend or nginx that dies is

@@ -12,11 +12,14 @@ use crate::tenant::Tenant;
 /// A tenant's menu.
 pub trait MenuRepository: Send + Sync + 'static {
     /// Stores a new item under a freshly drawn id and MUST return it as stored; MUST return
-    /// `Err(UnknownCategory)` (storing nothing) when its category is not one of the tenant's.
+    /// `Err(UnknownCategory)` (storing nothing) when its category is not one of the tenant's,
+    /// and `Err(LimitReached)` (storing nothing) when the tenant has `at_most` items already,
+    /// also when several creations race for the last place.
     fn create(
         &self,
         tenant: &Tenant,
         item: NewMenuItem,
+        at_most: usize,
     ) -> impl Future<Output = Result<MenuItem, CreateMenuItemError>> + Send;
 
     /// MUST return the tenant's items admitted by `filter`, ordered by name then id, and never an
@@ -63,11 +66,14 @@ pub trait MenuRepository: Send + Sync + 'static {
         id: MenuItemId,
     ) -> impl Future<Output = Result<(), DeleteMenuItemError>> + Send;
 
-    /// Stores a new category under a freshly drawn id and MUST return it as stored.
+    /// Stores a new category under a freshly drawn id and MUST return it as stored; MUST return
+    /// `Err(LimitReached)` (storing nothing) when the tenant has `at_most` categories already,
+    /// also when several creations race for the last place.
     fn create_category(
         &self,
         tenant: &Tenant,
         category: NewCategory,
+        at_most: usize,
     ) -> impl Future<Output = Result<Category, CreateCategoryError>> + Send;
 
     /// MUST return the tenant's categories in the order [`Self::store_menu`] gives them.
@@ -100,6 +106,8 @@ pub trait MenuRepository: Send + Sync + 'static {
 pub enum CreateMenuItemError {
     #[error("there is no category {0}")]
     UnknownCategory(CategoryId),
+    #[error("the menu already has {0} items, as many as a restaurant may have")]
+    LimitReached(usize),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
@@ -131,8 +139,12 @@ pub enum DeleteMenuItemError {
 }
 
 #[derive(Debug, Error)]
-#[error("the category could not be stored")]
-pub struct CreateCategoryError(#[from] pub anyhow::Error);
+pub enum CreateCategoryError {
+    #[error("the menu already has {0} categories, as many as a restaurant may have")]
+    LimitReached(usize),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
 
 #[derive(Debug, Error)]
 #[error("the categories could not be read")]

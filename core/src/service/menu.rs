@@ -13,9 +13,29 @@ use crate::ports::{
 };
 use crate::tenant::{ActiveTenant, Tenant};
 
+/// How large a restaurant's menu may grow: every storefront and manager read returns the whole
+/// menu, so its size bounds what one request can cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuLimits {
+    /// Items at most (`MAX_MENU_ITEMS`).
+    pub items: usize,
+    /// Categories at most (`MAX_CATEGORIES`).
+    pub categories: usize,
+}
+
+impl Default for MenuLimits {
+    fn default() -> Self {
+        Self {
+            items: 2_000,
+            categories: 200,
+        }
+    }
+}
+
 /// The menu use cases: over the menu repository only.
 pub struct Menu<M> {
     menu: M,
+    limits: MenuLimits,
 }
 
 impl<M> fmt::Debug for Menu<M> {
@@ -26,7 +46,20 @@ impl<M> fmt::Debug for Menu<M> {
 
 impl<M: MenuRepository> Menu<M> {
     pub fn new(menu: M) -> Self {
-        Self { menu }
+        Self {
+            menu,
+            limits: MenuLimits::default(),
+        }
+    }
+
+    /// The same use cases under other limits.
+    pub fn with_limits(mut self, limits: MenuLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> MenuLimits {
+        self.limits
     }
 
     /// The categories, and what a customer can order now.
@@ -39,7 +72,7 @@ impl<M: MenuRepository> Menu<M> {
         tenant: &Tenant,
         item: NewMenuItem,
     ) -> Result<MenuItem, CreateMenuItemError> {
-        self.menu.create(tenant, item).await
+        self.menu.create(tenant, item, self.limits.items).await
     }
 
     pub async fn list_menu_items(
@@ -82,7 +115,9 @@ impl<M: MenuRepository> Menu<M> {
         tenant: &Tenant,
         category: NewCategory,
     ) -> Result<Category, CreateCategoryError> {
-        self.menu.create_category(tenant, category).await
+        self.menu
+            .create_category(tenant, category, self.limits.categories)
+            .await
     }
 
     /// The tenant's categories in the menu's order.

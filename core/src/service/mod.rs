@@ -24,7 +24,7 @@ pub mod tenancy;
 
 use std::fmt;
 
-pub use menu::Menu;
+pub use menu::{Menu, MenuLimits};
 pub use ordering::Ordering;
 pub use tenancy::{StoreConfig, Tenancy};
 
@@ -56,5 +56,11 @@ impl<P: Ports> Chameleon<P> {
             menu: Menu::new(menu),
             ordering: Ordering::new(orders),
         }
+    }
+
+    /// The same use cases with the menu capped at `limits` instead of the defaults.
+    pub fn with_menu_limits(mut self, limits: MenuLimits) -> Self {
+        self.menu = self.menu.with_limits(limits);
+        self
     }
 }

@@ -184,13 +184,23 @@ impl TenantCache {
         Tickets(self.by_domain.ticket(), self.by_id.ticket())
     }
 
-    /// Keeps `tenant`, read from the database, under both keys (unless something was
-    /// invalidated since `tickets`), and knows it.
-    pub fn fill(&self, tickets: Tickets, tenant: &Arc<Tenant>) {
+    /// Keeps `tenant`, read from the database for `key`, under its id, its primary domain and
+    /// the domain `key` names when that is another of its domains (unless something was
+    /// invalidated since `tickets`), and knows them: a secondary domain is served from memory
+    /// like the primary one.
+    pub fn fill(&self, tickets: Tickets, key: &Key, tenant: &Arc<Tenant>) {
         let ttl = self.ttl();
+        let Tickets(domain_ticket, id_ticket) = tickets;
         self.by_domain
-            .fill(tickets.0, tenant.domain.clone(), tenant.clone(), ttl);
-        self.by_id.fill(tickets.1, tenant.id, tenant.clone(), ttl);
+            .fill(domain_ticket, tenant.domain.clone(), tenant.clone(), ttl);
+        if let Key::Domain(looked_up) = key
+            && *looked_up != tenant.domain
+        {
+            self.by_domain
+                .fill(domain_ticket, looked_up.clone(), tenant.clone(), ttl);
+            self.add_known(tenant.id, [looked_up.as_str()]);
+        }
+        self.by_id.fill(id_ticket, tenant.id, tenant.clone(), ttl);
         self.add_known(tenant.id, [tenant.domain.as_str()]);
     }
 
@@ -320,11 +330,9 @@ impl TenantCache {
         };
         self.by_id.invalidate(id);
         for domain in domains {
-            if let Ok(domain) = Domain::parse(domain) {
-                self.by_domain.invalidate(&domain);
-            }
+            self.by_domain.invalidate(domain);
         }
-        self.add_known(*id, domains.iter().map(String::as_str));
+        self.add_known(*id, domains.iter().map(Domain::as_str));
     }
 
     /// After a gap in what this instance heard: nothing cached can be trusted.

@@ -94,7 +94,7 @@ impl PgDirectory {
             .map(|row| tenants::from_row(&row).map(Arc::new))
             .transpose()?;
         if let Some(tenant) = &tenant {
-            self.cache.fill(tickets, tenant);
+            self.cache.fill(tickets, key, tenant);
         }
         Ok(tenant)
     }

@@ -340,9 +340,15 @@ async fn ensure_serving_role(
     } else {
         "CREATE"
     };
+    // The password's SCRAM verifier, computed here: PostgreSQL stores a verifier it is given as
+    // it is, so the password itself never reaches the server, its statement log or an error
+    // message.
     let password = match &settings.serving_password {
         Some(password) => client
-            .query_one("SELECT format(' PASSWORD %L', $1::text)", &[password])
+            .query_one(
+                "SELECT format(' PASSWORD %L', $1::text)",
+                &[&scram_verifier(password)],
+            )
             .await?
             .get::<_, String>(0),
         None => String::new(),
@@ -411,10 +417,12 @@ async fn ensure_owner_credential(client: &mut Client) -> anyhow::Result<()> {
             )
             .await?
             .get(0);
+        // The role gets the verifier; only `pg_dist_authinfo` holds the password itself (Citus
+        // reads it there to log in to the workers: the one place a secret must be plain).
         let alter: String = tx
             .query_one(
                 &format!("SELECT format('ALTER ROLE {OWNER_ROLE} PASSWORD %L', $1::text)"),
-                &[&password],
+                &[&scram_verifier(&password)],
             )
             .await?
             .get(0);
@@ -530,4 +538,10 @@ async fn role_exists(client: &Client, role: &str) -> anyhow::Result<bool> {
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
         .await?
         .is_some())
+}
+
+/// `password`'s SCRAM-SHA-256 verifier (`SCRAM-SHA-256$4096:<salt>$<stored key>:<server key>`),
+/// what `password_encryption = 'scram-sha-256'` would store, made on this side.
+pub fn scram_verifier(password: &str) -> String {
+    postgres_protocol::password::scram_sha_256(password.as_bytes())
 }

@@ -9,6 +9,13 @@ use uuid::Uuid;
 /// takes: no foreign key does it, see `V4__menu_categories.sql`).
 pub const HOLD: &str = "SELECT id FROM categories WHERE id = $1 FOR KEY SHARE";
 
+/// Held until the transaction ends by whoever creates a category (class 2; see
+/// `menu_items::HOLD_CREATION`).
+pub const HOLD_CREATION: &str = "SELECT pg_advisory_xact_lock(hashtext(current_schema()), 2)";
+
+/// How many categories there are (run after [`HOLD_CREATION`], on a fresh snapshot).
+pub const COUNT: &str = "SELECT count(*) FROM categories";
+
 /// Stores category `$1` named `$2` at position `$3`.
 pub const INSERT: &str = "INSERT INTO categories (id, name, position) VALUES ($1, $2, $3)";
 

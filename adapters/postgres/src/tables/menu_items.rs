@@ -21,6 +21,14 @@ pub const INSERT: &str = "INSERT INTO menu_items \
      (id, name, price, is_available, category_id, description, image_url, tags) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
+/// Held until the transaction ends by whoever creates an item, so that two creations racing
+/// for the last place under the tenant's cap count one after the other (class 1 of the tenant's
+/// two-key advisory locks; a bigint key, as the installer's, never collides with these).
+pub const HOLD_CREATION: &str = "SELECT pg_advisory_xact_lock(hashtext(current_schema()), 1)";
+
+/// How many items there are (run after [`HOLD_CREATION`], on a fresh snapshot).
+pub const COUNT: &str = "SELECT count(*) FROM menu_items";
+
 /// Every item, by name (byte order), then id.
 pub const LIST_ALL: &str = concat!(
     "SELECT ",

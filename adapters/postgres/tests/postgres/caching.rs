@@ -143,3 +143,27 @@ async fn a_flood_of_unknown_hosts_costs_at_most_the_miss_budget_and_evicts_nobod
         Some(real.id)
     );
 }
+
+#[tokio::test]
+async fn a_secondary_domain_is_cached_under_its_own_name() {
+    let db = TestDb::new().await;
+    let app = service(&db);
+    let tenant = provision(&app, "main.localhost").await;
+    let second = Domain::parse("second.localhost").unwrap();
+    app.tenancy
+        .add_domain(tenant.id, second.clone(), false)
+        .await
+        .unwrap();
+    // Another instance, which has cached nothing: its first lookup reads the database once...
+    let directory = chameleon_postgres::PgDirectory::new(
+        db.pool().clone(),
+        chameleon_postgres::DirectoryCacheSettings::default(),
+    );
+    let other = super::support::service_with_directory(db.pool(), directory.clone());
+    for _ in 0..50 {
+        let found = other.tenancy.tenant_for_domain(&second).await.unwrap();
+        assert_eq!(found.map(|t| t.id), Some(tenant.id));
+    }
+    // ... and every later one is answered from memory, under the secondary domain itself.
+    assert_eq!(directory.database_lookups(), 1);
+}

@@ -225,3 +225,43 @@ async fn after_a_lost_connection_the_listener_reconnects_and_misses_nothing() {
     within(Duration::from_secs(5), || async { b.sync.connects() >= 2 }).await;
     assert_eq!(store_items(&b.app, &tenant).await[0].price.cents(), 600);
 }
+
+#[tokio::test]
+async fn payloads_that_do_not_parse_are_dropped_counted_and_change_nothing() {
+    let db = TestDb::new().await;
+    let a = instance(&db).await;
+    let tenant = provision(&a.app, "kept.localhost").await;
+    let domain = chameleon_core::tenant::Domain::parse("kept.localhost").unwrap();
+    assert!(
+        a.app
+            .tenancy
+            .tenant_for_domain(&domain)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    within(Duration::from_secs(2), || async { a.sync.applied() >= 1 }).await;
+    let (applied, dropped) = (a.sync.applied(), a.sync.dropped());
+    let id = tenant.id;
+    let admin = db.inspect().await;
+    // Anyone who can connect may notify: a forged invalidation naming what no tenant could
+    // have, an oversized one, and garbage.
+    let many: String = (0..500).map(|i| format!(" d{i}.example")).collect();
+    for payload in [
+        format!("tenant {id} UPPER.example ../../etc"),
+        format!("tenant {id}{many}"),
+        "tenant not-a-uuid a.example".to_owned(),
+        "\u{1}\u{2}".to_owned(),
+    ] {
+        admin
+            .execute("SELECT pg_notify('chameleon_cache', $1)", &[&payload])
+            .await
+            .unwrap();
+    }
+    within(Duration::from_secs(2), || async {
+        a.sync.dropped() >= dropped + 4
+    })
+    .await;
+    assert_eq!(a.sync.dropped(), dropped + 4);
+    assert_eq!(a.sync.applied(), applied, "nothing applied");
+}

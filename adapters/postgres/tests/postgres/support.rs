@@ -110,8 +110,16 @@ impl Ports for PgPorts {
 }
 
 pub fn service_on(pool: &PgPool) -> Chameleon<PgPorts> {
-    Chameleon::new(
+    service_with_directory(
+        pool,
         PgDirectory::new(pool.clone(), DirectoryCacheSettings::default()),
+    )
+}
+
+/// [`service_on`] with `directory` (a clone of which the caller keeps, to count its lookups).
+pub fn service_with_directory(pool: &PgPool, directory: PgDirectory) -> Chameleon<PgPorts> {
+    Chameleon::new(
+        directory,
         PgProvisioner::new(pool.clone()),
         PgExport::new(pool.clone()),
         PgMenu::new(pool.clone(), MenuCacheSettings::default()),

@@ -33,6 +33,7 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
                 unsafe_fast: false,
                 tcp_port: None,
                 citus: None,
+                log_statements: false,
             },
         },
         port,
@@ -54,6 +55,9 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
         // The load comes from one address, far above any per-client limit a restaurant
         // needs: limited, the edge would measure its own rejections.
         edge_limits: EdgeLimits::unlimited(),
+        // Plain HTTP: the benchmark compares the service with its peers, not TLS stacks.
+        tls: None,
+        local_ca_domains: Vec::new(),
     })
 }
 

@@ -30,7 +30,9 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     // Each worker gets its share of the connections, used on its own thread (see `PgPool`).
     pg.per_thread = Some(workers);
     let pool = PgPool::new(&pg)?;
+    refuse_excess_privileges(&pool).await?;
     let (app, listener) = startup::shared_service(pool.clone(), args.caches());
+    let app = app.with_menu_limits(args.menu_limits());
     // Other instances' writes reach this one's caches through it, for as long as it serves.
     let listening = tokio::spawn(listener.run());
     let settings = ServerSettings {
@@ -42,6 +44,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         warm_up: Some(warm_up(pool.clone())),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
         drain: Duration::from_secs(args.shutdown_drain_secs),
+        access: args.access(),
     };
     let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
@@ -77,4 +80,23 @@ fn readiness(pool: PgPool) -> ReadinessCheck {
         let pool = pool.clone();
         Box::pin(async move { pool.ping().await })
     })
+}
+
+/// Refuses to serve as a login that may do more than serve (see
+/// [`PgPool::excess_privileges`]), naming the fix.
+async fn refuse_excess_privileges(pool: &PgPool) -> anyhow::Result<()> {
+    let excess = pool
+        .excess_privileges()
+        .await
+        .context("checking what the serving login may do")?;
+    if excess.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to serve: {}. Serve as the least-privileged role `chameleon migrate` makes \
+         (SERVING_ROLE, default chameleon): run `chameleon migrate` with this \
+         DATABASE_URL and SERVING_PASSWORD set, then start `chameleon serve --no-migrate` with \
+         DATABASE_URL naming that role and its password (docs/database-roles.md)",
+        excess.join("; ")
+    )
 }

@@ -4,6 +4,7 @@
 mod conformance;
 mod edge;
 mod faults;
+mod hardening;
 mod instances;
 mod leakage;
 mod lifecycle;

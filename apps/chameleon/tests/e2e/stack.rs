@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use chameleon_postgres::provisioning::migrations::migrations_fingerprint;
 use chameleon_postgres::{InstallSettings, install_at};
+use chameleon_stack::certs::{CertDir, LocalCa};
 use chameleon_stack::{
-    Backend, BackendSettings, Cluster, Edge, EdgeLimits, EdgeSettings, ServerOptions, users,
+    Backend, BackendSettings, Cluster, Edge, EdgeLimits, EdgeSettings, EdgeTls, ServerOptions,
+    users,
 };
 use chameleon_testkit::{Template, TestDb};
 use chameleon_wire::{MenuItem, ProvisionedTenant};
@@ -77,11 +79,12 @@ impl Db {
 
     /// A private cluster with the control plane installed; returns it and the serving role's
     /// connection string.
-    async fn own(dir: &Path) -> (Db, String) {
+    async fn own(dir: &Path, log_statements: bool) -> (Db, String) {
         let cluster = Cluster::new(dir.join("pg"), users::server_user().unwrap()).unwrap();
         cluster.init_if_missing().await.unwrap();
         let options = ServerOptions {
             unsafe_fast: true,
+            log_statements,
             ..ServerOptions::default()
         };
         cluster.start(&options).await.unwrap();
@@ -115,6 +118,13 @@ pub struct StackOptions<'a> {
     pub backend_env: Vec<(&'static str, String)>,
     /// Backends behind nginx (0 means 1).
     pub instances: usize,
+    /// HTTPS beside HTTP, with certificates of a local authority for these domains (none: HTTP
+    /// only).
+    pub tls_domains: Vec<&'static str>,
+    /// With HTTPS: plain HTTP is redirected to it (`TLS_REDIRECT=1`).
+    pub tls_redirect: bool,
+    /// Every statement the database runs is logged, with its parameters (own database only).
+    pub log_statements: bool,
 }
 
 pub struct Stack {
@@ -126,6 +136,8 @@ pub struct Stack {
     backend_settings: Vec<BackendSettings>,
     edge: Edge,
     client: Client,
+    /// HTTPS port and the local authority's certificate, when asked for.
+    pub tls: Option<(u16, PathBuf)>,
 }
 
 pub fn free_port() -> u16 {
@@ -159,7 +171,7 @@ impl Stack {
         let dir = std::env::temp_dir().join(format!("chameleon-e2e-{}", Uuid::new_v4().simple()));
         fs::create_dir_all(&dir).unwrap();
         let (db, serving_url) = if options.own_database {
-            Db::own(&dir).await
+            Db::own(&dir, options.log_statements).await
         } else {
             let db = TestDb::new(&template()).await;
             // The backend connects as the serving role, never as the administrator.
@@ -214,6 +226,21 @@ impl Stack {
             );
             backend_settings.push(settings);
         }
+        let tls = (!options.tls_domains.is_empty()).then(|| {
+            let ca = LocalCa::ensure(&dir.join("ca")).unwrap();
+            let certs = CertDir::open(&dir.join("certs")).unwrap();
+            for domain in &options.tls_domains {
+                ca.issue(domain, &certs).unwrap();
+            }
+            let port = free_port();
+            let tls = EdgeTls {
+                port,
+                cert_dir: certs.path().to_owned(),
+                redirect: options.tls_redirect,
+                public_port: port,
+            };
+            (tls, ca.cert())
+        });
         // `serve --no-migrate`: the database is installed already.
         let edge = Edge::start(&EdgeSettings {
             dir: dir.join("nginx"),
@@ -222,6 +249,7 @@ impl Stack {
             web_root,
             template: repo_root().join("deploy/nginx/nginx.conf.template"),
             limits: options.limits,
+            tls: tls.as_ref().map(|(tls, _)| tls.clone()),
         })
         .await
         .expect("starting nginx (apt install nginx; `make test` does)");
@@ -236,6 +264,7 @@ impl Stack {
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
+            tls: tls.map(|(tls, ca)| (tls.port, ca)),
         };
         stack.wait_until_ready().await;
         stack
