@@ -16,6 +16,11 @@ use crate::problem_code::ProblemCode;
 
 /// Whether the raw (undecoded) `path` holds an encoded slash or backslash or a dot segment.
 pub fn is_ambiguous(path: &str) -> bool {
+    // The common case costs one scan and no allocation: neither an escape nor a segment that
+    // starts with a dot.
+    if !path.contains('%') && !path.contains("/.") && !path.starts_with('.') {
+        return false;
+    }
     let lower = path.to_ascii_lowercase();
     lower.contains("%2f")
         || lower.contains("%5c")

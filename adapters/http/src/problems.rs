@@ -15,7 +15,7 @@ use utoipa::{IntoResponses, ToResponse};
 /// 400.
 #[derive(Debug, ToResponse)]
 #[response(
-    description = "Malformed request: the body is not JSON, or a required header is missing or malformed",
+    description = "Malformed request: the body is not JSON, a required header is missing or malformed, or the path holds an encoded slash or a dot segment (bad_path)",
     content_type = "application/problem+json"
 )]
 pub struct BadRequest(#[allow(dead_code)] Problem);
@@ -123,13 +123,15 @@ impl IntoResponses for ManagerRefusals {
     }
 }
 
-/// Every system operation: the admin token, and the database.
+/// Every system operation: a path that is not canonical (`bad_path`), the admin token, and the
+/// database.
 #[derive(Debug)]
 pub struct AdminRefusals;
 
 impl IntoResponses for AdminRefusals {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         refs(&[
+            ("400", "BadRequest"),
             ("401", "Unauthorized"),
             ("429", "TooManyRequests"),
             ("503", "Unavailable"),
@@ -137,13 +139,15 @@ impl IntoResponses for AdminRefusals {
     }
 }
 
-/// Every storefront operation: an unknown `Host`, and the database.
+/// Every storefront operation: a path that is not canonical (`bad_path`), an unknown `Host`,
+/// and the database.
 #[derive(Debug)]
 pub struct StoreRefusals;
 
 impl IntoResponses for StoreRefusals {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         refs(&[
+            ("400", "BadRequest"),
             ("404", "NotFound"),
             ("429", "TooManyRequests"),
             ("503", "Unavailable"),

@@ -203,6 +203,7 @@ impl Run {
             .env("STATE_DIR", &state)
             .env("PORT", port.to_string())
             .env("API_PORT", api_port.to_string())
+            .env("TLS_PORT", free_port().to_string())
             // Runs go side by side: none may take another's (or the default) metrics port.
             .env("METRICS_PORT", free_port().to_string())
             .env("DEMO", "1")
