@@ -41,7 +41,11 @@ FROM debian:${DEBIAN}-slim AS backend
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin chameleon
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin chameleon \
+    && install -d -m 2750 -o 10001 -g 10002 /var/lib/chameleon/certs
+# The certificate directory (compose's `certs` volume takes its owner from here): written by
+# the backends (ACME), read by the edge (uid/gid 10002) through its group, which every file made
+# in it inherits (set-group-id).
 COPY --from=build /out/chameleon /usr/local/bin/chameleon
 USER 10001
 # Listen on the container's network; metrics stay on a port of their own that the edge never

@@ -415,6 +415,54 @@ pub struct TenantDomain {
     pub domain: Domain,
     /// Exactly one domain of a tenant is primary: the one in [`Tenant::domain`].
     pub primary: bool,
+    /// Where the domain's HTTPS certificate stands.
+    pub certificate: Certificate,
+}
+
+/// Where a domain's certificate stands (issued by the platform's ACME client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CertificateStatus {
+    /// None was asked for (ACME is off, or the domain was added a moment ago).
+    #[default]
+    None,
+    /// Being ordered (or the first order failed and is retried).
+    Pending,
+    /// Issued, and not expired.
+    Valid,
+    /// The last order failed and none valid is held; `last_error` says why.
+    Failed,
+}
+
+impl CertificateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::None => "none",
+            CertificateStatus::Pending => "pending",
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Failed => "failed",
+        }
+    }
+
+    /// The status a stored name stands for; `None` for a name of none.
+    pub fn parse(name: &str) -> Option<CertificateStatus> {
+        [
+            CertificateStatus::None,
+            CertificateStatus::Pending,
+            CertificateStatus::Valid,
+            CertificateStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
+    }
+}
+
+/// A domain's certificate: its status, when the one held expires, and why the last order
+/// failed (cleared by a success).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Certificate {
+    pub status: CertificateStatus,
+    pub not_after: Option<std::time::SystemTime>,
+    pub last_error: Option<String>,
 }
 
 /// A tenant with every domain it answers on, primary first, then the others by name.

@@ -32,6 +32,9 @@ apt_ensure postgresql nginx curl ca-certificates
 if [ "$what" = test ]; then
     # The storefront's browser test drives Debian's Chromium through chromedriver.
     apt_ensure chromium chromium-driver
+    # The ACME test: Debian's pebble (a test certificate authority) and its DNS stand-in
+    # (pebble-challtestsrv, same package); openssl makes the local authorities' certificates.
+    apt_ensure pebble openssl
     # No container engine runs here, but the compose CLI validates deploy/compose.yaml.
     apt_ensure docker-compose
     # Citus 13.2.2, built once per machine from the vendored source, for the Citus suites.

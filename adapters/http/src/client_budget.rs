@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use actix_web::dev::ServiceRequest;
+use actix_web::HttpRequest;
 
 use crate::networks::Networks;
 
@@ -66,7 +66,7 @@ impl ClientBudget {
 
 /// The client a request comes from (see the module documentation), `trusted` naming the peers
 /// that may name it.
-pub fn client_of(req: &ServiceRequest, trusted: &Networks) -> IpAddr {
+pub fn client_of(req: &HttpRequest, trusted: &Networks) -> IpAddr {
     let peer = req.peer_addr().map(|addr| addr.ip());
     // No peer: a request built in a test, never one from a socket.
     let behind_proxy = peer.is_none_or(|ip| trusted.contains(ip));

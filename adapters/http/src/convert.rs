@@ -262,6 +262,11 @@ pub fn tenant_details(details: &TenantDetails) -> wire::TenantDetails {
             .map(|d| wire::TenantDomain {
                 domain: d.domain.as_str().to_owned(),
                 primary: d.primary,
+                certificate: wire::DomainCertificate {
+                    status: d.certificate.status.as_str().to_owned(),
+                    not_after: d.certificate.not_after.map(rfc3339),
+                    last_error: d.certificate.last_error.clone(),
+                },
             })
             .collect(),
         currency: tenant.settings.currency.code().to_owned(),

@@ -45,4 +45,4 @@ pub mod tenancy;
 
 pub use networks::Networks;
 pub use server::{Application, DEFAULT_BODY_LIMIT, ServerSettings, app};
-pub use state::{Access, AppState, ReadinessCheck, WorkerWarmUp, always_ready};
+pub use state::{Access, AcmeChallenges, AppState, ReadinessCheck, WorkerWarmUp, always_ready};

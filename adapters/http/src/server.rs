@@ -17,12 +17,12 @@ use secrecy::SecretString;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, json_error, path_error, query_error};
-use crate::handlers::{health, menu, ordering, tenancy};
+use crate::handlers::{acme, health, menu, ordering, tenancy};
 use crate::openapi;
 use crate::paths::refuse_ambiguous;
 use crate::problem_code::ProblemCode;
 use crate::state::Access;
-use crate::state::{AppState, ReadinessCheck, WorkerWarmUp};
+use crate::state::{AcmeChallenges, AppState, ReadinessCheck, WorkerWarmUp};
 use crate::telemetry::request_span;
 use crate::tenancy::{admin_only, manager_tenant, store_tenant, tracking_budget};
 
@@ -48,6 +48,8 @@ pub struct ServerSettings {
     pub drain: Duration,
     /// Who may reach what, by address.
     pub access: Access,
+    /// Where ACME challenge answers are kept (`None`: every challenge is 404).
+    pub acme_challenges: Option<AcmeChallenges>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -104,6 +106,10 @@ pub fn app<P: Ports>(
         .wrap(from_fn(request_span))
         .service(web::resource("/healthz").route(web::get().to(health::get_health)))
         .service(web::resource("/readyz").route(web::get().to(health::get_readiness::<P>)))
+        .service(
+            web::resource("/.well-known/acme-challenge/{token}")
+                .route(web::get().to(acme::answer_challenge::<P>)),
+        )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .service(
             web::scope("/api/v1/sys")
@@ -281,7 +287,8 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let mut state = AppState::new(app_service, &settings.admin_token, readiness)
-            .with_access(settings.access.clone());
+            .with_access(settings.access.clone())
+            .with_acme_challenges(settings.acme_challenges.clone());
         if let Some(warm_up) = &settings.warm_up {
             state = state.with_worker_warm_up(warm_up.clone());
         }

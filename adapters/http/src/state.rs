@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
+use chameleon_core::tenant::Domain;
 use futures_util::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -53,6 +54,11 @@ impl Default for Access {
 /// Answers whether the service's dependencies (the database) are reachable now.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
+/// The answer to an ACME HTTP-01 challenge: the key authorization kept for `token` on
+/// `domain`, if any (see [`crate::handlers::acme`]).
+pub type AcmeChallenges =
+    Arc<dyn Fn(Domain, String) -> BoxFuture<'static, anyhow::Result<Option<String>>> + Send + Sync>;
+
 /// Prepares the calling worker thread before it serves (opens its database connections, say).
 /// Each HTTP worker runs it once at start-up.
 pub type WorkerWarmUp = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
@@ -69,6 +75,10 @@ pub struct AppState<P: Ports> {
     pub unknown_hosts: ClientBudget,
     /// Each client's budget of order tracking requests.
     pub tracking: ClientBudget,
+    /// Each client's budget of ACME challenge lookups (each costs a query).
+    pub challenge_lookups: ClientBudget,
+    /// Where challenge answers are kept; `None`: every challenge is 404.
+    pub acme_challenges: Option<AcmeChallenges>,
     pub access: Access,
     /// SHA-256 of the admin token: the token itself is not kept, and digests of equal length
     /// compare in constant time whatever the length of a guess.
@@ -99,6 +109,11 @@ impl<P: Ports> AppState<P> {
             ),
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
             tracking: ClientBudget::new(TRACKING_PER_CLIENT_PER_SECOND, TRACKING_PER_CLIENT_BURST),
+            challenge_lookups: ClientBudget::new(
+                UNKNOWN_HOSTS_PER_CLIENT_PER_SECOND,
+                UNKNOWN_HOSTS_PER_CLIENT_BURST,
+            ),
+            acme_challenges: None,
             access: Access::default(),
             readiness,
             warm_up: None,
@@ -106,6 +121,12 @@ impl<P: Ports> AppState<P> {
             last_readiness: Mutex::new(None),
             checking_readiness: AtomicBool::new(false),
         }
+    }
+
+    /// Answers ACME challenges from `answers`.
+    pub fn with_acme_challenges(mut self, answers: Option<AcmeChallenges>) -> Self {
+        self.acme_challenges = answers;
+        self
     }
 
     /// Applies `access` instead of the default (every client may reach the system API).

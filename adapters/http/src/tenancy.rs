@@ -169,7 +169,7 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, Ap
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
         None => match state
             .unknown_hosts
-            .spend(client_of(req, &state.access.trusted_proxies))
+            .spend(client_of(req.request(), &state.access.trusted_proxies))
         {
             Ok(()) => Err(unknown_host(&host)),
             Err(retry_after_secs) => Err(ApiError::new(
@@ -235,7 +235,7 @@ pub async fn admin_only<P: Ports, B: MessageBody>(
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     let allowed = state::<P>(&req).and_then(|state| {
         if let Some(allow) = &state.access.sys_allow
-            && !allow.contains(client_of(&req, &state.access.trusted_proxies))
+            && !allow.contains(client_of(req.request(), &state.access.trusted_proxies))
         {
             return Err(ApiError::new(
                 ProblemCode::NoRoute,
@@ -262,7 +262,7 @@ pub async fn tracking_budget<P: Ports, B: MessageBody>(
     let allowed = state::<P>(&req).and_then(|state| {
         state
             .tracking
-            .spend(client_of(&req, &state.access.trusted_proxies))
+            .spend(client_of(req.request(), &state.access.trusted_proxies))
             .map(|()| None)
             .map_err(|retry_after_secs| {
                 ApiError::new(

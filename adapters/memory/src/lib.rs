@@ -33,8 +33,8 @@ use chameleon_core::ports::{
     UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
 };
 use chameleon_core::tenant::{
-    Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails, TenantDomain, TenantId,
-    TenantPatch, TenantStatus,
+    Certificate, Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails,
+    TenantDomain, TenantId, TenantPatch, TenantStatus,
 };
 use uuid::Uuid;
 
@@ -83,6 +83,8 @@ impl State {
             .map(|domain| TenantDomain {
                 domain: domain.clone(),
                 primary: *domain == tenant.domain,
+                // The fakes issue no certificates.
+                certificate: Certificate::default(),
             })
             .collect();
         domains.sort_by(|a, b| (!a.primary, &a.domain).cmp(&(!b.primary, &b.domain)));

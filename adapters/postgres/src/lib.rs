@@ -25,6 +25,7 @@
 //! - [`menu`]: [`PgMenu`], a tenant's menu, the storefront's view cached.
 //! - [`orders`]: [`PgOrders`], a tenant's orders.
 //! - [`export`]: [`PgExport`], everything of a tenant, streamed.
+//! - [`certificates`]: [`PgCertificates`], what the certificate issuer remembers.
 //! - [`provisioning`]: [`PgProvisioner`], the install, the migrations and the fleet migrator.
 //! - [`tenant_tx`]: [`TenantTx`], the tenant-bound transaction.
 //! - [`pool`]: the connection pool and the per-connection statement cache.
@@ -33,6 +34,7 @@
 //! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
 
 pub mod cache;
+pub mod certificates;
 pub mod directory;
 pub mod export;
 pub mod invalidation;
@@ -46,6 +48,7 @@ pub mod sqlstate;
 pub mod tables;
 pub mod tenant_tx;
 
+pub use certificates::PgCertificates;
 pub use directory::{DirectoryCacheSettings, PgDirectory};
 pub use export::PgExport;
 pub use invalidation::{Change, Listener, ListenerSettings, SharedCache, SyncState};

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use std::time::Duration;
 
 use crate::startup::CacheSettings;
+use chameleon_acme::AcmeSettings;
 use chameleon_core::service::MenuLimits;
 use chameleon_http::{Access, Networks};
 use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings, SessionLimits};
@@ -224,7 +225,7 @@ impl DatabaseArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Install the control plane (roles, migrations, grants) and bring every tenant schema to
     /// the latest migration. Needs a login that may create roles.
     Migrate(MigrateArgs),
@@ -320,6 +321,34 @@ pub struct ServeArgs {
     /// Categories a restaurant may have at most (422 `limit_reached` past it).
     #[arg(long, env = "MAX_CATEGORIES", default_value = "200", value_parser = at_least_one)]
     pub max_categories: usize,
+
+    /// An ACME certificate authority's directory: every registered domain gets a certificate
+    /// from it, written to TLS_CERT_DIR and renewed. Empty: no certificates are ordered.
+    #[arg(long, env = "ACME_DIRECTORY_URL", default_value = "")]
+    pub acme_directory_url: String,
+
+    /// Who the certificate authority may write to, e.g. mailto:ops@example.com.
+    #[arg(long, env = "ACME_CONTACT")]
+    pub acme_contact: Option<String>,
+
+    /// A root certificate (PEM) the ACME client trusts for the authority's own HTTPS instead of
+    /// the system's (a test authority's).
+    #[arg(long, env = "ACME_CA_FILE")]
+    pub acme_ca_file: Option<PathBuf>,
+
+    /// Where certificates are written (`<domain>.crt`, `<domain>.key`): the directory nginx
+    /// reads them from. Needed with ACME_DIRECTORY_URL.
+    #[arg(long, env = "TLS_CERT_DIR")]
+    pub tls_cert_dir: Option<PathBuf>,
+
+    /// Days before expiry a certificate is renewed.
+    #[arg(long, env = "ACME_RENEW_BEFORE_DAYS", default_value_t = 30)]
+    pub acme_renew_before_days: u64,
+
+    /// Seconds between certificate passes when nothing wakes one (a domain added wakes one at
+    /// once, on every instance).
+    #[arg(long, env = "ACME_POLL_SECS", default_value_t = 60)]
+    pub acme_poll_secs: u64,
 }
 
 impl ServeArgs {
@@ -330,6 +359,31 @@ impl ServeArgs {
             sys_allow: Some(self.sys_allow.clone()),
             trusted_proxies: trusted,
         }
+    }
+
+    /// The certificate issuer's settings; `None` while ACME_DIRECTORY_URL is empty.
+    pub fn acme(&self) -> anyhow::Result<Option<AcmeSettings>> {
+        let url = self.acme_directory_url.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        anyhow::ensure!(
+            url.starts_with("https://"),
+            "ACME_DIRECTORY_URL must be an https:// URL, got {url:?}"
+        );
+        let cert_dir = self
+            .tls_cert_dir
+            .clone()
+            .context("ACME_DIRECTORY_URL needs TLS_CERT_DIR: where the certificates go")?;
+        let mut settings = AcmeSettings::new(url.to_owned(), cert_dir);
+        settings.contact = self.acme_contact.clone().filter(|c| !c.trim().is_empty());
+        settings.ca_file = self
+            .acme_ca_file
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty());
+        settings.renew_before = Duration::from_secs(self.acme_renew_before_days * 24 * 3600);
+        settings.poll = Duration::from_secs(self.acme_poll_secs.max(1));
+        Ok(Some(settings))
     }
 
     pub fn menu_limits(&self) -> MenuLimits {

@@ -55,7 +55,7 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         // actix runs its own runtime (one per worker thread).
         Command::Serve(args) => {
-            actix_web::rt::System::new().block_on(commands::serve::run(cli.database, args))
+            actix_web::rt::System::new().block_on(commands::serve::run(cli.database, *args))
         }
         other => tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -15,6 +15,8 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+use crate::users::OsUser;
+
 /// Certificates are renewed this long before they expire.
 pub const RENEW_BEFORE_SECS: u64 = 30 * 24 * 3600;
 
@@ -138,17 +140,23 @@ pub struct CertDir {
 }
 
 impl CertDir {
-    /// `path`, made if missing (`0750`); keys go to nginx's workers' group when we are root.
-    pub fn open(path: &Path) -> anyhow::Result<CertDir> {
+    /// `path`, made if missing. Under root it belongs to `writer` (the user the backends run
+    /// as, who write the certificates they order) and to nginx's workers' group, `2750`: every
+    /// file made in it takes that group (the set-group-id bit), so a key written `0640` by
+    /// anyone is readable by nginx's workers and no one else.
+    pub fn open(path: &Path, writer: Option<&OsUser>) -> anyhow::Result<CertDir> {
         fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
         let group = if nix::unistd::geteuid().is_root() {
             nix::unistd::Group::from_name(WORKER_GROUP)?.map(|g| g.gid)
         } else {
             None
         };
-        fs::set_permissions(path, fs::Permissions::from_mode(0o750))?;
         if let Some(gid) = group {
-            nix::unistd::chown(path, None, Some(gid))?;
+            let owner = writer.map(|user| nix::unistd::Uid::from_raw(user.uid));
+            nix::unistd::chown(path, owner, Some(gid))?;
+            fs::set_permissions(path, fs::Permissions::from_mode(0o2750))?;
+        } else {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o750))?;
         }
         Ok(CertDir {
             path: path.to_owned(),

@@ -236,14 +236,15 @@ impl Stack {
             let backend = until_shutdown(shutdown, Backend::start(&settings)).await?;
             self.backends.push(backend);
         }
-        if let Some(tls) = &self.settings.tls
-            && !self.settings.local_ca_domains.is_empty()
-        {
-            let ca = LocalCa::ensure(&self.settings.state.join("ca"))?;
-            let certs = CertDir::open(&tls.cert_dir)?;
-            for domain in &self.settings.local_ca_domains {
-                if ca.issue(domain, &certs)? {
-                    log(&format!("issued a local certificate for {domain}"));
+        if let Some(tls) = &self.settings.tls {
+            // The backends (as the server user) write the certificates they order here.
+            let certs = CertDir::open(&tls.cert_dir, self.server_user.as_ref())?;
+            if !self.settings.local_ca_domains.is_empty() {
+                let ca = LocalCa::ensure(&self.settings.state.join("ca"))?;
+                for domain in &self.settings.local_ca_domains {
+                    if ca.issue(domain, &certs)? {
+                        log(&format!("issued a local certificate for {domain}"));
+                    }
                 }
             }
         }
@@ -404,7 +405,17 @@ impl Stack {
                 .checked_add(instance)
                 .context("METRICS_PORT + INSTANCES is past 65535")?,
             log: self.settings.state.join(log),
-            env: self.settings.backend_env.clone(),
+            env: {
+                let mut env = self.settings.backend_env.clone();
+                // Where the service writes the certificates it orders (ACME_DIRECTORY_URL).
+                if let Some(tls) = &self.settings.tls {
+                    env.push((
+                        "TLS_CERT_DIR".to_owned(),
+                        tls.cert_dir.to_string_lossy().into_owned(),
+                    ));
+                }
+                env
+            },
             user: self.server_user.clone(),
         })
     }

@@ -17,7 +17,9 @@
 //! - [`menu`]: a tenant's menu.
 //! - [`orders`]: a tenant's orders.
 //! - [`export`]: everything of a tenant, streamed for its operator.
+//! - [`certificates`]: what the certificate issuer remembers, shared by every instance.
 
+pub mod certificates;
 pub mod export;
 pub mod menu;
 pub mod orders;
@@ -25,6 +27,7 @@ pub mod tenants;
 
 use thiserror::Error;
 
+pub use certificates::CertificateLedger;
 pub use export::{ExportError, ExportSink, SinkClosed, TenantExport};
 pub use menu::{
     CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,

@@ -10,7 +10,9 @@
 //! - [`menu`]: items and categories; the storefront's menu.
 //! - [`ordering`]: placing, following, listing and moving orders.
 //! - [`health`]: liveness and readiness.
+//! - [`acme`]: answers to a certificate authority's HTTP-01 challenges (not in the API's document).
 
+pub mod acme;
 pub mod health;
 pub mod menu;
 pub mod ordering;

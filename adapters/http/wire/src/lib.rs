@@ -284,6 +284,23 @@ pub struct TenantDomain {
     pub domain: String,
     /// Exactly one domain is primary: the one a removal is confirmed with.
     pub primary: bool,
+    /// Its HTTPS certificate, issued by the platform's ACME client (`ACME_DIRECTORY_URL`).
+    pub certificate: DomainCertificate,
+}
+
+/// Where a domain's HTTPS certificate stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DomainCertificate {
+    /// `none` (never asked for: ACME off, or just added), `pending` (being ordered, or the first
+    /// order failed and is retried), `valid` (issued and not expired) or `failed` (the last
+    /// order failed and none valid is held).
+    #[cfg_attr(feature = "openapi", schema(example = "valid"))]
+    pub status: String,
+    /// When the certificate held expires (RFC 3339, UTC); `null` without one.
+    pub not_after: Option<String>,
+    /// Why the last order failed; `null` after a success.
+    pub last_error: Option<String>,
 }
 
 /// A tenant with its status and every domain it answers on (the primary first).

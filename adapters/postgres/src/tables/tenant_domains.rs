@@ -3,7 +3,9 @@
 //! `Host` and to list a tenant's domains.
 
 use anyhow::Context as _;
-use chameleon_core::tenant::{Domain, TenantDetails, TenantDomain, TenantId};
+use chameleon_core::tenant::{
+    Certificate, CertificateStatus, Domain, TenantDetails, TenantDomain, TenantId,
+};
 
 use super::tenants::{self, columns};
 use crate::pool::PgPool;
@@ -19,12 +21,17 @@ pub const TENANT_BY_DOMAIN: &str = concat!(
 /// Every registered domain with its tenant's id.
 pub const ALL: &str = "SELECT tenant_id, domain FROM public.tenant_domains";
 
-/// Tenant `$1`'s row once per domain (`other_domain`), the primary domain first.
+/// Tenant `$1`'s row once per domain (`other_domain`) with where its certificate stands, the
+/// primary domain first.
 pub const DETAILS: &str = concat!(
     "SELECT ",
     columns!(),
-    ", d.domain AS other_domain FROM public.tenants t \
-     JOIN public.tenant_domains d ON d.tenant_id = t.id WHERE t.id = $1 \
+    ", d.domain AS other_domain, c.status AS certificate_status, \
+     c.not_after AS certificate_not_after, c.last_error AS certificate_error \
+     FROM public.tenants t \
+     JOIN public.tenant_domains d ON d.tenant_id = t.id \
+     LEFT JOIN public.domain_certificates c ON c.domain = d.domain \
+     WHERE t.id = $1 \
      ORDER BY d.domain = t.domain DESC, d.domain"
 );
 
@@ -58,9 +65,24 @@ pub async fn read_details(pool: &PgPool, id: TenantId) -> anyhow::Result<Option<
             let domain = Domain::parse(row.try_get("other_domain")?)?;
             Ok(TenantDomain {
                 primary: domain == tenant.domain,
+                certificate: certificate_of(row)?,
                 domain,
             })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(Some(TenantDetails { tenant, domains }))
+}
+
+/// The certificate columns of a [`DETAILS`] row (none: no row, nothing asked for yet).
+fn certificate_of(row: &tokio_postgres::Row) -> anyhow::Result<Certificate> {
+    let status: Option<&str> = row.try_get("certificate_status")?;
+    Ok(match status {
+        None => Certificate::default(),
+        Some(status) => Certificate {
+            status: CertificateStatus::parse(status)
+                .with_context(|| format!("a certificate status of none: {status:?}"))?,
+            not_after: row.try_get("certificate_not_after")?,
+            last_error: row.try_get::<_, Option<String>>("certificate_error")?,
+        },
+    })
 }

@@ -5,10 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use chameleon_acme::Issuer;
+use chameleon_core::ports::CertificateLedger as _;
+use chameleon_core::tenant::Domain;
+use chameleon_http::AcmeChallenges;
 use chameleon_http::{
     Application, DEFAULT_BODY_LIMIT, ReadinessCheck, ServerSettings, WorkerWarmUp,
 };
-use chameleon_postgres::PgPool;
+use chameleon_postgres::{Change, PgCertificates, PgPool, SharedCache};
+use tokio::sync::Notify;
 
 use crate::startup;
 
@@ -33,6 +38,18 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     refuse_excess_privileges(&pool).await?;
     let (app, listener) = startup::shared_service(pool.clone(), args.caches());
     let app = app.with_menu_limits(args.menu_limits());
+    // Certificates for every registered domain, when ACME is on: a pass at start, whenever a
+    // tenant's domains change (heard through the invalidations, from any instance), and every
+    // ACME_POLL_SECS.
+    let (listener, issuing) = match args.acme()? {
+        Some(settings) => {
+            tracing::info!(directory = %settings.directory_url, "ordering certificates (ACME)");
+            let issuer = Issuer::new(PgCertificates::new(pool.clone()), settings);
+            let listener = listener.keep(Arc::new(WakeOnDomainChange(issuer.waker())));
+            (listener, Some(tokio::spawn(issuer.run())))
+        }
+        None => (listener, None),
+    };
     // Other instances' writes reach this one's caches through it, for as long as it serves.
     let listening = tokio::spawn(listener.run());
     let settings = ServerSettings {
@@ -45,6 +62,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
         drain: Duration::from_secs(args.shutdown_drain_secs),
         access: args.access(),
+        acme_challenges: Some(challenge_answers(PgCertificates::new(pool.clone()))),
     };
     let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;
@@ -58,6 +76,9 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
     metrics_handle.stop(false).await;
     listening.abort();
     upkeep.abort();
+    if let Some(issuing) = issuing {
+        issuing.abort();
+    }
     served?;
     // Every request has finished (or was given up on): nothing uses the pools any more.
     pool.close();
@@ -99,4 +120,28 @@ async fn refuse_excess_privileges(pool: &PgPool) -> anyhow::Result<()> {
          DATABASE_URL naming that role and its password (docs/database-roles.md)",
         excess.join("; ")
     )
+}
+
+/// Challenge answers from the control plane, whichever instance placed the order.
+fn challenge_answers(certificates: PgCertificates) -> AcmeChallenges {
+    Arc::new(move |domain: Domain, token: String| {
+        let certificates = certificates.clone();
+        Box::pin(async move { certificates.challenge(&domain, &token).await })
+    })
+}
+
+/// Wakes the certificate issuer when a tenant's row (its domains among it) changed anywhere.
+struct WakeOnDomainChange(Arc<Notify>);
+
+impl SharedCache for WakeOnDomainChange {
+    fn apply(&self, change: &Change) {
+        if matches!(change, Change::Tenant { .. }) {
+            self.0.notify_one();
+        }
+    }
+
+    fn forget_everything(&self) {
+        // A gap in what was heard: a pass finds whatever was missed.
+        self.0.notify_one();
+    }
 }

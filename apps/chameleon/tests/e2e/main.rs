@@ -1,6 +1,7 @@
 //! End to end: PostgreSQL, the `chameleon` binary and nginx, started on free ports, driven over
 //! HTTP through nginx exactly as a browser or `curl` would.
 
+mod acme;
 mod conformance;
 mod edge;
 mod faults;

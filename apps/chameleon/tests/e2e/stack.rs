@@ -123,6 +123,9 @@ pub struct StackOptions<'a> {
     pub tls_domains: Vec<&'static str>,
     /// With HTTPS: plain HTTP is redirected to it (`TLS_REDIRECT=1`).
     pub tls_redirect: bool,
+    /// nginx's HTTP port (default: a free one), for a test that must name it before the stack
+    /// starts (the ACME test's authority validates on it).
+    pub http_port: Option<u16>,
     /// Every statement the database runs is logged, with its parameters (own database only).
     pub log_statements: bool,
 }
@@ -191,7 +194,7 @@ impl Stack {
                 root
             }
         };
-        let port = free_port();
+        let port = options.http_port.unwrap_or_else(free_port);
         let mut env: Vec<(String, String)> = [
             ("API_WORKERS", "2"),
             ("DB_POOL_SIZE", "4"),
@@ -205,6 +208,27 @@ impl Stack {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v)),
         );
+        let tls = (!options.tls_domains.is_empty()).then(|| {
+            let ca = LocalCa::ensure(&dir.join("ca")).unwrap();
+            let certs = CertDir::open(&dir.join("certs"), None).unwrap();
+            for domain in &options.tls_domains {
+                ca.issue(domain, &certs).unwrap();
+            }
+            let port = free_port();
+            let tls = EdgeTls {
+                port,
+                cert_dir: certs.path().to_owned(),
+                redirect: options.tls_redirect,
+                public_port: port,
+            };
+            (tls, ca.cert())
+        });
+        if let Some((tls, _)) = &tls {
+            env.push((
+                "TLS_CERT_DIR".to_owned(),
+                tls.cert_dir.to_string_lossy().into_owned(),
+            ));
+        }
         let mut backends = Vec::new();
         let mut backend_settings = Vec::new();
         for instance in 0..options.instances.max(1) {
@@ -226,21 +250,6 @@ impl Stack {
             );
             backend_settings.push(settings);
         }
-        let tls = (!options.tls_domains.is_empty()).then(|| {
-            let ca = LocalCa::ensure(&dir.join("ca")).unwrap();
-            let certs = CertDir::open(&dir.join("certs")).unwrap();
-            for domain in &options.tls_domains {
-                ca.issue(domain, &certs).unwrap();
-            }
-            let port = free_port();
-            let tls = EdgeTls {
-                port,
-                cert_dir: certs.path().to_owned(),
-                redirect: options.tls_redirect,
-                public_port: port,
-            };
-            (tls, ca.cert())
-        });
         // `serve --no-migrate`: the database is installed already.
         let edge = Edge::start(&EdgeSettings {
             dir: dir.join("nginx"),
