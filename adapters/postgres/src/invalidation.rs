@@ -25,7 +25,8 @@ use chameleon_core::tenant::{Domain, TenantId};
 use futures_util::StreamExt as _;
 use futures_util::stream::poll_fn;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 /// The channel every instance listens on.
@@ -175,6 +176,8 @@ impl Default for ListenerSettings {
 /// Listens on [`CHANNEL`] and applies every change to its caches; see the module documentation.
 pub struct Listener {
     config: tokio_postgres::Config,
+    /// Used when the config's `sslmode` asks for TLS ([`crate::PgPool::tls`]).
+    tls: MakeRustlsConnect,
     caches: Vec<Arc<dyn SharedCache>>,
     state: Arc<SyncState>,
     settings: ListenerSettings,
@@ -190,14 +193,11 @@ impl std::fmt::Debug for Listener {
 }
 
 impl Listener {
-    /// A listener connecting with `config` (the pool's: [`crate::PgPool::connect_config`]).
-    pub fn new(
-        config: tokio_postgres::Config,
-        state: Arc<SyncState>,
-        settings: ListenerSettings,
-    ) -> Self {
+    /// A listener connecting as `pool` does ([`crate::PgPool::connect_config`], its TLS).
+    pub fn new(pool: &crate::PgPool, state: Arc<SyncState>, settings: ListenerSettings) -> Self {
         Self {
-            config,
+            config: pool.connect_config(),
+            tls: pool.tls(),
             caches: Vec::new(),
             state,
             settings,
@@ -236,7 +236,7 @@ impl Listener {
     /// One connection's life: connect, `LISTEN`, forget everything, apply changes until the
     /// connection ends.
     async fn listen(&self) -> anyhow::Result<()> {
-        let (client, mut connection) = self.config.connect(NoTls).await?;
+        let (client, mut connection) = self.config.connect(self.tls.clone()).await?;
         let (tx, mut rx) = mpsc::unbounded_channel();
         // The connection's messages are read here; notifications go to the loop below.
         let driver = tokio::spawn(async move {

@@ -29,6 +29,7 @@
 //! - [`provisioning`]: [`PgProvisioner`], the install, the migrations and the fleet migrator.
 //! - [`tenant_tx`]: [`TenantTx`], the tenant-bound transaction.
 //! - [`pool`]: the connection pool and the per-connection statement cache.
+//! - [`tls`]: TLS to PostgreSQL as `sslmode` asks, over rustls.
 //! - [`cache`]: the time-bounded cache behind the directory and the menu.
 //! - [`invalidation`]: changes shared between instances (`LISTEN`/`NOTIFY`), the [`Listener`].
 //! - [`sqlstate`]: reading PostgreSQL error codes at the seam.
@@ -47,6 +48,7 @@ pub mod provisioning;
 pub mod sqlstate;
 pub mod tables;
 pub mod tenant_tx;
+pub mod tls;
 
 pub use certificates::PgCertificates;
 pub use directory::{DirectoryCacheSettings, PgDirectory};

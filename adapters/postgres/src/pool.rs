@@ -29,7 +29,8 @@ use deadpool::Runtime;
 
 use crate::sqlstate::AtSeam as _;
 use deadpool::managed::{self, Metrics, RecycleResult};
-use tokio_postgres::{NoTls, Statement};
+use tokio_postgres::Statement;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How to reach PostgreSQL.
 #[derive(Clone)]
@@ -248,6 +249,8 @@ pub struct PgPool {
 
 struct Pools {
     manager_config: tokio_postgres::Config,
+    /// Used when `sslmode` asks for TLS.
+    tls: MakeRustlsConnect,
     /// Connections per pool (per thread, or in all), when there are no groups.
     per_pool: usize,
     /// Tenant groups per thread (0: none, one pool for everything).
@@ -306,7 +309,7 @@ impl Pools {
     fn build(&self, lane: Lane) -> anyhow::Result<managed::Pool<ConnManager>> {
         let inner = deadpool_postgres::Manager::from_config(
             self.manager_config.clone(),
-            NoTls,
+            self.tls.clone(),
             deadpool_postgres::ManagerConfig {
                 recycling_method: deadpool_postgres::RecyclingMethod::Fast,
             },
@@ -394,10 +397,15 @@ pub struct PoolStats {
 impl PgPool {
     /// Builds the pool. No connection is opened until one is needed.
     pub fn new(settings: &PgSettings) -> anyhow::Result<Self> {
-        let mut manager_config: tokio_postgres::Config = settings
-            .url
+        // `sslmode` and `sslrootcert` are ours to apply (see `tls`): tokio-postgres knows only
+        // some of the modes, and checks no certificate itself.
+        let (url, tls_settings) =
+            crate::tls::take_tls_settings(&settings.url).context("DATABASE_URL's TLS settings")?;
+        let mut manager_config: tokio_postgres::Config = url
             .parse()
             .context("DATABASE_URL is not a valid PostgreSQL connection string")?;
+        manager_config.ssl_mode(tls_settings.mode.wire());
+        let tls = crate::tls::connector(&tls_settings).context("DATABASE_URL's sslmode")?;
         // A server that vanished without closing the connection (a host gone, a network cut)
         // is noticed in about a minute instead of the kernel's two hours. (TCP only.)
         manager_config
@@ -431,6 +439,7 @@ impl PgPool {
         };
         let pools = Pools {
             manager_config,
+            tls,
             per_pool,
             groups,
             group_size,
@@ -458,6 +467,11 @@ impl PgPool {
     /// such as the [`crate::Listener`]'s.
     pub fn connect_config(&self) -> tokio_postgres::Config {
         self.inner.manager_config.clone()
+    }
+
+    /// The TLS connector the pool connects with (as `sslmode` asks), for the same connections.
+    pub fn tls(&self) -> MakeRustlsConnect {
+        self.inner.tls.clone()
     }
 
     /// A connection for control-plane work (the `public` schema, DDL). Tenant data is reached

@@ -41,7 +41,7 @@ pub fn shared_service(pool: PgPool, caches: CacheSettings) -> (Chameleon<PgPorts
     let sync = Arc::new(SyncState::default());
     let directory = PgDirectory::new(pool.clone(), caches.directory).with_sync(sync.clone());
     let menu = PgMenu::new(pool.clone(), caches.menu).with_sync(sync.clone());
-    let listener = Listener::new(pool.connect_config(), sync, ListenerSettings::default())
+    let listener = Listener::new(&pool, sync, ListenerSettings::default())
         .keep(Arc::new(directory.clone()))
         .keep(Arc::new(menu.clone()));
     let app = Chameleon::new(

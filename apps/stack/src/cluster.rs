@@ -42,6 +42,15 @@ pub struct ServerOptions {
     /// Log every statement with its parameters (`log_statement = 'all'`): for the test that
     /// no secret reaches the server.
     pub log_statements: bool,
+    /// Serve TLS with this certificate chain and key (PEM), for the `sslmode` tests.
+    pub tls: Option<ServerTls>,
+}
+
+/// A server certificate and its key, PEM.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub chain_pem: String,
+    pub key_pem: String,
 }
 
 /// What a node of a Citus cluster needs beyond an ordinary server.
@@ -67,6 +76,7 @@ impl Default for ServerOptions {
             tcp_port: None,
             citus: None,
             log_statements: false,
+            tls: None,
         }
     }
 }
@@ -201,6 +211,16 @@ impl Cluster {
         );
         if let Some(port) = options.tcp_port {
             settings = settings.replace(&format!("-c port={PORT}"), &format!("-c port={port}"));
+        }
+        if let Some(tls) = &options.tls {
+            let (cert, key) = (self.dir.join("server.crt"), self.dir.join("server.key"));
+            self.write_owned(&cert, &tls.chain_pem)?;
+            self.write_owned(&key, &tls.key_pem)?;
+            settings.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}'",
+                cert.display(),
+                key.display()
+            ));
         }
         if options.log_statements {
             settings.push_str(" -c log_statement=all -c log_parameter_max_length=-1");

@@ -41,7 +41,7 @@ pub mod users;
 
 pub use backend::{Backend, BackendSettings};
 pub use citus::CitusCluster;
-pub use cluster::{Cluster, ServerOptions};
+pub use cluster::{Cluster, ServerOptions, ServerTls};
 pub use edge::{Edge, EdgeSettings, EdgeTls};
 pub use edge_limits::EdgeLimits;
 pub use shutdown::Shutdown;

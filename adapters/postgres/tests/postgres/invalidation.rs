@@ -53,7 +53,7 @@ async fn instance(db: &TestDb) -> Instance {
     )
     .with_sync(sync.clone());
     let listener = Listener::new(
-        pool.connect_config(),
+        &pool,
         sync.clone(),
         ListenerSettings {
             first_backoff: Duration::from_millis(50),

@@ -34,6 +34,7 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
                 tcp_port: None,
                 citus: None,
                 log_statements: false,
+                tls: None,
             },
         },
         port,

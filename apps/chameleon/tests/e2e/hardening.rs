@@ -440,3 +440,103 @@ async fn plain_http_is_redirected_to_https_but_the_challenge_and_health_checks()
     let challenge = get(stack.port, "a.localhost", "/.well-known/acme-challenge/abc");
     assert_ne!(challenge.0, 308, "the ACME challenge is answered over HTTP");
 }
+
+#[tokio::test]
+async fn database_connections_honour_sslmode() {
+    use chameleon_postgres::{PgPool, PgSettings};
+    use chameleon_stack::certs::{CertDir, LocalCa};
+    use chameleon_stack::{Cluster, ServerOptions, ServerTls, users};
+
+    let dir = std::env::temp_dir().join(format!("chameleon-sslmode-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = LocalCa::ensure(&dir.join("ca")).unwrap();
+    let stranger = LocalCa::ensure(&dir.join("other-ca")).unwrap();
+    let certs = CertDir::open(&dir.join("certs"), None).unwrap();
+    ca.issue("localhost", &certs).unwrap();
+    let port = super::stack::free_port();
+    let cluster = Cluster::new(dir.join("pg"), users::server_user().unwrap()).unwrap();
+    cluster.init_if_missing().await.unwrap();
+    cluster
+        .start(&ServerOptions {
+            unsafe_fast: true,
+            tcp_port: Some(port),
+            tls: Some(ServerTls {
+                chain_pem: std::fs::read_to_string(certs.cert_path("localhost")).unwrap(),
+                key_pem: std::fs::read_to_string(certs.key_path("localhost")).unwrap(),
+            }),
+            ..ServerOptions::default()
+        })
+        .await
+        .unwrap();
+    let password = cluster.superuser_password().unwrap();
+    // Whether a pooled connection of `url` works, and whether it is encrypted.
+    let encrypted = |host: &str, tls: String| {
+        let url = format!(
+            "host={host} port={port} user=postgres password={password} dbname=postgres {tls}"
+        );
+        async move {
+            let pool = PgPool::new(&PgSettings::new(url))?;
+            let conn = pool.get().await?;
+            let ssl: bool = conn
+                .client()
+                .query_one(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )
+                .await?
+                .get(0);
+            anyhow::Ok(ssl)
+        }
+    };
+    let ca_file = ca.cert().display().to_string();
+    let other_ca = stranger.cert().display().to_string();
+    let cases = [
+        (
+            "localhost",
+            format!("sslmode=verify-full sslrootcert={ca_file}"),
+            Some(true),
+        ),
+        // The certificate names localhost, not 127.0.0.1.
+        (
+            "127.0.0.1",
+            format!("sslmode=verify-full sslrootcert={ca_file}"),
+            None,
+        ),
+        (
+            "127.0.0.1",
+            format!("sslmode=verify-ca sslrootcert={ca_file}"),
+            Some(true),
+        ),
+        (
+            "localhost",
+            format!("sslmode=verify-ca sslrootcert={other_ca}"),
+            None,
+        ),
+        (
+            "localhost",
+            format!("sslmode=require sslrootcert={other_ca}"),
+            None,
+        ),
+        ("127.0.0.1", "sslmode=require".to_owned(), Some(true)),
+        ("127.0.0.1", "sslmode=prefer".to_owned(), Some(true)),
+        ("127.0.0.1", "sslmode=disable".to_owned(), Some(false)),
+        ("127.0.0.1", String::new(), Some(true)),
+    ];
+    let mut outcomes = Vec::new();
+    for (host, tls, expected) in cases {
+        let got = encrypted(host, tls.clone()).await;
+        outcomes.push((
+            host,
+            tls,
+            expected,
+            got.as_ref().ok().copied(),
+            got.err().map(|e| format!("{e:#}")),
+        ));
+    }
+    cluster.stop(Duration::from_secs(10)).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for (host, tls, expected, got, error) in outcomes {
+        assert_eq!(got, expected, "host={host} {tls}: {error:?}");
+    }
+}
