@@ -257,7 +257,7 @@ fn banner(stack: &Stack, admin_token: &str) {
     let port = settings.port;
     let https = match (&settings.tls, stack.local_ca()) {
         (Some(tls), Some(ca)) => format!(
-            "\n    HTTPS         https://pizza.localhost:{p}   https://burger.localhost:{p}\n                 Local CA      {ca}\n                  (trust it in a browser, or curl --cacert it)\n",
+            "\n    HTTPS         https://pizza.localhost:{p}   https://burger.localhost:{p}\n    Local CA      {ca}\n                  (trust it in a browser, or curl --cacert it)\n",
             p = tls.port,
             ca = ca.display()
         ),
