@@ -16,6 +16,10 @@
 //! - `not_a_server_error` takes 503 from the storefront operations: the stateful phase reaches
 //!   `update_tenant` with the restaurant's id and suspends it, and a suspended restaurant's
 //!   storefront answers `503 tenant_suspended` by contract (documented).
+//! - `positive_data_acceptance` also takes 400 from `remove_tenant_domain`: its `{domain}` is any
+//!   string to the schema, and one holding `/` or `\`, or being `..`, makes a path the edge and
+//!   the service refuse with `400 bad_path` by contract (issue 21; documented with every
+//!   operation).
 //! - The fuzzing phase of `add_tenant_domain` is off: its generator cannot make enough strings
 //!   for the domain pattern's lookaheads beside a UUID in the path (a health check of the
 //!   generator, not a finding); its examples and coverage phases run, and so does fuzzing of
@@ -82,6 +86,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
 [[operations]]
 include-operation-id = "add_tenant_domain"
 phases.fuzzing.enabled = false
+
+# `{{domain}}` is any string to the schema, and a string may hold `/`, `\` or be `..`: such a
+# path is 400 `bad_path` at the edge and in the service by contract (documented), whatever the
+# schema admits.
+[[operations]]
+include-operation-id = "remove_tenant_domain"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 "#
     )
 }
