@@ -7,6 +7,16 @@ source deploy/scripts/lib.sh
 
 deploy/scripts/setup.sh test
 
+# Run as root, the tests' servers run as other users: PostgreSQL clusters as `chameleon`, nginx's
+# workers as `nobody`. Each must reach the files a test makes for it under TMPDIR (a data
+# directory, a storefront, certificates), so TMPDIR must let others through: `mktemp -d` makes
+# it 0700. Passing through is all this grants (no listing), and only on the run's own TMPDIR.
+if [ "$(id -u)" = 0 ] && [ -n "${TMPDIR:-}" ] && [ -d "$TMPDIR" ] \
+    && [ "$(( 0$(stat -c %a "$TMPDIR") & 1 ))" = 0 ]; then
+    log "letting the tests' servers through TMPDIR ($TMPDIR: o+x)"
+    chmod o+x "$TMPDIR"
+fi
+
 # The tests' private PostgreSQL (used only when DATABASE_URL is unset and nothing answers on
 # 127.0.0.1:5432) stays up between test binaries; stop it when we are done, with the same code
 # that started it.
