@@ -19,6 +19,7 @@
 //! - [`menu`]: menu items and their validated fields.
 //! - [`order`]: orders, their lines, pricing with checked arithmetic and the status lifecycle.
 //! - [`idempotency`]: keys that make retried order placements take effect once.
+//! - [`staff`]: staff accounts, roles and their permission table, sessions, the audit trail.
 //! - [`ports`]: the traits adapters implement, one error enum per operation.
 //! - [`service`]: the use cases, generic over the ports.
 //! - `contract` (feature `contract`): the port-contract suite every adapter runs.
@@ -33,6 +34,7 @@ pub mod menu;
 pub mod order;
 pub mod ports;
 pub mod service;
+pub mod staff;
 pub mod tenant;
 pub mod theme;
 

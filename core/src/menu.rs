@@ -454,6 +454,23 @@ pub struct MenuItemPatch {
 }
 
 impl MenuItemPatch {
+    /// What the patch needs: marking an item available or sold out, and nothing else, is
+    /// [`MarkSoldOut`](crate::staff::Permission::MarkSoldOut) (service staff may); any other
+    /// change is [`EditMenu`](crate::staff::Permission::EditMenu).
+    pub fn permission(&self) -> crate::staff::Permission {
+        let only_availability = self.name.is_none()
+            && self.price.is_none()
+            && self.category.is_none()
+            && self.description.is_none()
+            && self.image_url.is_none()
+            && self.tags.is_none();
+        if only_availability {
+            crate::staff::Permission::MarkSoldOut
+        } else {
+            crate::staff::Permission::EditMenu
+        }
+    }
+
     /// Applies the patch to `item`.
     pub fn apply(&self, item: &mut MenuItem) {
         if let Some(name) = &self.name {

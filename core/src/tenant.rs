@@ -371,6 +371,20 @@ pub struct Tenant {
     /// Currency, locale, time zone, opening hours.
     pub settings: StoreSettings,
     pub manager_key_hash: ManagerKeyHash,
+    /// On whose behalf this handle touches the tenant's data (the manager side sets it; see
+    /// [`Acting`](crate::staff::Acting)); `None` for the storefront and the platform's own work.
+    pub acting: Option<crate::staff::Acting>,
+}
+
+impl Tenant {
+    /// This tenant, handled on behalf of `acting`: every transaction an adapter opens with the
+    /// handle checks `acting`'s credential and role, and audits what it changes.
+    pub fn acting(&self, acting: crate::staff::Acting) -> Tenant {
+        Tenant {
+            acting: Some(acting),
+            ..self.clone()
+        }
+    }
 }
 
 /// A tenant whose storefront is open: what every storefront use case takes, and what only
@@ -543,6 +557,7 @@ mod tests {
                 status,
                 settings: StoreSettings::default(),
                 manager_key_hash: ManagerApiKey::from_random_bytes([0; 32]).hash(),
+                acting: None,
             })
         };
         assert!(ActiveTenant::check(tenant(TenantStatus::Active)).is_ok());

@@ -611,6 +611,7 @@ mod tests {
                 mon: Some(vec![["09:00".into(), "25:00".into()]]),
                 ..wire::OpeningHours::default()
             }),
+            owner_email: None,
         };
         let detail = detail(new_tenant(&body).unwrap_err());
         for field in [
@@ -640,6 +641,7 @@ mod tests {
             locale: None,
             timezone: None,
             opening_hours: None,
+            owner_email: None,
         };
         let (domain, name, _, settings) = new_tenant(&body).unwrap();
         assert_eq!(

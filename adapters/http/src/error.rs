@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use chameleon_core::ports::BackendUnavailable;
+use chameleon_core::ports::{AccessRefused, BackendUnavailable, Refusal};
 use chameleon_wire::{PROBLEM_JSON, Problem};
 
 use crate::problem_code::ProblemCode;
@@ -92,6 +92,17 @@ impl ApiError {
     /// An unexpected failure of a port: 503 when the database could not be reached in time,
     /// 500 otherwise.
     pub fn from_port(err: anyhow::Error) -> Self {
+        match AccessRefused::in_chain(&err) {
+            Some(Refusal::NoSession) => {
+                return Self::unauthorized(
+                    "the session is not valid (ended, expired or unknown); sign in again",
+                );
+            }
+            Some(Refusal::Forbidden) => {
+                return Self::new(ProblemCode::Forbidden, "your role may not do this");
+            }
+            None => {}
+        }
         if BackendUnavailable::caused(&err) {
             Self::unavailable(err)
         } else {

@@ -34,6 +34,7 @@ pub mod export;
 pub mod handlers;
 pub mod networks;
 pub mod openapi;
+pub mod passwords;
 pub mod paths;
 pub mod port_errors;
 pub mod problem_code;

@@ -74,8 +74,14 @@ problem_codes! {
     BadPath = ("bad_path", 400, Both),
     /// No bearer credential was sent, or it is not one this service knows.
     Unauthorized = ("unauthorized", 401, Service),
-    /// The manager API key is valid, but for another restaurant.
+    /// The email and password do not match an enabled staff account of this restaurant.
+    InvalidCredentials = ("invalid_credentials", 401, Service),
+    /// The manager API key is valid, but for another restaurant; or the signed-in staff
+    /// member's role may not do this.
     Forbidden = ("forbidden", 403, Service),
+    /// A request authenticated by the session cookie that changes something came without an
+    /// `Origin` (or `Referer`) of the request's own scheme, host and port.
+    CsrfRejected = ("csrf_rejected", 403, Service),
     /// No restaurant has this host, or there is no tenant with this id.
     UnknownTenant = ("unknown_tenant", 404, Service),
     /// The restaurant has no menu item with this id.
@@ -86,6 +92,8 @@ problem_codes! {
     OrderNotFound = ("order_not_found", 404, Service),
     /// The tenant has no such domain.
     DomainNotFound = ("domain_not_found", 404, Service),
+    /// The restaurant has no staff member with this id.
+    StaffNotFound = ("staff_not_found", 404, Service),
     /// A path segment that should name something (an id) names nothing.
     NotFound = ("not_found", 404, Service),
     /// Nothing is served at this path (or, at the edge, the admin API from this address).
@@ -94,6 +102,10 @@ problem_codes! {
     MethodNotAllowed = ("method_not_allowed", 405, Both),
     /// Another tenant (or this one) already has the domain.
     DomainTaken = ("domain_taken", 409, Service),
+    /// The change would leave the restaurant without an enabled owner.
+    LastOwner = ("last_owner", 409, Service),
+    /// The restaurant already has a staff member with this email.
+    EmailTaken = ("email_taken", 409, Service),
     /// The domain is the tenant's only one: add another first.
     LastDomain = ("last_domain", 409, Service),
     /// The tenant already has as many domains as a tenant may.
@@ -104,6 +116,8 @@ problem_codes! {
     InvalidStatusChange = ("invalid_status_change", 409, Service),
     /// An order under this Idempotency-Key is still being placed; try again shortly.
     IdempotencyKeyInFlight = ("idempotency_key_in_flight", 409, Service),
+    /// The setup link is used, expired, or not one of this restaurant's.
+    InvalidSetupToken = ("invalid_setup_token", 400, Service),
     /// The request body is larger than the limit.
     PayloadTooLarge = ("payload_too_large", 413, Both),
     /// The request body is not `application/json`.
@@ -122,6 +136,8 @@ problem_codes! {
     RestaurantClosed = ("restaurant_closed", 422, Service),
     /// Too many requests from this address for one kind of request; `Retry-After` says when.
     RateLimited = ("rate_limited", 429, Both),
+    /// Too many failed sign-ins for this account or from this address; `Retry-After` says when.
+    TooManyAttempts = ("too_many_attempts", 429, Service),
     /// Too many requests for hosts no restaurant has, from this client; `Retry-After` says when.
     TooManyUnknownHosts = ("too_many_unknown_hosts", 429, Service),
     /// A bug or an unexpected failure; the details are in the service's log only.

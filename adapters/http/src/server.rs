@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, json_error, path_error, query_error};
-use crate::handlers::{acme, health, menu, ordering, tenancy};
+use crate::handlers::{acme, health, menu, ordering, staff, tenancy};
 use crate::openapi;
 use crate::paths::refuse_ambiguous;
 use crate::problem_code::ProblemCode;
@@ -50,6 +50,8 @@ pub struct ServerSettings {
     pub access: Access,
     /// Where ACME challenge answers are kept (`None`: every challenge is 404).
     pub acme_challenges: Option<AcmeChallenges>,
+    /// Staff sign-in (`None`: signing in answers 500, as misconfigured).
+    pub staff: Option<crate::state::StaffSettings>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -137,7 +139,23 @@ pub fn app<P: Ports>(
                 .service(
                     web::resource("/tenants/{id}/export")
                         .route(web::get().to(tenancy::export_tenant::<P>)),
+                )
+                .service(
+                    web::resource("/tenants/{id}/owner-setup-link")
+                        .route(web::post().to(staff::owner_setup_link::<P>)),
                 ),
+        )
+        // Signing in and setting up: no credential yet; the tenant is the one of the Host.
+        .service(
+            web::resource("/api/v1/manager/setup")
+                .wrap(no_store())
+                .route(web::post().to(staff::set_up::<P>)),
+        )
+        .service(
+            web::resource("/api/v1/manager/session")
+                .wrap(no_store())
+                .route(web::post().to(staff::sign_in::<P>))
+                .route(web::delete().to(staff::sign_out::<P>)),
         )
         .service(
             web::scope("/api/v1/manager")
@@ -146,6 +164,25 @@ pub fn app<P: Ports>(
                 .service(
                     web::resource("/key").route(web::post().to(tenancy::rotate_manager_key::<P>)),
                 )
+                .service(web::resource("/me").route(web::get().to(staff::me::<P>)))
+                .service(
+                    web::resource("/password").route(web::post().to(staff::change_password::<P>)),
+                )
+                .service(
+                    web::resource("/staff")
+                        .route(web::get().to(staff::list_staff::<P>))
+                        .route(web::post().to(staff::invite::<P>)),
+                )
+                .service(
+                    web::resource("/staff/{id}")
+                        .route(web::patch().to(staff::update_member::<P>))
+                        .route(web::delete().to(staff::remove_member::<P>)),
+                )
+                .service(
+                    web::resource("/staff/{id}/setup-link")
+                        .route(web::post().to(staff::reissue_setup::<P>)),
+                )
+                .service(web::resource("/audit").route(web::get().to(staff::audit::<P>)))
                 .service(
                     web::resource("/settings")
                         .route(web::patch().to(tenancy::update_settings::<P>)),
@@ -289,6 +326,9 @@ impl Application {
         let mut state = AppState::new(app_service, &settings.admin_token, readiness)
             .with_access(settings.access.clone())
             .with_acme_challenges(settings.acme_challenges.clone());
+        if let Some(staff) = &settings.staff {
+            state = state.with_staff(staff.clone());
+        }
         if let Some(warm_up) = &settings.warm_up {
             state = state.with_worker_warm_up(warm_up.clone());
         }

@@ -51,6 +51,47 @@ impl Default for Access {
     }
 }
 
+/// Staff sign-in: how long sessions and setup links last, how many failed sign-ins are let
+/// through, and the password hashing pool.
+#[derive(Debug, Clone)]
+pub struct StaffSettings {
+    /// A session unused this long ends (`STAFF_SESSION_IDLE_MINUTES`, 720).
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in whatever its use (`STAFF_SESSION_MAX_DAYS`, 30).
+    pub session_max: Duration,
+    /// How long a setup link (invitation, reset) is valid: 72 hours.
+    pub setup_valid: Duration,
+    /// Failed sign-ins per account within `failure_window` before 429
+    /// (`STAFF_LOGIN_FAILURES_PER_ACCOUNT`, 5).
+    pub failures_per_account: u32,
+    /// Failed sign-ins per client address within `failure_window` before 429
+    /// (`STAFF_LOGIN_FAILURES_PER_ADDRESS`, 20).
+    pub failures_per_address: u32,
+    /// 15 minutes.
+    pub failure_window: Duration,
+    pub hasher: crate::passwords::Hasher,
+}
+
+impl StaffSettings {
+    /// The defaults (see each field), with a hashing pool of one thread.
+    pub fn defaults() -> anyhow::Result<Self> {
+        Ok(Self::defaults_with(crate::passwords::Hasher::new(1)?))
+    }
+
+    /// The defaults, hashing on `hasher`.
+    pub fn defaults_with(hasher: crate::passwords::Hasher) -> Self {
+        Self {
+            session_idle: Duration::from_secs(720 * 60),
+            session_max: Duration::from_secs(30 * 86_400),
+            setup_valid: Duration::from_secs(72 * 3_600),
+            failures_per_account: 5,
+            failures_per_address: 20,
+            failure_window: Duration::from_secs(15 * 60),
+            hasher,
+        }
+    }
+}
+
 /// Answers whether the service's dependencies (the database) are reachable now.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
@@ -80,6 +121,8 @@ pub struct AppState<P: Ports> {
     /// Where challenge answers are kept; `None`: every challenge is 404.
     pub acme_challenges: Option<AcmeChallenges>,
     pub access: Access,
+    /// Staff sign-in; `None` until [`AppState::with_staff`] (sign-in answers 503 meanwhile).
+    pub staff: Option<StaffSettings>,
     /// SHA-256 of the admin token: the token itself is not kept, and digests of equal length
     /// compare in constant time whatever the length of a guess.
     admin_token_digest: [u8; 32],
@@ -115,6 +158,7 @@ impl<P: Ports> AppState<P> {
             ),
             acme_challenges: None,
             access: Access::default(),
+            staff: None,
             readiness,
             warm_up: None,
             draining: Arc::default(),
@@ -126,6 +170,12 @@ impl<P: Ports> AppState<P> {
     /// Answers ACME challenges from `answers`.
     pub fn with_acme_challenges(mut self, answers: Option<AcmeChallenges>) -> Self {
         self.acme_challenges = answers;
+        self
+    }
+
+    /// Staff sign-in with `settings`.
+    pub fn with_staff(mut self, settings: StaffSettings) -> Self {
+        self.staff = Some(settings);
         self
     }
 

@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use actix_web::Error;
+use actix_web::HttpMessage as _;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -55,6 +56,10 @@ fn record_metrics(response: &ServiceResponse<BoxBody>, elapsed: std::time::Durat
         .record(elapsed.as_secs_f64());
 }
 
+/// The request's id, as the audit trail records it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 pub async fn request_span<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
@@ -68,6 +73,7 @@ pub async fn request_span<B: MessageBody + 'static>(
         tenant = Empty,
         schema = Empty,
     );
+    req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     // Inner middleware turns its refusals into responses itself (see `tenancy`), so an `Err`
     // here is exceptional; it is logged and passed on for actix to render.

@@ -4,8 +4,12 @@
 //!   and a trailing dot ignored). `X-Forwarded-Host` is never looked at: nginx forwards `Host`
 //!   exactly, and a header a client can set must not pick the tenant. An unknown host is a 404,
 //!   never a default tenant. A suspended tenant's storefront answers 503 `tenant_suspended`.
-//! - Manager routes: `X-Tenant-ID` names the tenant and `Authorization: Bearer` must carry that
-//!   tenant's manager key.
+//! - Manager routes: either `X-Tenant-ID` names the tenant and `Authorization: Bearer` carries
+//!   that tenant's manager key (acting as an owner), or the `chameleon_session` cookie is sent to
+//!   the tenant's own host (resolved from `Host` as for the storefront). The session itself is
+//!   checked by the storage adapter in each transaction the request opens (see
+//!   [`Acting`](chameleon_core::staff::Acting)); here only its shape, and, for anything but GET
+//!   and HEAD, that `Origin` (or `Referer`) is the request's own scheme, host and port (CSRF).
 //! - System routes: `Authorization: Bearer` must carry the admin token.
 //!
 //! The resolved tenant is recorded on the request's tracing span (id and schema) and handed to
@@ -22,16 +26,37 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use anyhow::anyhow;
 use chameleon_core::ports::Ports;
 use chameleon_core::rules::formats::{MANAGER_KEY_HEX_DIGITS, MANAGER_KEY_PREFIX};
+use chameleon_core::staff::{Acting, Credential, Permission, Token, TokenDigest};
 use chameleon_core::tenant::{ActiveTenant, Domain, ManagerApiKey, Tenant, TenantId};
 
 use crate::client_budget::client_of;
 use crate::error::ApiError;
 use crate::problem_code::ProblemCode;
 use crate::state::AppState;
+use crate::telemetry::RequestId;
 
-/// The tenant a request was resolved to by the tenant middleware.
+/// The tenant a manager request was resolved to, and how the caller proved who they are.
 #[derive(Debug, Clone)]
-pub struct CurrentTenant(pub Arc<Tenant>);
+pub struct CurrentTenant {
+    pub tenant: Arc<Tenant>,
+    pub credential: Credential,
+    pub request_id: Option<String>,
+}
+
+impl CurrentTenant {
+    /// The tenant handle for doing something `permission` covers: the storage adapter checks
+    /// the caller's right to it in each transaction, and audits each change.
+    pub fn acting(&self, permission: Permission) -> Tenant {
+        self.tenant.acting(Acting::new(
+            self.credential.clone(),
+            permission,
+            self.request_id.clone(),
+        ))
+    }
+}
+
+/// The name of the staff session cookie.
+pub const SESSION_COOKIE: &str = "chameleon_session";
 
 /// The open restaurant a storefront request is for (see [`ActiveTenant`]): what the storefront's
 /// handlers take, so they can only call core's storefront use cases for an open restaurant.
@@ -51,7 +76,7 @@ impl Resolved for CurrentTenant {
     const MIDDLEWARE: &'static str = "tenant middleware";
 
     fn tenant(&self) -> &Tenant {
-        &self.0
+        &self.tenant
     }
 }
 
@@ -150,6 +175,14 @@ pub async fn store_tenant<P: Ports, B: MessageBody>(
 }
 
 async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, ApiError> {
+    let tenant = host_tenant::<P>(req).await?;
+    // The storefront closes; the manager (another middleware) keeps working.
+    ActiveTenant::check(tenant)
+        .map_err(|closed| ApiError::new(ProblemCode::TenantSuspended, closed.to_string()))
+}
+
+/// The tenant registered for the request's `Host`, open or not.
+pub(crate) async fn host_tenant<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
     let state = state::<P>(req)?;
     let host = req
         .headers()
@@ -163,9 +196,7 @@ async fn resolve_host<P: Ports>(req: &ServiceRequest) -> Result<ActiveTenant, Ap
         Err(_) => None,
     };
     match found {
-        // The storefront closes; the manager (another middleware) keeps working.
-        Some(tenant) => ActiveTenant::check(tenant)
-            .map_err(|closed| ApiError::new(ProblemCode::TenantSuspended, closed.to_string())),
+        Some(tenant) => Ok(tenant),
         // Unknown hosts are answered from a per-client budget: 404 while it lasts, then 429.
         None => match state
             .unknown_hosts
@@ -186,16 +217,127 @@ pub async fn manager_tenant<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let resolved = authenticate_manager::<P>(&req)
-        .await
-        .map(|t| Some(CurrentTenant(t)));
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+    let resolved = if bearer(&req).is_none() && session_cookie(req.request()).is_some() {
+        session_tenant::<P>(&req).await.map(|(tenant, digest)| {
+            Some(CurrentTenant {
+                tenant,
+                credential: Credential::Session(digest),
+                request_id,
+            })
+        })
+    } else {
+        authenticate_manager::<P>(&req).await.map(|tenant| {
+            Some(CurrentTenant {
+                tenant,
+                credential: Credential::ApiKey,
+                request_id,
+            })
+        })
+    };
     proceed(req, next, resolved).await
+}
+
+/// The value of the `chameleon_session` cookie, if the request has one.
+pub(crate) fn session_cookie(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim_matches('"'))
+}
+
+/// A cookie-authenticated request: the tenant of its host and its session's digest (the session
+/// is checked where it is stored, in the request's transactions). Writes must come from the
+/// same origin.
+pub(crate) async fn session_tenant<P: Ports>(
+    req: &ServiceRequest,
+) -> Result<(Arc<Tenant>, TokenDigest), ApiError> {
+    let token = session_cookie(req.request())
+        .and_then(Token::parse)
+        .ok_or_else(|| ApiError::unauthorized("the session is not valid; sign in again"))?;
+    same_origin::<P>(req)?;
+    let tenant = host_tenant::<P>(req).await?;
+    Ok((tenant, token.digest()))
+}
+
+/// The request's scheme as its client used it: nginx's `X-Forwarded-Proto` when nginx (a
+/// trusted proxy) sent it, else the connection's own.
+pub(crate) fn scheme_of(req: &HttpRequest, trusted: &crate::networks::Networks) -> &'static str {
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| trusted.contains(peer.ip()));
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok());
+    match (from_proxy, forwarded) {
+        (true, Some(proto)) if proto.eq_ignore_ascii_case("https") => "https",
+        (true, Some(_)) => "http",
+        _ if req.app_config().secure() => "https",
+        _ => "http",
+    }
+}
+
+/// CSRF: a cookie-authenticated request that may change something (any method but GET and
+/// HEAD) must name the request's own scheme, host and port in `Origin`, or when there is no
+/// `Origin`, in `Referer`. 403 `csrf_rejected` otherwise.
+pub(crate) fn same_origin<P: Ports>(req: &ServiceRequest) -> Result<(), ApiError> {
+    let state = state::<P>(req)?;
+    same_origin_of(req.request(), &state.access.trusted_proxies)
+}
+
+/// [`same_origin`] for a request a handler holds.
+pub(crate) fn same_origin_of(
+    req: &HttpRequest,
+    trusted: &crate::networks::Networks,
+) -> Result<(), ApiError> {
+    if matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        return Ok(());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let own = format!("{}://{}", scheme_of(req, trusted), host);
+    let header_value = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let claimed = match (header_value(header::ORIGIN), header_value(header::REFERER)) {
+        (Some(origin), _) => Some(origin.to_ascii_lowercase()),
+        (None, Some(referer)) => url_origin(referer),
+        (None, None) => None,
+    };
+    match claimed {
+        Some(origin) if !host.is_empty() && origin == own => Ok(()),
+        _ => Err(ApiError::new(
+            ProblemCode::CsrfRejected,
+            "a signed-in change must come from this restaurant's own pages (Origin or Referer \
+             of the same scheme, host and port)",
+        )),
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL, lower-cased.
+fn url_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty() && !authority.contains('@'))
+        .then(|| format!("{scheme}://{authority}").to_ascii_lowercase())
 }
 
 async fn authenticate_manager<P: Ports>(req: &ServiceRequest) -> Result<Arc<Tenant>, ApiError> {
     let state = state::<P>(req)?;
     let key = bearer(req).ok_or_else(|| {
-        ApiError::unauthorized("send the tenant's manager API key as `Authorization: Bearer <key>`")
+        ApiError::unauthorized(
+            "send the tenant's manager API key as `Authorization: Bearer <key>` with \
+             X-Tenant-ID, or sign in on the restaurant's own host",
+        )
     })?;
     // A key that cannot be one costs no lookup at all.
     if !ManagerApiKey::is_well_formed(key) {

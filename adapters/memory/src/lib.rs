@@ -9,7 +9,7 @@
 //! `tests/contract.rs` holds it to the same suite as the PostgreSQL adapter.
 //!
 //! # Layout
-//! Everything is in this file: the state, and one `impl` block per port.
+//! The state, and one `impl` block per port; the staff port in `staff.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,11 +32,14 @@ use chameleon_core::ports::{
     ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantExport, TenantProvisioner,
     UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
 };
+use chameleon_core::staff::AuditAction;
 use chameleon_core::tenant::{
     Certificate, Domain, ManagerKeyHash, NewTenant, SchemaName, Tenant, TenantDetails,
     TenantDomain, TenantId, TenantPatch, TenantStatus,
 };
 use uuid::Uuid;
+
+mod staff;
 
 /// One tenant's data, the in-memory counterpart of a tenant schema.
 #[derive(Debug, Default)]
@@ -45,6 +48,7 @@ struct TenantData {
     menu: BTreeMap<MenuItemId, MenuItem>,
     /// Oldest first; listings reverse it.
     orders: Vec<StoredOrder>,
+    staff: staff::StaffData,
 }
 
 /// An order, and the key (and request fingerprint) it was placed under, if any.
@@ -120,6 +124,7 @@ impl Ports for MemoryPorts {
     type Export = MemoryStore;
     type Menu = MemoryStore;
     type Orders = MemoryStore;
+    type Staff = MemoryStore;
 }
 
 impl MemoryStore {
@@ -147,6 +152,8 @@ impl MemoryStore {
             .data
             .get_mut(&tenant.id)
             .ok_or_else(|| anyhow!("tenant {} has no storage", tenant.id))?;
+        // What PostgreSQL's `staff_gate` does at the start of each transaction.
+        data.staff.gate(tenant)?;
         Ok(f(data))
     }
 }
@@ -296,6 +303,7 @@ impl TenantProvisioner for MemoryStore {
             status: TenantStatus::Active,
             settings: new.settings,
             manager_key_hash: new.manager_key_hash,
+            acting: None,
         };
         state.by_domain.insert(tenant.domain.clone(), id);
         state.domains.insert(id, vec![tenant.domain.clone()]);
@@ -339,6 +347,8 @@ impl MenuRepository for MemoryStore {
                 return Err(CreateMenuItemError::UnknownCategory(unknown));
             }
             data.menu.insert(item.id, item.clone());
+            data.staff
+                .audit(tenant, AuditAction::MenuItemCreate, item.id);
             Ok(item)
         })?
     }
@@ -394,14 +404,21 @@ impl MenuRepository for MemoryStore {
                 return Err(UpdateMenuItemError::UnknownCategory(unknown));
             }
             data.menu.insert(id, item.clone());
+            data.staff.audit(tenant, AuditAction::MenuItemUpdate, id);
             Ok(item)
         })?
     }
 
     async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
-        self.with_tenant(tenant, |data| data.menu.remove(&id))?
-            .map(drop)
-            .ok_or(DeleteMenuItemError::NotFound(id))
+        self.with_tenant(tenant, |data| {
+            let removed = data.menu.remove(&id);
+            if removed.is_some() {
+                data.staff.audit(tenant, AuditAction::MenuItemDelete, id);
+            }
+            removed
+        })?
+        .map(drop)
+        .ok_or(DeleteMenuItemError::NotFound(id))
     }
 
     async fn create_category(
@@ -416,6 +433,8 @@ impl MenuRepository for MemoryStore {
                 return Err(CreateCategoryError::LimitReached(at_most));
             }
             data.categories.insert(category.id, category.clone());
+            data.staff
+                .audit(tenant, AuditAction::CategoryCreate, category.id);
             Ok(category)
         })?
     }
@@ -434,10 +453,14 @@ impl MenuRepository for MemoryStore {
         F: FnOnce(&mut Category) + Send,
     {
         self.with_tenant(tenant, |data| {
-            data.categories.get_mut(&id).map(|category| {
+            let changed = data.categories.get_mut(&id).map(|category| {
                 change(category);
                 category.clone()
-            })
+            });
+            if changed.is_some() {
+                data.staff.audit(tenant, AuditAction::CategoryUpdate, id);
+            }
+            changed
         })?
         .ok_or(UpdateCategoryError::NotFound(id))
     }
@@ -449,6 +472,7 @@ impl MenuRepository for MemoryStore {
     ) -> Result<(), DeleteCategoryError> {
         self.with_tenant(tenant, |data| {
             data.categories.remove(&id)?;
+            data.staff.audit(tenant, AuditAction::CategoryDelete, id);
             for item in data.menu.values_mut() {
                 if item.category == Some(id) {
                     item.category = None;
@@ -552,7 +576,9 @@ impl OrderRepository for MemoryStore {
                 .ok_or(ChangeOrderStatusError::NotFound(id))?
                 .order;
             order.status = decide(order)?;
-            Ok(order.clone())
+            let order = order.clone();
+            data.staff.audit(tenant, AuditAction::OrderStatus, id);
+            Ok(order)
         })?
     }
 

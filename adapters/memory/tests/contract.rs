@@ -10,6 +10,7 @@ fn service() -> Chameleon<MemoryPorts> {
         store.clone(),
         store.clone(),
         store.clone(),
+        store.clone(),
         store,
     )
 }

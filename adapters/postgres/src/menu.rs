@@ -31,6 +31,7 @@ use crate::pool::PgPool;
 use crate::tables::categories;
 use crate::tables::menu_items::{self, ItemParams};
 use crate::tenant_tx::TenantTx;
+use chameleon_core::staff::AuditAction;
 
 /// How long the storefront menu is reused.
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +160,7 @@ impl MenuRepository for PgMenu {
         }
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::MenuItemCreate, Some(item.id.to_string()));
         tx.query_and_commit(menu_items::INSERT, &row.params())
             .await
             .context("inserting a menu item")?;
@@ -216,6 +218,7 @@ impl MenuRepository for PgMenu {
         }
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::MenuItemUpdate, Some(id.to_string()));
         tx.query_and_commit(menu_items::UPDATE, &row.params())
             .await
             .context("updating a menu item")?;
@@ -226,6 +229,22 @@ impl MenuRepository for PgMenu {
     async fn delete(&self, tenant: &Tenant, id: MenuItemId) -> Result<(), DeleteMenuItemError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        if tenant.acting.is_some() {
+            // Audited: the row goes first, so the audit line is written only for a removal.
+            let rows = tx
+                .query(menu_items::DELETE, &[&id.as_uuid()])
+                .await
+                .context("deleting a menu item")?;
+            if rows.is_empty() {
+                return Err(DeleteMenuItemError::NotFound(id));
+            }
+            tx.audit_on_commit(AuditAction::MenuItemDelete, Some(id.to_string()));
+            tx.query_and_commit(crate::tables::NOTHING, &[])
+                .await
+                .context("deleting a menu item")?;
+            self.changed(tenant);
+            return Ok(());
+        }
         let rows = tx
             .query_and_commit(menu_items::DELETE, &[&id.as_uuid()])
             .await
@@ -249,6 +268,7 @@ impl MenuRepository for PgMenu {
             return Err(CreateCategoryError::LimitReached(at_most));
         }
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::CategoryCreate, Some(category.id.to_string()));
         tx.query_and_commit(
             categories::INSERT,
             &[
@@ -293,6 +313,7 @@ impl MenuRepository for PgMenu {
             categories::from_row(rows.first().ok_or(UpdateCategoryError::NotFound(id))?)?;
         change(&mut category);
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::CategoryUpdate, Some(id.to_string()));
         tx.query_and_commit(
             categories::UPDATE,
             &[
@@ -321,6 +342,7 @@ impl MenuRepository for PgMenu {
             return Err(DeleteCategoryError::NotFound(id));
         }
         tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::CategoryDelete, Some(id.to_string()));
         tx.query_and_commit(menu_items::UNCATEGORISE, &[&id.as_uuid()])
             .await
             .context("taking items out of a deleted category")?;

@@ -36,6 +36,7 @@ use crate::pool::PgPool;
 use crate::sqlstate::{is_lock_timeout, is_unique_violation};
 use crate::tables::{menu_items, orders};
 use crate::tenant_tx::TenantTx;
+use chameleon_core::staff::AuditAction;
 
 /// [`OrderRepository`] over each tenant's `orders`.
 #[derive(Debug, Clone)]
@@ -161,6 +162,7 @@ impl OrderRepository for PgOrders {
         let mut order =
             orders::from_row(rows.first().ok_or(ChangeOrderStatusError::NotFound(id))?)?;
         order.status = decide(&order)?;
+        tx.audit_on_commit(AuditAction::OrderStatus, Some(id.to_string()));
         tx.query_and_commit(orders::SET_STATUS, &[&id.as_uuid(), &order.status.as_str()])
             .await
             .context("changing an order's status")?;

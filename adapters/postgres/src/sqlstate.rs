@@ -6,7 +6,7 @@
 //! "try again shortly" (HTTP 503); or is it a bug or a refusal (HTTP 500, or a typed error
 //! decided by the caller).
 
-use chameleon_core::ports::BackendUnavailable;
+use chameleon_core::ports::{AccessRefused, BackendUnavailable, Refusal};
 use tokio_postgres::error::SqlState;
 
 /// Whether `err` is a unique violation (23505) of the constraint named `constraint`.
@@ -94,6 +94,18 @@ fn sqlstate_class(err: &tokio_postgres::Error) -> String {
 /// `err` as an `anyhow::Error`, marked [`BackendUnavailable`] when it [is transient](is_transient).
 /// Every database error the service sees passes here once, and is counted by SQLSTATE class.
 pub(crate) fn classify(err: tokio_postgres::Error) -> anyhow::Error {
+    // The session check's refusals (tenant migration V5, `staff_gate`) are answers, not errors.
+    let refusal = match err.code().map(SqlState::code) {
+        Some("CH401") => Some(Refusal::NoSession),
+        Some("CH403") => Some(Refusal::Forbidden),
+        _ => None,
+    };
+    if let Some(kind) = refusal {
+        return anyhow::Error::new(AccessRefused {
+            kind,
+            source: Box::new(err),
+        });
+    }
     metrics::counter!("chameleon_db_errors_total", "class" => sqlstate_class(&err)).increment(1);
     if is_transient(&err) {
         anyhow::Error::new(BackendUnavailable(Box::new(err)))

@@ -39,9 +39,10 @@
 //! Errors come out classified (see [`crate::sqlstate`]): what the database could not serve now
 //! is marked so the service answers 503.
 
+use chameleon_core::staff::{Acting, AuditAction, Credential};
 use chameleon_core::tenant::Tenant;
 use futures_util::FutureExt as _;
-use futures_util::future::{try_join, try_join_all, try_join3};
+use futures_util::future::{try_join, try_join_all, try_join4};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error, NoTls, Row, Statement};
 
@@ -72,7 +73,17 @@ pub struct TenantTx {
     answered: usize,
     /// What commits: `COMMIT`, after the `pg_notify` of a change when there is one.
     commit: String,
+    /// On whose behalf (see [`Acting`]): checked by `begin`, named by the audit row.
+    acting: Option<Acting>,
+    /// The audit row [`TenantTx::query_and_commit`] appends with the last statement.
+    audit: Option<(AuditAction, Option<String>)>,
 }
+
+/// Appends one line to the tenant's audit trail. The actor is the session's member when the
+/// transaction acts with a session (`$2`, its digest), else `$3` (`api_key`, `platform`).
+pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, actor, action, target, request_id) \
+     VALUES ($1, coalesce((SELECT 'staff:' || user_id FROM staff_sessions WHERE digest = $2), $3), \
+             $4, $5, $6)";
 
 /// A statement's parameters.
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -89,10 +100,23 @@ impl TenantTx {
         } else {
             ""
         };
-        let begin = format!(
+        let mut begin = format!(
             "BEGIN; {prelude}SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
             schema = tenant.schema.as_str()
         );
+        if let Some(acting) = &tenant.acting
+            && let Credential::Session(digest) = &acting.credential
+        {
+            // The session check rides in the BEGIN message: no round trip of its own. Both
+            // values are ours, not a client's: the digest is 64 hex digits of a SHA-256 we
+            // computed, the roles are core's constant names.
+            let roles: Vec<&str> = acting.allowed.iter().map(|r| r.as_str()).collect();
+            begin.push_str(&format!(
+                "; SELECT staff_gate('\\x{}'::bytea, '{{{}}}'::text[])",
+                digest.to_hex(),
+                roles.join(",")
+            ));
+        }
         Ok(Self {
             conn: Some(conn),
             begin,
@@ -100,6 +124,8 @@ impl TenantTx {
             in_flight: false,
             answered: 0,
             commit: "COMMIT".to_owned(),
+            acting: tenant.acting.clone(),
+            audit: None,
         })
     }
 
@@ -145,6 +171,33 @@ impl TenantTx {
     /// the `pg_notify` rides in the message that commits.
     pub fn publish_on_commit(&mut self, change: &Change) {
         self.commit = format!("{}; COMMIT", change.notify_sql());
+    }
+
+    /// Appends `action` on `target` to the audit trail with the statement that commits, when
+    /// this transaction acts for someone (a manager request); nothing otherwise.
+    pub fn audit_on_commit(&mut self, action: AuditAction, target: Option<String>) {
+        if self.acting.is_some() {
+            self.audit = Some((action, target));
+        }
+    }
+
+    /// The audit row's parameters, when one is due.
+    fn audit_row(&self) -> Option<AuditRow> {
+        let (action, target) = self.audit.clone()?;
+        let acting = self.acting.as_ref()?;
+        let (digest, actor) = match &acting.credential {
+            Credential::Session(digest) => (Some(digest.as_bytes().to_vec()), None),
+            Credential::ApiKey => (None, Some("api_key")),
+            Credential::Platform => (None, Some("platform")),
+        };
+        Some(AuditRow {
+            id: uuid::Uuid::now_v7(),
+            digest,
+            actor,
+            action: action.as_str(),
+            target,
+            request_id: acting.request_id.clone(),
+        })
     }
 
     fn conn(&self) -> &PooledConn {
@@ -306,19 +359,33 @@ impl TenantTx {
         params: Params<'_>,
     ) -> Result<Vec<Row>, Error> {
         let statement = self.statement(sql).await?;
+        let audit = self.audit_row();
+        let audit_statement = match &audit {
+            Some(_) => Some(self.statement(AUDIT_INSERT).await?),
+            None => None,
+        };
         let begin = self.take_begin();
         self.in_flight = true;
         let answered = {
             let client = self.conn().client();
-            try_join3(
+            let audited = async {
+                match (&audit, &audit_statement) {
+                    (Some(row), Some(statement)) => {
+                        client.execute(statement, &row.params()).await.map(drop)
+                    }
+                    _ => Ok(()),
+                }
+            };
+            try_join4(
                 begin_if_pending(client, begin.as_deref()),
                 client.query(&statement, params),
+                audited,
                 client.batch_execute(&self.commit),
             )
             .await
         };
         self.in_flight = false;
-        let (_, rows, _) = answered?;
+        let (_, rows, _, _) = answered?;
         self.state = State::Finished;
         Ok(rows)
     }
@@ -333,6 +400,29 @@ impl TenantTx {
         }
         self.state = State::Finished;
         Ok(())
+    }
+}
+
+/// The parameters of [`AUDIT_INSERT`].
+struct AuditRow {
+    id: uuid::Uuid,
+    digest: Option<Vec<u8>>,
+    actor: Option<&'static str>,
+    action: &'static str,
+    target: Option<String>,
+    request_id: Option<String>,
+}
+
+impl AuditRow {
+    fn params(&self) -> [&(dyn ToSql + Sync); 6] {
+        [
+            &self.id,
+            &self.digest,
+            &self.actor,
+            &self.action,
+            &self.target,
+            &self.request_id,
+        ]
     }
 }
 

@@ -106,6 +106,9 @@ pub struct Summary {
     /// A random-Host flood from one client beside a real tenant's storefront.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flood: Option<Flood>,
+    /// Orders beside a login flood; absent from summaries measured before issue 22.
+    #[serde(default)]
+    pub login_flood: Option<LoginFlood>,
     /// A write through one instance, served by another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staleness: Option<Staleness>,
@@ -184,6 +187,29 @@ pub struct Flood {
     pub real_p99_ms_without: f64,
     pub real_p99_ms_during: f64,
     pub real_p99_ms_after: f64,
+}
+
+/// Order placement alone and beside a flood of wrong passwords (issue 22).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginFlood {
+    /// The flood's connections, each signing in with a wrong password as fast as answered.
+    pub clients: u32,
+    /// Orders/s alone: the mean of the runs before and after the flood.
+    pub orders_rps_alone: f64,
+    pub orders_rps_before: f64,
+    pub orders_rps_after: f64,
+    /// Orders/s while the flood ran.
+    pub orders_rps_during: f64,
+    /// `orders_rps_during / orders_rps_alone`.
+    pub ratio: f64,
+    pub orders_p99_ms_alone: Option<f64>,
+    pub orders_p99_ms_during: Option<f64>,
+    /// Sign-in attempts answered a second.
+    pub attempts_per_s: f64,
+    /// Attempts answered 401 `invalid_credentials` (each a full argon2id check).
+    pub unauthorized: u64,
+    /// Attempts answered otherwise (503 when the hashing queue was full).
+    pub other: u64,
 }
 
 /// What the figures are next to: they only mean something on the machine they were taken on.
@@ -583,6 +609,7 @@ pub(crate) mod tests {
             migrate_all_s: 1.5,
             migrate_all_noop_s: 0.01,
             flood: None,
+            login_flood: None,
             idempotency: None,
             staleness: None,
             reconstructed_from: None,

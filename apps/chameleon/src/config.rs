@@ -9,6 +9,8 @@ use std::time::Duration;
 use crate::startup::CacheSettings;
 use chameleon_acme::AcmeSettings;
 use chameleon_core::service::MenuLimits;
+use chameleon_http::passwords::Hasher;
+use chameleon_http::state::StaffSettings;
 use chameleon_http::{Access, Networks};
 use chameleon_postgres::{DirectoryCacheSettings, MenuCacheSettings, PgSettings, SessionLimits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -322,6 +324,26 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CATEGORIES", default_value = "200", value_parser = at_least_one)]
     pub max_categories: usize,
 
+    /// Minutes a staff session may sit unused before it ends.
+    #[arg(long, env = "STAFF_SESSION_IDLE_MINUTES", default_value = "720", value_parser = at_least_one)]
+    pub staff_session_idle_minutes: usize,
+
+    /// Days a staff session lasts at most, however much it is used.
+    #[arg(long, env = "STAFF_SESSION_MAX_DAYS", default_value = "30", value_parser = at_least_one)]
+    pub staff_session_max_days: usize,
+
+    /// Failed sign-ins per staff account within 15 minutes before 429 `too_many_attempts`.
+    #[arg(long, env = "STAFF_LOGIN_FAILURES_PER_ACCOUNT", default_value = "5", value_parser = at_least_one)]
+    pub staff_login_failures_per_account: usize,
+
+    /// Failed sign-ins per client address (each restaurant apart) within 15 minutes before 429.
+    #[arg(long, env = "STAFF_LOGIN_FAILURES_PER_ADDRESS", default_value = "20", value_parser = at_least_one)]
+    pub staff_login_failures_per_address: usize,
+
+    /// Threads hashing and checking staff passwords (argon2id), apart from the HTTP workers.
+    #[arg(long, env = "STAFF_PASSWORD_THREADS", default_value = "1", value_parser = at_least_one)]
+    pub staff_password_threads: usize,
+
     /// An ACME certificate authority's directory: every registered domain gets a certificate
     /// from it, written to TLS_CERT_DIR and renewed. Empty: no certificates are ordered.
     #[arg(long, env = "ACME_DIRECTORY_URL", default_value = "")]
@@ -384,6 +406,18 @@ impl ServeArgs {
         settings.renew_before = Duration::from_secs(self.acme_renew_before_days * 24 * 3600);
         settings.poll = Duration::from_secs(self.acme_poll_secs.max(1));
         Ok(Some(settings))
+    }
+
+    /// Staff sign-in: sessions, throttling, the password hashing pool.
+    pub fn staff(&self) -> anyhow::Result<StaffSettings> {
+        let mut settings = StaffSettings::defaults_with(Hasher::new(self.staff_password_threads)?);
+        settings.session_idle = Duration::from_secs(self.staff_session_idle_minutes as u64 * 60);
+        settings.session_max = Duration::from_secs(self.staff_session_max_days as u64 * 86_400);
+        settings.failures_per_account =
+            u32::try_from(self.staff_login_failures_per_account).unwrap_or(u32::MAX);
+        settings.failures_per_address =
+            u32::try_from(self.staff_login_failures_per_address).unwrap_or(u32::MAX);
+        Ok(settings)
     }
 
     pub fn menu_limits(&self) -> MenuLimits {

@@ -7,7 +7,7 @@ use chameleon_core::ports::Ports;
 use chameleon_core::service::Chameleon;
 use chameleon_postgres::{
     DirectoryCacheSettings, Listener, ListenerSettings, MenuCacheSettings, PgDirectory, PgExport,
-    PgMenu, PgOrders, PgPool, PgProvisioner, SyncState,
+    PgMenu, PgOrders, PgPool, PgProvisioner, PgStaff, SyncState,
 };
 
 /// Every port backed by PostgreSQL.
@@ -20,6 +20,7 @@ impl Ports for PgPorts {
     type Export = PgExport;
     type Menu = PgMenu;
     type Orders = PgOrders;
+    type Staff = PgStaff;
 }
 
 /// The cache settings of the PostgreSQL read paths.
@@ -49,7 +50,8 @@ pub fn shared_service(pool: PgPool, caches: CacheSettings) -> (Chameleon<PgPorts
         PgProvisioner::new(pool.clone()),
         PgExport::new(pool.clone()),
         menu,
-        PgOrders::new(pool),
+        PgOrders::new(pool.clone()),
+        PgStaff::new(pool),
     );
     (app, listener)
 }

@@ -74,3 +74,25 @@ pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
 /// A manager API key: this prefix and 64 lowercase hex digits.
 pub const MANAGER_KEY_PREFIX: &str = "chm_";
 pub const MANAGER_KEY_HEX_DIGITS: usize = 64;
+
+/// A staff member's email address: at most this many characters (RFC 5321's limit on a path).
+pub const EMAIL_MAX_LEN: usize = 254;
+
+/// Characters an email address may not hold anywhere: controls, white space (as both Rust and
+/// ECMA-262 read it), a byte-order mark, and `<`, `>` (it is shown in lists and links). Beside
+/// these, an address is `local@domain`: one `@`, a domain of at least two dot-separated labels,
+/// none empty.
+pub const EMAIL_REFUSED: &[(char, char)] = &[
+    ('\u{0}', '\u{20}'),
+    ('<', '<'),
+    ('>', '>'),
+    ('@', '@'),
+    ('\u{7F}', '\u{A0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200A}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202F}', '\u{202F}'),
+    ('\u{205F}', '\u{205F}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+];

@@ -54,6 +54,13 @@ pub const CUSTOMER_NAME: TextRule = TextRule {
     class: TextClass::Line,
 };
 
+/// A staff member's display name.
+pub const STAFF_NAME: TextRule = TextRule {
+    what: "a staff member's name",
+    max_chars: 100,
+    class: TextClass::Line,
+};
+
 /// A dish's description.
 pub const DESCRIPTION: TextRule = TextRule {
     what: "a description",

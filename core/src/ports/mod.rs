@@ -17,12 +17,14 @@
 //! - [`menu`]: a tenant's menu.
 //! - [`orders`]: a tenant's orders.
 //! - [`export`]: everything of a tenant, streamed for its operator.
+//! - [`staff`]: a tenant's staff, their sessions and setup links, and the audit trail.
 //! - [`certificates`]: what the certificate issuer remembers, shared by every instance.
 
 pub mod certificates;
 pub mod export;
 pub mod menu;
 pub mod orders;
+pub mod staff;
 pub mod tenants;
 
 use thiserror::Error;
@@ -38,6 +40,7 @@ pub use orders::{
     ChangeOrderStatusError, GetOrderError, ListOrdersError, OrderRepository, PlaceOrderError,
     Placement, Placing,
 };
+pub use staff::{StaffError, StaffRepository};
 pub use tenants::{
     DeprovisionError, DomainChangeError, ListTenantsError, ProvisionTenantError,
     ResolveTenantError, TenantDirectory, TenantProvisioner, UpdateTenantError,
@@ -57,6 +60,35 @@ impl BackendUnavailable {
     }
 }
 
+/// Put by an adapter into the chain of an `Unknown` error when the credential a tenant handle
+/// acts with ([`Acting`](crate::staff::Acting)) was refused inside the transaction: the session
+/// is unknown, ended or expired (or its member disabled), or its role may not do this.
+#[derive(Debug, Error)]
+#[error("{kind}")]
+pub struct AccessRefused {
+    pub kind: Refusal,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// Why [`AccessRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("no valid session")]
+    NoSession,
+    #[error("the role may not do this")]
+    Forbidden,
+}
+
+impl AccessRefused {
+    /// The refusal in `err`'s chain, if any.
+    pub fn in_chain(err: &anyhow::Error) -> Option<Refusal> {
+        err.chain()
+            .find_map(|cause| cause.downcast_ref::<AccessRefused>())
+            .map(|refused| refused.kind)
+    }
+}
+
 /// One set of adapters, named together so services and the HTTP adapter take a single type
 /// parameter. The binary (the composition root) names its set; tests name theirs.
 pub trait Ports: Send + Sync + 'static {
@@ -65,4 +97,5 @@ pub trait Ports: Send + Sync + 'static {
     type Export: TenantExport;
     type Menu: MenuRepository;
     type Orders: OrderRepository;
+    type Staff: StaffRepository;
 }

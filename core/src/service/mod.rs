@@ -16,16 +16,19 @@
 //! - [`tenancy`]: [`Tenancy`]: provisioning, finding, changing and removing tenants; what a
 //!   storefront brands itself with.
 //! - [`menu`]: [`Menu`]: a tenant's items and categories; what a customer can order.
+//! - [`staffing`]: [`Staffing`]: staff accounts, sign-in, the audit trail.
 //! - [`ordering`]: [`Ordering`]: placing, following and moving orders.
 
 pub mod menu;
 pub mod ordering;
+pub mod staffing;
 pub mod tenancy;
 
 use std::fmt;
 
 pub use menu::{Menu, MenuLimits};
 pub use ordering::Ordering;
+pub use staffing::Staffing;
 pub use tenancy::{StoreConfig, Tenancy};
 
 use crate::ports::Ports;
@@ -35,6 +38,7 @@ pub struct Chameleon<P: Ports> {
     pub tenancy: Tenancy<P::Directory, P::Provisioner, P::Export>,
     pub menu: Menu<P::Menu>,
     pub ordering: Ordering<P::Orders>,
+    pub staff: Staffing<P::Staff>,
 }
 
 impl<P: Ports> fmt::Debug for Chameleon<P> {
@@ -50,11 +54,13 @@ impl<P: Ports> Chameleon<P> {
         export: P::Export,
         menu: P::Menu,
         orders: P::Orders,
+        staff: P::Staff,
     ) -> Self {
         Self {
             tenancy: Tenancy::new(directory, provisioner, export),
             menu: Menu::new(menu),
             ordering: Ordering::new(orders),
+            staff: Staffing::new(staff),
         }
     }
 

@@ -19,6 +19,7 @@ use crate::port_errors::item_not_found;
 use crate::problems::{JsonBodyRefusals, ManagerRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, StoreTenant};
+use chameleon_core::staff::Permission;
 
 /// A menu item's id in the path.
 #[derive(Debug, IntoParams)]
@@ -56,9 +57,10 @@ pub struct CategoryPath {
 )]
 pub async fn create_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     body: JsonObject<NewMenuItem>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditMenu);
     let item = convert::new_menu_item(&body)?;
     let created = state.app.menu.create_menu_item(&tenant, item).await?;
     Ok(HttpResponse::Created()
@@ -84,8 +86,9 @@ pub async fn create_menu_item<P: Ports>(
 )]
 pub async fn list_menu_items<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadMenu);
     let items = state.app.menu.list_menu_items(&tenant).await?;
     Ok(HttpResponse::Ok().json(items.iter().map(convert::menu_item).collect::<Vec<_>>()))
 }
@@ -105,9 +108,10 @@ pub async fn list_menu_items<P: Ports>(
 )]
 pub async fn get_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadMenu);
     let id = MenuItemId::from_uuid(id.into_inner());
     let item = state
         .app
@@ -136,12 +140,13 @@ pub async fn get_menu_item<P: Ports>(
 )]
 pub async fn update_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
     body: JsonObject<MenuItemPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = MenuItemId::from_uuid(id.into_inner());
     let patch = convert::menu_patch(&body)?;
+    let tenant = manager.acting(patch.permission());
     let item = state.app.menu.update_menu_item(&tenant, id, patch).await?;
     Ok(HttpResponse::Ok().json(convert::menu_item(&item)))
 }
@@ -161,9 +166,10 @@ pub async fn update_menu_item<P: Ports>(
 )]
 pub async fn delete_menu_item<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditMenu);
     let id = MenuItemId::from_uuid(id.into_inner());
     state.app.menu.delete_menu_item(&tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -186,9 +192,10 @@ pub async fn delete_menu_item<P: Ports>(
 )]
 pub async fn create_category<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     body: JsonObject<NewCategory>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditMenu);
     let category = convert::new_category(&body)?;
     let created = state.app.menu.create_category(&tenant, category).await?;
     Ok(HttpResponse::Created()
@@ -214,8 +221,9 @@ pub async fn create_category<P: Ports>(
 )]
 pub async fn list_categories<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadMenu);
     let categories = state.app.menu.list_categories(&tenant).await?;
     Ok(HttpResponse::Ok().json(categories.iter().map(convert::category).collect::<Vec<_>>()))
 }
@@ -237,10 +245,11 @@ pub async fn list_categories<P: Ports>(
 )]
 pub async fn update_category<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
     body: JsonObject<CategoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditMenu);
     let id = CategoryId::from_uuid(id.into_inner());
     let patch = convert::category_patch(&body)?;
     let category = state.app.menu.update_category(&tenant, id, patch).await?;
@@ -262,9 +271,10 @@ pub async fn update_category<P: Ports>(
 )]
 pub async fn delete_category<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditMenu);
     let id = CategoryId::from_uuid(id.into_inner());
     state.app.menu.delete_category(&tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())

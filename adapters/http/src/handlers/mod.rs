@@ -16,6 +16,7 @@ pub mod acme;
 pub mod health;
 pub mod menu;
 pub mod ordering;
+pub mod staff;
 pub mod tenancy;
 
 use utoipa::IntoParams;

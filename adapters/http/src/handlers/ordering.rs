@@ -20,6 +20,7 @@ use crate::problem_code::ProblemCode;
 use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, ManagerRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, StoreTenant};
+use chameleon_core::staff::Permission;
 
 /// An order's id in the path.
 #[derive(Debug, IntoParams)]
@@ -46,9 +47,10 @@ pub struct OrderPath {
 )]
 pub async fn list_orders<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     query: web::Query<ListOrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadOrders);
     let page = convert::order_page(&query)?;
     let orders = state.app.ordering.list_orders(&tenant, page).await?;
     Ok(HttpResponse::Ok().json(convert::order_list(&orders)))
@@ -70,9 +72,10 @@ pub async fn list_orders<P: Ports>(
 )]
 pub async fn confirm_order<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::MoveOrders);
     let id = OrderId::from_uuid(id.into_inner());
     let order = state.app.ordering.confirm_order(&tenant, id).await?;
     Ok(HttpResponse::Ok().json(convert::order(&order)))
@@ -97,10 +100,11 @@ pub async fn confirm_order<P: Ports>(
 )]
 pub async fn change_order_status<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     id: web::Path<Uuid>,
     body: JsonObject<OrderStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::MoveOrders);
     let id = OrderId::from_uuid(id.into_inner());
     let next =
         OrderStatus::parse(&body.status).map_err(|e| ApiError::invalid(format!("status: {e}")))?;

@@ -28,6 +28,8 @@ use crate::problems::{
 };
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, StoreTenant};
+use chameleon_core::ports::StaffRepository as _;
+use chameleon_core::staff::{AuditAction, Permission};
 
 /// A fresh manager API key from the operating system's randomness.
 pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
@@ -56,9 +58,16 @@ pub(crate) fn new_manager_key() -> Result<ManagerApiKey, ApiError> {
 )]
 pub async fn provision_tenant<P: Ports>(
     state: web::Data<AppState<P>>,
+    req: actix_web::HttpRequest,
     body: JsonObject<ProvisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (domain, name, theme, settings) = convert::new_tenant(&body)?;
+    let owner_email = body
+        .owner_email
+        .as_deref()
+        .map(chameleon_core::staff::Email::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid(format!("owner_email: {e}")))?;
     let key = new_manager_key()?;
     let new = NewTenant {
         domain,
@@ -69,6 +78,12 @@ pub async fn provision_tenant<P: Ports>(
     };
     let tenant = state.app.tenancy.provision_tenant(new).await?;
     tracing::info!(tenant = %tenant.id, schema = %tenant.schema, domain = %tenant.domain, "tenant provisioned");
+    let owner_setup_url = match owner_email {
+        Some(email) => {
+            Some(crate::handlers::staff::invite_owner(&state, &req, &tenant, email).await?)
+        }
+        None => None,
+    };
     let summary = convert::tenant_summary(&tenant);
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -79,6 +94,7 @@ pub async fn provision_tenant<P: Ports>(
             name: summary.name,
             theme: summary.theme,
             manager_api_key: key.expose().to_owned(),
+            owner_setup_url,
         }))
 }
 
@@ -370,13 +386,25 @@ pub async fn export_tenant<P: Ports>(
 )]
 pub async fn rotate_manager_key<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::RotateApiKey);
+    let staff = state.app.staff.repository();
+    // The key lives in the control plane, outside the tenant's schema: the caller's right is
+    // checked there first, and the change audited once made.
+    staff.me(&tenant).await?;
     let key = new_manager_key()?;
     let rotated = state
         .app
         .tenancy
         .rotate_manager_key(&tenant, key.hash())
+        .await?;
+    staff
+        .record(
+            &tenant,
+            AuditAction::ApiKeyRotate,
+            Some(tenant.id.to_string()),
+        )
         .await?;
     tracing::info!(tenant = %rotated.id, "manager key rotated");
     Ok(HttpResponse::Ok()
@@ -405,11 +433,23 @@ pub async fn rotate_manager_key<P: Ports>(
 )]
 pub async fn update_settings<P: Ports>(
     state: web::Data<AppState<P>>,
-    CurrentTenant(tenant): CurrentTenant,
+    manager: CurrentTenant,
     body: JsonObject<SettingsPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditSettings);
     let patch = convert::settings_patch(&body)?;
+    // As for the API key: checked first, audited once made (the settings are not in the
+    // tenant's schema).
+    let staff = state.app.staff.repository();
+    staff.me(&tenant).await?;
     let updated = state.app.tenancy.update_tenant(tenant.id, patch).await?;
+    staff
+        .record(
+            &tenant,
+            AuditAction::SettingsUpdate,
+            Some(tenant.id.to_string()),
+        )
+        .await?;
     tracing::info!("settings updated");
     Ok(HttpResponse::Ok().json(convert::store_config(
         state.app.tenancy.config(&updated, jiff::Timestamp::now()),

@@ -11,8 +11,8 @@
 
 use chameleon_core::rules::codes::{CURRENCIES, FONTS, ORDER_STATUSES, TAGS, TENANT_STATUSES};
 use chameleon_core::rules::formats::{
-    COLOR_HEX_DIGITS, HOSTNAME, IDEMPOTENCY_KEY_MAX_LEN, IMAGE_URL_MAX_LEN, LOCALE,
-    ORDER_CURSOR_LEN, TRACKING_TOKEN_LEN, URI_CHARACTERS,
+    COLOR_HEX_DIGITS, EMAIL_MAX_LEN, EMAIL_REFUSED, HOSTNAME, IDEMPOTENCY_KEY_MAX_LEN,
+    IMAGE_URL_MAX_LEN, LOCALE, ORDER_CURSOR_LEN, TRACKING_TOKEN_LEN, URI_CHARACTERS,
 };
 use chameleon_core::rules::numbers::{
     CATEGORY_POSITION, IntRange, OPENING_RANGES_PER_DAY, ORDER_LINES, PAGE_LIMIT, PRICE, QUANTITY,
@@ -36,6 +36,8 @@ pub enum Rule {
     Items(IntRange),
     /// A hostname as a client registers one.
     Domain,
+    /// A staff member's email address.
+    Email,
     /// A dish's picture.
     ImageUrl,
     /// A BCP 47 language tag.
@@ -85,6 +87,7 @@ pub const SCHEMAS: &[(&str, &str, Rule)] = &[
     ("ProvisionRequest", "name", Rule::Text(TENANT_NAME)),
     ("ProvisionRequest", "currency", Rule::Currency),
     ("ProvisionRequest", "locale", Rule::Locale),
+    ("ProvisionRequest", "owner_email", Rule::Email),
     ("TenantPatch", "name", Rule::Text(TENANT_NAME)),
     ("TenantPatch", "currency", Rule::Currency),
     ("TenantPatch", "locale", Rule::Locale),
@@ -231,6 +234,7 @@ fn constrain(target: &mut RefOr<Schema>, rule: Rule) {
     let (min_length, max_length, pattern) = match rule {
         Rule::Text(text) => (Some(1), Some(text.max_chars), Some(text_pattern(&text))),
         Rule::Domain => (Some(1), Some(HOSTNAME.max_input()), Some(domain_pattern())),
+        Rule::Email => (Some(3), Some(EMAIL_MAX_LEN), Some(email_pattern())),
         Rule::ImageUrl => (None, Some(IMAGE_URL_MAX_LEN), Some(image_url_pattern())),
         Rule::Locale => (None, Some(LOCALE.max_len), Some(locale_pattern())),
         Rule::Currency => (None, None, Some(one_of(CURRENCIES.iter().map(|c| c.code)))),
@@ -284,6 +288,13 @@ fn class(ranges: impl Iterator<Item = (char, char)>) -> String {
         }
     }
     body
+}
+
+/// `local@domain`, neither holding a refused character, the domain two labels or more.
+pub fn email_pattern() -> String {
+    let part = format!("[^{}.]", class(EMAIL_REFUSED.iter().copied()));
+    let local = format!("[^{}]", class(EMAIL_REFUSED.iter().copied()));
+    format!("^{local}+@{part}+(?:\\.{part}+)+$")
 }
 
 /// Any number of allowed characters around at least one that is not white space.

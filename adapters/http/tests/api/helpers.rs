@@ -7,6 +7,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use chameleon_core::service::Chameleon;
+use chameleon_http::state::StaffSettings;
 use chameleon_http::{AppState, DEFAULT_BODY_LIMIT, always_ready, app};
 use chameleon_memory::{MemoryPorts, MemoryStore};
 use chameleon_wire::{MenuItem, Problem, ProvisionedTenant};
@@ -21,20 +22,24 @@ pub type Request = actix_http::Request;
 /// A fresh application over an empty in-memory store.
 pub async fn spawn()
 -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
-    let state = web::Data::new(AppState::new(
-        {
-            let store = MemoryStore::new();
-            Chameleon::<MemoryPorts>::new(
-                store.clone(),
-                store.clone(),
-                store.clone(),
-                store.clone(),
-                store,
-            )
-        },
-        &SecretString::from(ADMIN),
-        always_ready(),
-    ));
+    let state = web::Data::new(
+        AppState::new(
+            {
+                let store = MemoryStore::new();
+                Chameleon::<MemoryPorts>::new(
+                    store.clone(),
+                    store.clone(),
+                    store.clone(),
+                    store.clone(),
+                    store.clone(),
+                    store,
+                )
+            },
+            &SecretString::from(ADMIN),
+            always_ready(),
+        )
+        .with_staff(StaffSettings::defaults().expect("a hashing pool")),
+    );
     test::init_service(app(state, DEFAULT_BODY_LIMIT)).await
 }
 

@@ -69,6 +69,7 @@ fn core_accepts(rule: Rule, sample: &str) -> bool {
     match rule {
         Rule::Text(text) => text_parser(text)(sample),
         Rule::Domain => Domain::parse_name(sample).is_ok(),
+        Rule::Email => chameleon_core::staff::Email::parse(sample).is_ok(),
         Rule::ImageUrl => ImageUrl::parse(sample).is_ok(),
         Rule::Locale => Locale::parse(sample).is_ok(),
         Rule::Currency => Currency::parse(sample).is_ok(),
@@ -253,6 +254,38 @@ fn specific_samples(rule: Rule) -> Vec<String> {
     ];
     match rule {
         Rule::Domain => domains,
+        Rule::Email => {
+            let mut emails: Vec<String> = [
+                "ann@pizza.example",
+                "Ann.Lee+orders@Pizza.Example",
+                "a@b.c",
+                "ab",
+                "a@b",
+                "@b.c",
+                "a@.c",
+                "a@b.",
+                "a@b..c",
+                "a@@b.c",
+                "a@b@c.d",
+                " a@b.c",
+                "a@b.c ",
+                "a b@c.d",
+                "a\tb@c.d",
+                "a\u{a0}b@c.d",
+                "a\u{feff}b@c.d",
+                "a\u{2028}b@c.d",
+                "<a>@b.c",
+                "ünï@cödé.example",
+                "a.b.c@d.e.f",
+                "a@b-c.d",
+                ".a@b.c",
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            emails.push(format!("{}@b.cd", "a".repeat(249)));
+            emails.push(format!("{}@b.cd", "a".repeat(250)));
+            emails
+        }
         Rule::ImageUrl => {
             let mut urls: Vec<String> = domains
                 .iter()

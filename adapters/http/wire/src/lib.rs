@@ -222,6 +222,14 @@ pub struct ProvisionRequest {
     /// Absent or `null`: always open.
     #[serde(default)]
     pub opening_hours: Option<OpeningHours>,
+    /// The restaurant's first owner: they get a one-time setup link (`owner_setup_url` in the
+    /// answer, valid 72 hours) to choose their password and sign in.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "owner@pizza.example", max_length = 254)
+    )]
+    pub owner_email: Option<String>,
 }
 
 /// A registered tenant.
@@ -255,6 +263,10 @@ pub struct ProvisionedTenant {
     /// `Authorization: Bearer <manager_api_key>` with `X-Tenant-ID: <tenant_id>` on the manager
     /// endpoints.
     pub manager_api_key: String,
+    /// The owner's one-time setup link (`/manage/setup?token=...` on the primary domain),
+    /// shown this once; absent when no `owner_email` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_setup_url: Option<String>,
 }
 
 /// A tenant's status: `active`, or `suspended` (the storefront answers 503

@@ -121,6 +121,7 @@ impl PgProvisioner {
                 status: TenantStatus::Active,
                 settings: new.settings,
                 manager_key_hash: new.manager_key_hash,
+                acting: None,
             }),
             // A taken primary domain, or a domain another tenant has as a secondary one.
             Err(err)

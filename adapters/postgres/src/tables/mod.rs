@@ -14,6 +14,8 @@
 //! - [`menu_items`]: a tenant's `menu_items`.
 //! - [`categories`]: a tenant's `categories`.
 //! - [`orders`]: a tenant's `orders`, with their item snapshots and idempotency keys.
+//! - [`staff`]: a tenant's `staff_users`, `staff_sessions`, `staff_setup_tokens`,
+//!   `sign_in_failures` and `audit_log`.
 //! - [`tenant_migrations`]: `chameleon_sys.tenant_migrations`, the stored tenant migrations.
 //! - [`schema_history`]: `public.refinery_schema_history`, the control plane's migrations.
 
@@ -21,6 +23,11 @@ pub mod categories;
 pub mod menu_items;
 pub mod orders;
 pub mod schema_history;
+pub mod staff;
 pub mod tenant_domains;
 pub mod tenant_migrations;
 pub mod tenants;
+
+/// A statement that does nothing: what commits a transaction whose work is done, so the audit
+/// row and the `COMMIT` still ride in one message.
+pub const NOTHING: &str = "SELECT 1";

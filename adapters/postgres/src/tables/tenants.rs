@@ -91,6 +91,7 @@ pub fn from_row(row: &Row) -> anyhow::Result<Tenant> {
     let status: &str = row.try_get("status")?;
     let hours: Option<serde_json::Value> = row.try_get("opening_hours")?;
     Ok(Tenant {
+        acting: None,
         status: TenantStatus::parse(status)?,
         settings: StoreSettings {
             currency: Currency::parse(row.try_get("currency")?)?,

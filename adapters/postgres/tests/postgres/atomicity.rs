@@ -52,10 +52,15 @@ async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
     assert_eq!(
         tables,
         [
+            "audit_log",
             "categories",
             "menu_items",
             "orders",
-            "refinery_schema_history"
+            "refinery_schema_history",
+            "sign_in_failures",
+            "staff_sessions",
+            "staff_setup_tokens",
+            "staff_users",
         ]
     );
     let history: i64 = scalar(

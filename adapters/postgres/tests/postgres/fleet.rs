@@ -209,7 +209,85 @@ async fn tenants_from_every_earlier_release_work_like_new_ones_once_migrated() {
             app.menu.list_categories(tenant).await.unwrap(),
             vec![category]
         );
+        // And staff (V5): an owner invited, set up, signed in, the session checked in the
+        // transaction, the audit trail written.
+        staff_work_on(&app, tenant).await;
     }
+}
+
+/// Invites an owner, redeems their link, and reads the audit trail with their session.
+async fn staff_work_on(
+    app: &chameleon_core::service::Chameleon<super::support::PgPorts>,
+    tenant: &Tenant,
+) {
+    use chameleon_core::ports::StaffRepository as _;
+    use chameleon_core::staff::{
+        Acting, Credential, Email, Grant, NewStaffUser, PasswordHash, Permission, Role, StaffName,
+        Token,
+    };
+    let staff = app.staff.repository();
+    let day = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap();
+    let grant = |token: &Token| Grant {
+        digest: token.digest(),
+        expires_at: day,
+        idle: std::time::Duration::from_secs(3600),
+    };
+    let platform = tenant.acting(Acting::new(
+        Credential::Platform,
+        Permission::ManageStaff,
+        Some("req-1".into()),
+    ));
+    let setup = Token::from_random_bytes([9; 32]);
+    let owner = staff
+        .invite(
+            &platform,
+            NewStaffUser {
+                email: Email::parse("owner@old.example").unwrap(),
+                name: StaffName::parse("Owner").unwrap(),
+                role: Role::Owner,
+            },
+            grant(&setup),
+        )
+        .await
+        .unwrap();
+    let session = Token::from_random_bytes([8; 32]);
+    let hash = PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into());
+    staff
+        .redeem_setup(tenant, setup.digest(), hash, grant(&session))
+        .await
+        .unwrap();
+    let signed_in = tenant.acting(Acting::new(
+        Credential::Session(session.digest()),
+        Permission::ReadAudit,
+        None,
+    ));
+    let page = staff.audit(&signed_in, 10, None).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].action, "staff.invite");
+    assert_eq!(page.items[0].actor, "platform");
+    assert_eq!(page.items[0].target, Some(owner.id.to_string()));
+    assert_eq!(page.items[0].request_id.as_deref(), Some("req-1"));
+    let me = staff.me(&signed_in).await.unwrap().unwrap().0;
+    assert_eq!(
+        (me.id, me.email, me.role),
+        (owner.id, owner.email, owner.role)
+    );
+    // Another session of nobody is refused inside the transaction.
+    let stranger = tenant.acting(Acting::new(
+        Credential::Session(Token::from_random_bytes([7; 32]).digest()),
+        Permission::ReadAudit,
+        None,
+    ));
+    let refused = staff.audit(&stranger, 10, None).await.unwrap_err();
+    let chameleon_core::ports::StaffError::Unknown(err) = refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        chameleon_core::ports::AccessRefused::in_chain(&err),
+        Some(chameleon_core::ports::Refusal::NoSession)
+    );
 }
 
 /// The Citus form of a tenant migration makes the schema the migration makes: the same columns

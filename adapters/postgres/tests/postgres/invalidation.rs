@@ -68,7 +68,8 @@ async fn instance(db: &TestDb) -> Instance {
         PgProvisioner::new(pool.clone()),
         PgExport::new(pool.clone()),
         menu,
-        PgOrders::new(pool),
+        PgOrders::new(pool.clone()),
+        chameleon_postgres::PgStaff::new(pool),
     );
     let instance = Instance {
         app,

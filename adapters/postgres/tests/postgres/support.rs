@@ -107,6 +107,7 @@ impl Ports for PgPorts {
     type Export = PgExport;
     type Menu = PgMenu;
     type Orders = PgOrders;
+    type Staff = chameleon_postgres::PgStaff;
 }
 
 pub fn service_on(pool: &PgPool) -> Chameleon<PgPorts> {
@@ -124,6 +125,7 @@ pub fn service_with_directory(pool: &PgPool, directory: PgDirectory) -> Chameleo
         PgExport::new(pool.clone()),
         PgMenu::new(pool.clone(), MenuCacheSettings::default()),
         PgOrders::new(pool.clone()),
+        chameleon_postgres::PgStaff::new(pool.clone()),
     )
 }
 

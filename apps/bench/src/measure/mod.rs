@@ -12,6 +12,7 @@
 //! - [`wrk`] and [`pgbench`]: the load runs, each parsed into a [`Run`].
 //! - [`ceilings`]: nginx's static answers.
 //! - [`flood`]: a random-Host flood from one client beside a real tenant.
+//! - [`login_flood`]: orders alone and beside a flood of wrong passwords.
 //! - [`staleness`]: a write through one instance, served by another.
 //! - [`cpu`]: the CPU each process group spends over a run.
 //! - [`stats`]: percentiles and provisioning buckets.
@@ -22,6 +23,7 @@ mod config;
 mod cpu;
 mod fleet;
 mod flood;
+mod login_flood;
 mod machine;
 mod pgbench;
 mod stack;
@@ -105,6 +107,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         scaling_runs.push(scaling_point(config, target, tenants).await?);
     }
     let flood = flood::measure(config, target, &fleet::domain(1)).await?;
+    let login_flood = login_flood::measure(config, target, checkpoints[0]).await?;
     eprintln!("== chameleon migrate over {} tenants", fleet.provisioned());
     let migrate = fleet.migrate_fleet_with_new_migration().await?;
     let migrate_noop = fleet.migrate_fleet_noop().await?;
@@ -138,6 +141,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         migrate_all_s: round(migrate.seconds, 3),
         migrate_all_noop_s: round(migrate_noop.seconds, 4),
         flood: Some(flood),
+        login_flood: Some(login_flood),
         idempotency: Some(idempotency),
         staleness: Some(staleness),
         reconstructed_from: None,

@@ -52,6 +52,16 @@ pub async fn prepare(repo: &Path, state: &Path, config: &Config) -> anyhow::Resu
             ("RUST_LOG".into(), "warn".into()),
             // As many database connections as pgbench gets clients.
             ("DB_POOL_SIZE".into(), config.clients.to_string()),
+            // The login flood's worst case: every attempt a full password check, as from many
+            // addresses, instead of 429s after the throttle's first 20.
+            (
+                "STAFF_LOGIN_FAILURES_PER_ACCOUNT".into(),
+                "1000000000".into(),
+            ),
+            (
+                "STAFF_LOGIN_FAILURES_PER_ADDRESS".into(),
+                "1000000000".into(),
+            ),
         ],
         // The load comes from one address, far above any per-client limit a restaurant
         // needs: limited, the edge would measure its own rejections.

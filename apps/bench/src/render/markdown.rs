@@ -18,6 +18,7 @@ pub fn results(summary: &Summary) -> String {
     idempotency(&mut md, summary);
     staleness(&mut md, summary);
     flood(&mut md, summary);
+    login_flood(&mut md, summary);
     md
 }
 
@@ -534,6 +535,41 @@ fn staleness(md: &mut String, summary: &Summary) {
          (goal: p99 at most 100 ms). The second instance hears of the write through \
          PostgreSQL's `NOTIFY`, sent in the transaction that made it.",
         staleness.samples, staleness.p50_ms, staleness.p99_ms, staleness.max_ms
+    )
+    .unwrap();
+}
+
+fn login_flood(md: &mut String, summary: &Summary) {
+    let Some(f) = &summary.login_flood else {
+        return;
+    };
+    writeln!(md, "\n## Orders beside a flood of wrong passwords\n").unwrap();
+    writeln!(
+        md,
+        "Order placement over the fleet's tenants, alone and while {clients} connections sign in \
+         with wrong passwords as fast as they are answered (the throttle lifted: every attempt \
+         is a full argon2id check, on the service's password thread, never an HTTP worker). \
+         The flood got {attempts:.1} answers a second ({unauthorized} answered 401, {other} \
+         otherwise).\n\n\
+         | orders | orders/s | p99 ms |\n|---|---:|---:|\n\
+         | alone (before) | {before:.0} | {p99_alone} |\n\
+         | beside the flood | {during:.0} | {p99_during} |\n\
+         | alone (after) | {after:.0} | |\n\n\
+         Beside the flood: **{ratio:.2}x** of alone (the mean of before and after).",
+        clients = f.clients,
+        attempts = f.attempts_per_s,
+        unauthorized = f.unauthorized,
+        other = f.other,
+        before = f.orders_rps_before,
+        during = f.orders_rps_during,
+        after = f.orders_rps_after,
+        p99_alone = f
+            .orders_p99_ms_alone
+            .map_or("-".into(), |v| format!("{v:.2}")),
+        p99_during = f
+            .orders_p99_ms_during
+            .map_or("-".into(), |v| format!("{v:.2}")),
+        ratio = f.ratio,
     )
     .unwrap();
 }

@@ -63,6 +63,7 @@ pub async fn run(database: DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> 
         drain: Duration::from_secs(args.shutdown_drain_secs),
         access: args.access(),
         acme_challenges: Some(challenge_answers(PgCertificates::new(pool.clone()))),
+        staff: Some(args.staff()?),
     };
     let application = Application::build(app, readiness(pool.clone()), &settings)
         .with_context(|| format!("binding {}:{}", args.api_host, args.api_port))?;

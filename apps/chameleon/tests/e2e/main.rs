@@ -13,4 +13,5 @@ mod lossy_proxy;
 mod migrate_cli;
 mod security;
 mod stack;
+mod staff;
 mod storefront;
