@@ -189,6 +189,14 @@ async fn own_host<P: Ports>(
     })
 }
 
+/// The request's id (see [`crate::telemetry`]), for the audit trail.
+fn request_id(req: &HttpRequest) -> Option<String> {
+    use actix_web::HttpMessage as _;
+    req.extensions()
+        .get::<crate::telemetry::RequestId>()
+        .map(|id| id.0.clone())
+}
+
 fn validation(field: &str, err: impl std::fmt::Display) -> ApiError {
     ApiError::invalid(format!("{field}: {err}"))
 }
@@ -309,7 +317,7 @@ pub async fn sign_out<P: Ports>(
     let tenant = tenant.acting(Acting::new(
         Credential::Session(token.digest()),
         Permission::OwnAccount,
-        None,
+        request_id(&req),
     ));
     state
         .app
@@ -587,7 +595,7 @@ pub async fn owner_setup_link<P: Ports>(
     let tenant = tenant.acting(Acting::new(
         Credential::Platform,
         Permission::ManageStaff,
-        None,
+        request_id(&req),
     ));
     let staff = state.app.staff.repository();
     let owner = staff.first_owner(&tenant).await?.ok_or_else(|| {
@@ -617,7 +625,7 @@ pub(crate) async fn invite_owner<P: Ports>(
     let tenant = tenant.acting(Acting::new(
         Credential::Platform,
         Permission::ManageStaff,
-        None,
+        request_id(req),
     ));
     let (token, grant) = new_setup(settings)?;
     state
