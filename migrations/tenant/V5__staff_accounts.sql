@@ -1,6 +1,8 @@
 -- Staff accounts, their sessions and setup links, failed sign-ins, and the audit trail: kept in
 -- the tenant's own schema, so a session of one restaurant is looked for in that restaurant's
--- tables only, under its role, and cannot be found from another's host.
+-- tables only, under its role, and cannot be found from another's host. Every transaction of a
+-- signed-in request starts with the session check (`session_gate` in
+-- adapters/postgres/src/tenant_tx.rs), sent with its BEGIN.
 --
 -- Every table is created whole (no ALTER with constraints), which Citus takes on a distributed
 -- schema as it is: no Citus form is needed.
@@ -64,41 +66,10 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_newest_first ON audit_log (at DESC, id DESC);
 
--- The check every transaction of a signed-in request starts with (sent in the same message as
--- BEGIN, so it costs no round trip): the session must exist, be within its lifetime and idle
--- time, belong to an enabled member, and the member's role must be one of `allowed`. Refusals
--- carry SQLSTATEs of their own (CH401: no session, CH403: the role may not), which the service
--- reads as 401 and 403. `last_seen` is moved at most once a minute, so reads stay reads.
-CREATE FUNCTION staff_gate(session_digest bytea, allowed text[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    member_role text;
-    seen timestamptz;
-BEGIN
-    SELECT u.role, s.last_seen INTO member_role, seen
-      FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-     WHERE s.digest = session_digest
-       AND s.expires_at > now()
-       AND s.last_seen + s.idle > now()
-       AND NOT u.disabled;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no valid session' USING ERRCODE = 'CH401';
-    END IF;
-    IF NOT (member_role = ANY (allowed)) THEN
-        RAISE EXCEPTION 'the role % may not do this', member_role USING ERRCODE = 'CH403';
-    END IF;
-    IF seen < now() - interval '1 minute' THEN
-        UPDATE staff_sessions SET last_seen = now() WHERE digest = session_digest;
-    END IF;
-END
-$$;
-
 DO $$
 BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE staff_users, staff_sessions, '
                    'staff_setup_tokens, sign_in_failures TO %I', current_schema());
     EXECUTE format('GRANT SELECT, INSERT ON TABLE audit_log TO %I', current_schema());
-    EXECUTE format('REVOKE ALL ON FUNCTION staff_gate(bytea, text[]) FROM PUBLIC');
-    EXECUTE format('GRANT EXECUTE ON FUNCTION staff_gate(bytea, text[]) TO %I', current_schema());
 END
 $$;

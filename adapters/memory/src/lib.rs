@@ -152,7 +152,7 @@ impl MemoryStore {
             .data
             .get_mut(&tenant.id)
             .ok_or_else(|| anyhow!("tenant {} has no storage", tenant.id))?;
-        // What PostgreSQL's `staff_gate` does at the start of each transaction.
+        // What PostgreSQL's session check (`session_gate`) does at the start of each transaction.
         data.staff.gate(tenant)?;
         Ok(f(data))
     }

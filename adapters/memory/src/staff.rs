@@ -1,6 +1,6 @@
 //! The staff port in memory: each tenant's members, sessions, setup links, failed sign-ins and
 //! audit trail beside its menu and orders, under the same lock. The session check that
-//! PostgreSQL's `staff_gate` makes at the start of a transaction is [`StaffData::gate`], made by
+//! PostgreSQL's `session_gate` makes at the start of a transaction is [`StaffData::gate`], made by
 //! [`MemoryStore::with_tenant`] before every unit of work.
 
 use std::collections::HashMap;

@@ -94,12 +94,19 @@ fn sqlstate_class(err: &tokio_postgres::Error) -> String {
 /// `err` as an `anyhow::Error`, marked [`BackendUnavailable`] when it [is transient](is_transient).
 /// Every database error the service sees passes here once, and is counted by SQLSTATE class.
 pub(crate) fn classify(err: tokio_postgres::Error) -> anyhow::Error {
-    // The session check's refusals (tenant migration V5, `staff_gate`) are answers, not errors.
-    let refusal = match err.code().map(SqlState::code) {
-        Some("CH401") => Some(Refusal::NoSession),
-        Some("CH403") => Some(Refusal::Forbidden),
-        _ => None,
-    };
+    // The session check's refusals (`tenant_tx::session_gate`) are answers, not errors.
+    let refusal = err
+        .as_db_error()
+        .filter(|db| db.code() == &SqlState::INVALID_TEXT_REPRESENTATION)
+        .and_then(|db| {
+            if db.message().contains(crate::tenant_tx::NO_SESSION) {
+                Some(Refusal::NoSession)
+            } else if db.message().contains(crate::tenant_tx::FORBIDDEN) {
+                Some(Refusal::Forbidden)
+            } else {
+                None
+            }
+        });
     if let Some(kind) = refusal {
         return anyhow::Error::new(AccessRefused {
             kind,

@@ -271,14 +271,14 @@ impl StaffRepository for PgStaff {
         let Some(row) = rows.first() else {
             return Err(StaffError::InvalidSetupToken);
         };
-        let id: Uuid = row.try_get(0).context("a setup link's member")?;
-        let valid: bool = row.try_get(1).context("a setup link's validity")?;
-        if !valid {
-            // The expired link is gone; nothing else changes.
+        let id = StaffId::from_uuid(row.try_get(0).context("a setup link's member")?);
+        let expires_at = timestamp(row.try_get(1).context("a setup link's end")?);
+        let (member, _) = lock_user(&mut tx, id).await?;
+        if expires_at <= jiff::Timestamp::now() || member.disabled {
+            // The spent link is gone; nothing else changes.
             tx.query_and_commit(NOTHING, &[]).await?;
             return Err(StaffError::InvalidSetupToken);
         }
-        let id = StaffId::from_uuid(id);
         tx.query_all(&[
             (staff::SET_PASSWORD, &[&id.as_uuid(), &hash.as_str()]),
             (staff::END_SESSIONS_OF, &[&id.as_uuid()]),
@@ -345,10 +345,10 @@ impl StaffRepository for PgStaff {
         address: &str,
         window: Duration,
     ) -> Result<(), StaffError> {
-        let keys = vec![account_key(email), address_key(address)];
+        let (account, from) = (account_key(email), address_key(address));
         TenantTx::begin(&self.pool, tenant)
             .await?
-            .query_and_commit(staff::FAIL, &[&keys, &seconds(window)])
+            .query_and_commit(staff::FAIL, &[&account, &seconds(window), &from])
             .await
             .context("counting a failed sign-in")?;
         Ok(())

@@ -73,17 +73,56 @@ pub struct TenantTx {
     answered: usize,
     /// What commits: `COMMIT`, after the `pg_notify` of a change when there is one.
     commit: String,
-    /// On whose behalf (see [`Acting`]): checked by `begin`, named by the audit row.
+    /// The session check sent right after `begin`, when acting with a session.
+    gate: Option<String>,
+    /// On whose behalf (see [`Acting`]): checked by `gate`, named by the audit row.
     acting: Option<Acting>,
     /// The audit row [`TenantTx::query_and_commit`] appends with the last statement.
     audit: Option<(AuditAction, Option<String>)>,
 }
 
-/// Appends one line to the tenant's audit trail. The actor is the session's member when the
-/// transaction acts with a session (`$2`, its digest), else `$3` (`api_key`, `platform`).
+/// Appends one line to the tenant's audit trail, for a transaction acting with the API key or
+/// for the platform (`$2` names it).
 pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, actor, action, target, request_id) \
-     VALUES ($1, coalesce((SELECT 'staff:' || user_id FROM staff_sessions WHERE digest = $2), $3), \
-             $4, $5, $6)";
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// The same for a transaction acting with a session: the actor is the session's member (`$2`,
+/// the session's digest; the check at `BEGIN` found it). `INSERT ... SELECT` rather than a
+/// subquery in `VALUES`, which Citus refuses.
+pub(crate) const AUDIT_INSERT_FOR_SESSION: &str = "INSERT INTO audit_log \
+     (id, actor, action, target, request_id) \
+     SELECT $1, 'staff:' || user_id, $3, $4, $5 FROM staff_sessions WHERE digest = $2";
+
+/// The session check a transaction acting with a session starts with, sent as a message of its
+/// own right behind `BEGIN`'s (pipelined: no round trip of its own): the session must exist, be within its
+/// lifetime and its idle time, belong to an enabled member whose role is one of `allowed`.
+/// A refusal is an error that ends the transaction before anything else of it runs:
+/// [`crate::sqlstate`] reads it as [`Refusal`](chameleon_core::ports::Refusal).
+///
+/// Plain SQL, no function: Citus runs it whole on the tenant's worker (a PL/pgSQL function
+/// querying distributed tables from the coordinator broke the transaction's later statements).
+/// The refusal is a failing cast whose text names it; the text depends on an aggregate, so the
+/// planner cannot fold it into a constant and fail a good session too. `last_seen` moves at
+/// most once a minute, so reads stay reads. Both values are ours, not a client's: `digest_hex`
+/// is 64 hex digits of a SHA-256 computed here, the roles are core's constant names.
+fn session_gate(digest_hex: &str, allowed: &[chameleon_core::staff::Role]) -> String {
+    let roles: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+    let roles = roles.join(",");
+    format!(
+        "SELECT CASE WHEN count(*) = 0 THEN ('{NO_SESSION}' || count(*))::int \
+                      WHEN bool_and(u.role = ANY ('{{{roles}}}'::text[])) THEN 0 \
+                      ELSE ('{FORBIDDEN}' || count(*))::int END \
+             FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id \
+            WHERE s.digest = '\\x{digest_hex}'::bytea AND s.expires_at > now() \
+              AND s.last_seen + s.idle > now() AND NOT u.disabled\
+         ; UPDATE staff_sessions SET last_seen = now() \
+            WHERE digest = '\\x{digest_hex}'::bytea AND last_seen < now() - interval '1 minute'"
+    )
+}
+
+/// What the session check's refusals say (see [`session_gate`]).
+pub(crate) const NO_SESSION: &str = "chameleon:no_session:";
+pub(crate) const FORBIDDEN: &str = "chameleon:forbidden:";
 
 /// A statement's parameters.
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -100,23 +139,18 @@ impl TenantTx {
         } else {
             ""
         };
-        let mut begin = format!(
+        let begin = format!(
             "BEGIN; {prelude}SET LOCAL ROLE \"{schema}\"; SET LOCAL search_path TO \"{schema}\"",
             schema = tenant.schema.as_str()
         );
-        if let Some(acting) = &tenant.acting
-            && let Credential::Session(digest) = &acting.credential
-        {
-            // The session check rides in the BEGIN message: no round trip of its own. Both
-            // values are ours, not a client's: the digest is 64 hex digits of a SHA-256 we
-            // computed, the roles are core's constant names.
-            let roles: Vec<&str> = acting.allowed.iter().map(|r| r.as_str()).collect();
-            begin.push_str(&format!(
-                "; SELECT staff_gate('\\x{}'::bytea, '{{{}}}'::text[])",
-                digest.to_hex(),
-                roles.join(",")
-            ));
-        }
+        // A message of its own, pipelined right behind BEGIN's: on Citus, SET LOCAL is passed on
+        // to the workers by replaying the message it came in, which must then hold nothing else.
+        let gate = match tenant.acting.as_ref().map(|a| (&a.credential, &a.allowed)) {
+            Some((Credential::Session(digest), allowed)) => {
+                Some(session_gate(&digest.to_hex(), allowed))
+            }
+            _ => None,
+        };
         Ok(Self {
             conn: Some(conn),
             begin,
@@ -124,6 +158,7 @@ impl TenantTx {
             in_flight: false,
             answered: 0,
             commit: "COMMIT".to_owned(),
+            gate,
             acting: tenant.acting.clone(),
             audit: None,
         })
@@ -155,7 +190,7 @@ impl TenantTx {
         let rows = {
             let client = self.conn().client();
             try_join(
-                begin_if_pending(client, begin.as_deref()),
+                begin_if_pending(client, begin.as_ref()),
                 client.query_raw(&statement, params.iter().copied()),
             )
             .await
@@ -185,14 +220,17 @@ impl TenantTx {
     fn audit_row(&self) -> Option<AuditRow> {
         let (action, target) = self.audit.clone()?;
         let acting = self.acting.as_ref()?;
-        let (digest, actor) = match &acting.credential {
-            Credential::Session(digest) => (Some(digest.as_bytes().to_vec()), None),
-            Credential::ApiKey => (None, Some("api_key")),
-            Credential::Platform => (None, Some("platform")),
+        let (sql, actor) = match &acting.credential {
+            Credential::Session(digest) => (
+                AUDIT_INSERT_FOR_SESSION,
+                ActorParam::Session(digest.as_bytes().to_vec()),
+            ),
+            Credential::ApiKey => (AUDIT_INSERT, ActorParam::Named("api_key")),
+            Credential::Platform => (AUDIT_INSERT, ActorParam::Named("platform")),
         };
         Some(AuditRow {
+            sql,
             id: uuid::Uuid::now_v7(),
-            digest,
             actor,
             action: action.as_str(),
             target,
@@ -214,10 +252,13 @@ impl TenantTx {
 
     /// The `BEGIN` batch if it has not been sent yet; marks the transaction open either way,
     /// before anything is sent, so a cancelled future still leads to a rollback.
-    fn take_begin(&mut self) -> Option<String> {
+    fn take_begin(&mut self) -> Option<Begin> {
         let pending = self.state == State::NotStarted;
         self.state = State::Open;
-        pending.then(|| self.begin.clone())
+        pending.then(|| Begin {
+            begin: self.begin.clone(),
+            gate: self.gate.clone(),
+        })
     }
 
     /// The prepared statement for `sql` on this connection, preparing it (inside this tenant's
@@ -231,7 +272,7 @@ impl TenantTx {
         let prepared = {
             let client = self.conn().client();
             try_join(
-                begin_if_pending(client, begin.as_deref()),
+                begin_if_pending(client, begin.as_ref()),
                 client.prepare(sql),
             )
             .await
@@ -253,7 +294,7 @@ impl TenantTx {
         let answered = {
             let client = self.conn().client();
             try_join(
-                begin_if_pending(client, begin.as_deref()),
+                begin_if_pending(client, begin.as_ref()),
                 client.query(&statement, params),
             )
             .await
@@ -322,7 +363,7 @@ impl TenantTx {
         let answered = {
             let client = self.conn().client();
             try_join(
-                begin_if_pending(client, begin.as_deref()),
+                begin_if_pending(client, begin.as_ref()),
                 try_join_all(
                     prepared
                         .iter()
@@ -361,7 +402,7 @@ impl TenantTx {
         let statement = self.statement(sql).await?;
         let audit = self.audit_row();
         let audit_statement = match &audit {
-            Some(_) => Some(self.statement(AUDIT_INSERT).await?),
+            Some(row) => Some(self.statement(row.sql).await?),
             None => None,
         };
         let begin = self.take_begin();
@@ -377,7 +418,7 @@ impl TenantTx {
                 }
             };
             try_join4(
-                begin_if_pending(client, begin.as_deref()),
+                begin_if_pending(client, begin.as_ref()),
                 client.query(&statement, params),
                 audited,
                 client.batch_execute(&self.commit),
@@ -403,22 +444,33 @@ impl TenantTx {
     }
 }
 
-/// The parameters of [`AUDIT_INSERT`].
+/// An audit line due: [`AUDIT_INSERT`] or [`AUDIT_INSERT_FOR_SESSION`], and its parameters.
 struct AuditRow {
+    sql: &'static str,
     id: uuid::Uuid,
-    digest: Option<Vec<u8>>,
-    actor: Option<&'static str>,
+    actor: ActorParam,
     action: &'static str,
     target: Option<String>,
     request_id: Option<String>,
 }
 
+/// Who acted, as the statement takes it.
+enum ActorParam {
+    /// `api_key`, `platform`.
+    Named(&'static str),
+    /// A session's digest.
+    Session(Vec<u8>),
+}
+
 impl AuditRow {
-    fn params(&self) -> [&(dyn ToSql + Sync); 6] {
+    fn params(&self) -> [&(dyn ToSql + Sync); 5] {
+        let actor: &(dyn ToSql + Sync) = match &self.actor {
+            ActorParam::Named(name) => name,
+            ActorParam::Session(digest) => digest,
+        };
         [
             &self.id,
-            &self.digest,
-            &self.actor,
+            actor,
             &self.action,
             &self.target,
             &self.request_id,
@@ -455,11 +507,24 @@ impl RowsInFlight<'_> {
 
 /// Sends `begin` when first polled, if the transaction has not started yet. Joined (in argument
 /// order) with the statements that follow, so they ride in the same round trip.
-async fn begin_if_pending(client: &Client, begin: Option<&str>) -> Result<(), Error> {
+async fn begin_if_pending(client: &Client, begin: Option<&Begin>) -> Result<(), Error> {
     match begin {
-        Some(begin) => client.batch_execute(begin).await,
+        Some(Begin {
+            begin,
+            gate: Some(gate),
+        }) => try_join(client.batch_execute(begin), client.batch_execute(gate))
+            .await
+            .map(drop),
+        Some(Begin { begin, gate: None }) => client.batch_execute(begin).await,
         None => Ok(()),
     }
+}
+
+/// What starts a transaction: the `BEGIN` message and the session check's, if any.
+#[derive(Debug, Clone)]
+struct Begin {
+    begin: String,
+    gate: Option<String>,
 }
 
 impl Drop for TenantTx {

@@ -100,6 +100,20 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "staff_session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "chameleon_session",
+                    "A staff member's session (POST /api/v1/manager/session or \
+                     /api/v1/manager/setup on the restaurant's own host): every manager \
+                     endpoint takes it instead of X-Tenant-ID and the manager key, on the \
+                     restaurant's own host, within the member's role (403 `forbidden` \
+                     otherwise); a change must carry an Origin (or Referer) of that host \
+                     (403 `csrf_rejected`)",
+                ),
+            )),
+        );
     }
 }
 

@@ -76,17 +76,19 @@ pub const END_SETUPS_OF: &str = "DELETE FROM staff_setup_tokens WHERE user_id = 
 pub const ADD_SETUP: &str =
     "INSERT INTO staff_setup_tokens (digest, user_id, expires_at) VALUES ($1, $2, $3)";
 
-/// Takes a setup link (once): the member it is for, when it is valid and they are enabled.
-pub const TAKE_SETUP: &str = "DELETE FROM staff_setup_tokens t USING staff_users u \
-     WHERE t.digest = $1 AND u.id = t.user_id RETURNING t.user_id, t.expires_at > now() AND NOT u.disabled";
+/// Takes a setup link (once): the member it is for and when it expired. (Citus takes no
+/// `now()` in `RETURNING`: the caller compares.)
+pub const TAKE_SETUP: &str =
+    "DELETE FROM staff_setup_tokens WHERE digest = $1 RETURNING user_id, expires_at";
 
 /// Failures counted for a key within the window (`$2`, seconds), and when the window ends.
 pub const FAILURES: &str = "SELECT key, failures, since + make_interval(secs => $2) \
      FROM sign_in_failures WHERE key = ANY($1) AND since + make_interval(secs => $2) > now()";
 
-/// Counts one failure for each key; a count whose window has passed starts again.
+/// Counts one failure for each of two keys (`$1`, `$3`); a count whose window (`$2`, seconds)
+/// has passed starts again.
 pub const FAIL: &str = "INSERT INTO sign_in_failures AS f (key, failures, since) \
-     SELECT unnest($1::text[]), 1, now() \
+     VALUES ($1, 1, now()), ($3, 1, now()) \
      ON CONFLICT (key) DO UPDATE SET \
        failures = CASE WHEN f.since + make_interval(secs => $2) > now() THEN f.failures + 1 ELSE 1 END, \
        since = CASE WHEN f.since + make_interval(secs => $2) > now() THEN f.since ELSE now() END";
