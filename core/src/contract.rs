@@ -1164,6 +1164,8 @@ struct Collect {
     categories: Vec<Category>,
     menu: Vec<MenuItem>,
     orders: Vec<Order>,
+    staff: Vec<crate::staff::StaffUser>,
+    audit: Vec<crate::staff::AuditEntry>,
     limit: Option<usize>,
 }
 
@@ -1201,6 +1203,18 @@ impl ExportSink for Collect {
     async fn order(&mut self, order: Order) -> Result<(), SinkClosed> {
         self.take()?;
         self.orders.push(order);
+        Ok(())
+    }
+
+    async fn staff_member(&mut self, member: crate::staff::StaffUser) -> Result<(), SinkClosed> {
+        self.take()?;
+        self.staff.push(member);
+        Ok(())
+    }
+
+    async fn audit_entry(&mut self, entry: crate::staff::AuditEntry) -> Result<(), SinkClosed> {
+        self.take()?;
+        self.audit.push(entry);
         Ok(())
     }
 }

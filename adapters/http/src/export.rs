@@ -16,6 +16,7 @@ use actix_web::web::Bytes;
 use chameleon_core::menu::{Category, MenuItem};
 use chameleon_core::order::Order;
 use chameleon_core::ports::{ExportError, ExportSink, SinkClosed};
+use chameleon_core::staff::{AuditEntry, StaffUser};
 use chameleon_wire as wire;
 use futures_util::Stream;
 use serde::Serialize;
@@ -34,6 +35,8 @@ enum Section {
     Categories { empty: bool },
     Menu { empty: bool },
     Orders { empty: bool },
+    Staff { empty: bool },
+    Audit { empty: bool },
 }
 
 /// An [`ExportSink`] writing the export document into a channel the response body reads.
@@ -102,11 +105,27 @@ impl JsonSink {
         }
     }
 
+    fn start_staff(&mut self) {
+        self.start_orders();
+        if let Section::Orders { .. } = self.section {
+            self.buf.extend_from_slice(b"],\"staff\":[");
+            self.section = Section::Staff { empty: true };
+        }
+    }
+
+    fn start_audit(&mut self) {
+        self.start_staff();
+        if let Section::Staff { .. } = self.section {
+            self.buf.extend_from_slice(b"],\"audit\":[");
+            self.section = Section::Audit { empty: true };
+        }
+    }
+
     /// Ends the document after a complete export, or cuts the body off after a failed one.
     pub async fn finish(mut self, outcome: Result<(), ExportError>) {
         match outcome {
             Ok(()) => {
-                self.start_orders();
+                self.start_audit();
                 self.buf.extend_from_slice(b"]}");
                 // The client may have gone; nothing is left to do about it.
                 let _ = self.flush().await;
@@ -155,6 +174,48 @@ impl ExportSink for JsonSink {
             self.buf.push(b',');
         }
         write_json(&mut self.buf, &convert::order(&order));
+        self.flush_if_full().await
+    }
+
+    async fn staff_member(&mut self, member: StaffUser) -> Result<(), SinkClosed> {
+        self.start_staff();
+        if let Section::Staff { empty } = &mut self.section
+            && !std::mem::replace(empty, false)
+        {
+            self.buf.push(b',');
+        }
+        write_json(
+            &mut self.buf,
+            &wire::StaffMember {
+                id: member.id.as_uuid(),
+                email: member.email.as_str().to_owned(),
+                name: member.name.as_str().to_owned(),
+                role: member.role.as_str().to_owned(),
+                disabled: member.disabled,
+                created_at: member.created_at.to_string(),
+                updated_at: member.updated_at.to_string(),
+            },
+        );
+        self.flush_if_full().await
+    }
+
+    async fn audit_entry(&mut self, entry: AuditEntry) -> Result<(), SinkClosed> {
+        self.start_audit();
+        if let Section::Audit { empty } = &mut self.section
+            && !std::mem::replace(empty, false)
+        {
+            self.buf.push(b',');
+        }
+        write_json(
+            &mut self.buf,
+            &wire::AuditEntry {
+                at: entry.at.to_string(),
+                actor: entry.actor,
+                action: entry.action,
+                target: entry.target,
+                request_id: entry.request_id,
+            },
+        );
         self.flush_if_full().await
     }
 }

@@ -600,11 +600,17 @@ impl TenantExport for MemoryStore {
     ) -> Result<(), ExportError> {
         // The snapshot is a copy taken under the lock: the data is in memory already, so the
         // copy is the fake's whole cost (PostgreSQL streams instead).
-        let (categories, mut menu, mut orders) = self.with_tenant(tenant, |data| {
-            let menu: Vec<MenuItem> = data.menu.values().cloned().collect();
-            let orders: Vec<Order> = data.orders.iter().map(|s| s.order.clone()).collect();
-            (data.sorted_categories(), menu, orders)
-        })?;
+        let (categories, mut menu, mut orders, (staff, audit)) =
+            self.with_tenant(tenant, |data| {
+                let menu: Vec<MenuItem> = data.menu.values().cloned().collect();
+                let orders: Vec<Order> = data.orders.iter().map(|s| s.order.clone()).collect();
+                (
+                    data.sorted_categories(),
+                    menu,
+                    orders,
+                    data.staff.exported(),
+                )
+            })?;
         menu.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
         orders.sort_by_key(|order| (order.created_at, order.id));
         for category in categories {
@@ -615,6 +621,12 @@ impl TenantExport for MemoryStore {
         }
         for order in orders {
             sink.order(order).await?;
+        }
+        for member in staff {
+            sink.staff_member(member).await?;
+        }
+        for entry in audit {
+            sink.audit_entry(entry).await?;
         }
         Ok(())
     }

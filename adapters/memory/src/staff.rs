@@ -77,6 +77,15 @@ impl StaffData {
         Ok(())
     }
 
+    /// The staff by email and the audit trail oldest first, for the export.
+    pub(crate) fn exported(&self) -> (Vec<StaffUser>, Vec<AuditEntry>) {
+        let mut users: Vec<StaffUser> = self.users.values().map(|(u, _)| u.clone()).collect();
+        users.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
+        let mut audit = self.audit.clone();
+        audit.sort_by_key(|e| (e.at, e.id));
+        (users, audit)
+    }
+
     fn actor(&self, tenant: &Tenant) -> Option<Actor> {
         Some(match &tenant.acting.as_ref()?.credential {
             Credential::ApiKey => Actor::ApiKey,

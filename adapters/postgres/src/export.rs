@@ -1,4 +1,5 @@
-//! A tenant's export ([`TenantExport`]): its categories, menu and every order, read in one
+//! A tenant's export ([`TenantExport`]): its categories, menu, every order, its staff and its
+//! audit trail, read in one
 //! snapshot and handed over as they arrive, so the export's memory does not grow with the
 //! tenant (`make bench`'s neighbour, `deploy/scripts/export-memory.sh`, measures it).
 
@@ -6,7 +7,7 @@ use chameleon_core::ports::{ExportError, ExportSink, TenantExport};
 use chameleon_core::tenant::Tenant;
 
 use crate::pool::PgPool;
-use crate::tables::{categories, menu_items, orders};
+use crate::tables::{categories, menu_items, orders, staff};
 use crate::tenant_tx::TenantTx;
 
 /// [`TenantExport`] over a tenant's tables.
@@ -41,6 +42,14 @@ impl TenantExport for PgExport {
         let mut rows = tx.rows(orders::ALL_OLDEST_FIRST, &[]).await?;
         while let Some(row) = rows.next().await {
             sink.order(orders::from_row(&row?)?).await?;
+        }
+        drop(rows);
+        for row in tx.query(staff::LIST, &[]).await? {
+            sink.staff_member(staff::from_row(&row)?.0).await?;
+        }
+        let mut rows = tx.rows(staff::AUDIT_OLDEST_FIRST, &[]).await?;
+        while let Some(row) = rows.next().await {
+            sink.audit_entry(staff::audit_from_row(&row?)?).await?;
         }
         drop(rows);
         tx.rollback().await?;

@@ -6,12 +6,14 @@ use thiserror::Error;
 
 use crate::menu::{Category, MenuItem};
 use crate::order::Order;
+use crate::staff::{AuditEntry, StaffUser};
 use crate::tenant::Tenant;
 
 /// Reads everything of a tenant, for its export.
 pub trait TenantExport: Send + Sync + 'static {
     /// Hands the tenant's categories (in the menu's order), then its whole menu (by name, then
-    /// id), then every one of its orders (oldest first, ties by id) to `sink`, all read in one
+    /// id), then every one of its orders (oldest first, ties by id), then its staff (by email),
+    /// then its audit trail (oldest first) to `sink`, all read in one
     /// consistent snapshot. MUST hand them over as they are read, holding at most a bounded
     /// number in memory whatever the number of orders, and MUST stop with `Err(SinkClosed)` as
     /// soon as the sink refuses one. MUST never hand over anything of another tenant.
@@ -31,6 +33,16 @@ pub trait ExportSink: Send {
     ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn menu_item(&mut self, item: MenuItem) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn order(&mut self, order: Order) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// After the orders: every staff member (by email).
+    fn staff_member(
+        &mut self,
+        member: StaffUser,
+    ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// Last: the audit trail, oldest first.
+    fn audit_entry(
+        &mut self,
+        entry: AuditEntry,
+    ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
 }
 
 /// The sink takes nothing more (its reader went away).

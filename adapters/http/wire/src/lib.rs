@@ -421,6 +421,44 @@ pub struct TenantExport {
     pub categories: Vec<Category>,
     pub menu: Vec<MenuItem>,
     pub orders: Vec<Order>,
+    /// The restaurant's staff accounts (no password hash, no session), by email.
+    #[serde(default)]
+    pub staff: Vec<StaffMember>,
+    /// The audit trail, oldest first.
+    #[serde(default)]
+    pub audit: Vec<AuditEntry>,
+}
+
+/// A staff member of a restaurant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffMember {
+    pub id: Uuid,
+    /// Lower-cased.
+    pub email: String,
+    pub name: String,
+    /// `owner`, `manager` or `staff`.
+    pub role: String,
+    pub disabled: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One line of a restaurant's audit trail: who changed what, when, in which request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditEntry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// `staff:<id>`, `api_key` or `platform`.
+    pub actor: String,
+    /// `<resource>.<verb>`: `menu_item.create`, `order.status`, `staff.invite`, ...
+    pub action: String,
+    /// The id of what was changed.
+    pub target: Option<String>,
+    /// The request's `X-Request-Id`.
+    pub request_id: Option<String>,
 }
 
 // --- manager ----------------------------------------------------------------------------------

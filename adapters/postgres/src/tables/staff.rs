@@ -99,6 +99,10 @@ pub const FORGET_FAILURES: &str = "DELETE FROM sign_in_failures WHERE key = $1";
 pub const AUDIT_PAGE: &str = "SELECT id, at, actor, action, target, request_id FROM audit_log \
      WHERE $1::timestamptz IS NULL OR (at, id) < ($1, $2) ORDER BY at DESC, id DESC LIMIT $3";
 
+/// The whole audit trail, oldest first (the export).
+pub const AUDIT_OLDEST_FIRST: &str =
+    "SELECT id, at, actor, action, target, request_id FROM audit_log ORDER BY at, id";
+
 /// A member and their password hash from a row of the columns above.
 pub fn from_row(row: &Row) -> anyhow::Result<(StaffUser, Option<PasswordHash>)> {
     let _ = COLUMNS;

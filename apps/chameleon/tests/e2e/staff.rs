@@ -401,6 +401,39 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
+    // The export carries the staff (no hashes) and the whole trail, oldest first.
+    let export: Value = stack
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/v1/sys/tenants/{}/export",
+                tenant["tenant_id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = export["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            "mia@pizza.example",
+            "owner@pizza.example",
+            "sam@pizza.example"
+        ]
+    );
+    assert!(!export.to_string().contains("argon2"));
+    let exported: Vec<&Value> = export["audit"].as_array().unwrap().iter().rev().collect();
+    assert_eq!(exported.len(), audit.len());
+    assert_eq!(exported[0]["action"], audit[0]["action"]);
     // Not even the tenant's own database role can.
     let schema = tenant["schema_name"].as_str().unwrap();
     let db = stack.db.inspect().await;
