@@ -75,23 +75,23 @@ pub struct TenantTx {
     commit: String,
     /// The session check sent right after `begin`, when acting with a session.
     gate: Option<String>,
+    /// The signed-in member's id, as the session check answered it.
+    member: Option<String>,
     /// On whose behalf (see [`Acting`]): checked by `gate`, named by the audit row.
     acting: Option<Acting>,
     /// The audit row [`TenantTx::query_and_commit`] appends with the last statement.
     audit: Option<(AuditAction, Option<String>)>,
 }
 
-/// Appends one line to the tenant's audit trail, for a transaction acting with the API key or
-/// for the platform (`$2` names it).
+/// Appends one line to the tenant's audit trail (`$2`: `staff:<id>`, `api_key`, `platform`).
+/// The member's id comes from the session check's answer, not from a subquery or an
+/// `INSERT ... SELECT`: Citus refuses the first, and deparses the second into invalid SQL for a
+/// schema's tables ("AND ( IS NOT NULL)").
 pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, actor, action, target, request_id) \
      VALUES ($1, $2, $3, $4, $5)";
 
-/// The same for a transaction acting with a session: the actor is the session's member (`$2`,
-/// the session's digest; the check at `BEGIN` found it). `INSERT ... SELECT` rather than a
-/// subquery in `VALUES`, which Citus refuses.
-pub(crate) const AUDIT_INSERT_FOR_SESSION: &str = "INSERT INTO audit_log \
-     (id, actor, action, target, request_id) \
-     SELECT $1, 'staff:' || user_id, $3, $4, $5 FROM staff_sessions WHERE digest = $2";
+/// Starts a transaction and nothing else.
+const PING: &str = "SELECT 1";
 
 /// The session check a transaction acting with a session starts with, sent as a message of its
 /// own right behind `BEGIN`'s (pipelined: no round trip of its own): the session must exist, be within its
@@ -103,7 +103,8 @@ pub(crate) const AUDIT_INSERT_FOR_SESSION: &str = "INSERT INTO audit_log \
 /// querying distributed tables from the coordinator broke the transaction's later statements).
 /// The refusal is a failing cast whose text names it; the text depends on an aggregate, so the
 /// planner cannot fold it into a constant and fail a good session too. `last_seen` moves at
-/// most once a minute, so reads stay reads. Both values are ours, not a client's: `digest_hex`
+/// most once a minute, so reads stay reads. Its answer's second column is the member's id (for
+/// the audit trail). Both values are ours, not a client's: `digest_hex`
 /// is 64 hex digits of a SHA-256 computed here, the roles are core's constant names.
 fn session_gate(digest_hex: &str, allowed: &[chameleon_core::staff::Role]) -> String {
     let roles: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
@@ -111,7 +112,7 @@ fn session_gate(digest_hex: &str, allowed: &[chameleon_core::staff::Role]) -> St
     format!(
         "SELECT CASE WHEN count(*) = 0 THEN ('{NO_SESSION}' || count(*))::int \
                       WHEN bool_and(u.role = ANY ('{{{roles}}}'::text[])) THEN 0 \
-                      ELSE ('{FORBIDDEN}' || count(*))::int END \
+                      ELSE ('{FORBIDDEN}' || count(*))::int END, min(u.id::text) \
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id \
             WHERE s.digest = '\\x{digest_hex}'::bytea AND s.expires_at > now() \
               AND s.last_seen + s.idle > now() AND NOT u.disabled\
@@ -159,6 +160,7 @@ impl TenantTx {
             answered: 0,
             commit: "COMMIT".to_owned(),
             gate,
+            member: None,
             acting: tenant.acting.clone(),
             audit: None,
         })
@@ -195,7 +197,8 @@ impl TenantTx {
             )
             .await
         };
-        let (_, rows) = rows.at_seam()?;
+        let (member, rows) = rows.at_seam()?;
+        self.signed_in(member);
         Ok(RowsInFlight {
             tx: self,
             rows: Box::pin(rows),
@@ -216,20 +219,28 @@ impl TenantTx {
         }
     }
 
-    /// The audit row's parameters, when one is due.
+    /// Keeps the member the session check named.
+    fn signed_in(&mut self, member: Option<String>) {
+        if member.is_some() {
+            self.member = member;
+        }
+    }
+
+    /// The audit row's parameters, when one is due. With a session, the actor is the member
+    /// the session check named (so the check must have been answered: see
+    /// [`TenantTx::query_and_commit`]); were it not, `staff:?` fails the table's check and the
+    /// transaction with it, rather than audit a change to nobody.
     fn audit_row(&self) -> Option<AuditRow> {
         let (action, target) = self.audit.clone()?;
         let acting = self.acting.as_ref()?;
-        let (sql, actor) = match &acting.credential {
-            Credential::Session(digest) => (
-                AUDIT_INSERT_FOR_SESSION,
-                ActorParam::Session(digest.as_bytes().to_vec()),
-            ),
-            Credential::ApiKey => (AUDIT_INSERT, ActorParam::Named("api_key")),
-            Credential::Platform => (AUDIT_INSERT, ActorParam::Named("platform")),
+        let actor = match &acting.credential {
+            Credential::Session(_) => {
+                format!("staff:{}", self.member.as_deref().unwrap_or("?"))
+            }
+            Credential::ApiKey => "api_key".to_owned(),
+            Credential::Platform => "platform".to_owned(),
         };
         Some(AuditRow {
-            sql,
             id: uuid::Uuid::now_v7(),
             actor,
             action: action.as_str(),
@@ -278,7 +289,8 @@ impl TenantTx {
             .await
         };
         self.in_flight = false;
-        let (_, statement) = prepared?;
+        let (member, statement) = prepared?;
+        self.signed_in(member);
         self.conn_mut().remember(sql, statement.clone());
         Ok(statement)
     }
@@ -300,7 +312,8 @@ impl TenantTx {
             .await
         };
         self.in_flight = false;
-        let (_, rows) = answered?;
+        let (member, rows) = answered?;
+        self.signed_in(member);
         self.answered += 1;
         Ok(rows)
     }
@@ -374,7 +387,8 @@ impl TenantTx {
             .await
         };
         self.in_flight = false;
-        let (_, rows) = answered?;
+        let (member, rows) = answered?;
+        self.signed_in(member);
         self.answered += statements.len();
         Ok(rows)
     }
@@ -400,9 +414,14 @@ impl TenantTx {
         params: Params<'_>,
     ) -> Result<Vec<Row>, Error> {
         let statement = self.statement(sql).await?;
+        if self.audit.is_some() && self.gate.is_some() && self.state == State::NotStarted {
+            // The audit line names the member the session check finds: have it answered first
+            // (one more round trip, only for a transaction whose one statement is its last).
+            self.try_query(PING, &[]).await?;
+        }
         let audit = self.audit_row();
         let audit_statement = match &audit {
-            Some(row) => Some(self.statement(row.sql).await?),
+            Some(_) => Some(self.statement(AUDIT_INSERT).await?),
             None => None,
         };
         let begin = self.take_begin();
@@ -426,7 +445,8 @@ impl TenantTx {
             .await
         };
         self.in_flight = false;
-        let (_, rows, _, _) = answered?;
+        let (member, rows, _, _) = answered?;
+        self.signed_in(member);
         self.state = State::Finished;
         Ok(rows)
     }
@@ -444,33 +464,20 @@ impl TenantTx {
     }
 }
 
-/// An audit line due: [`AUDIT_INSERT`] or [`AUDIT_INSERT_FOR_SESSION`], and its parameters.
+/// An audit line due: the parameters of [`AUDIT_INSERT`].
 struct AuditRow {
-    sql: &'static str,
     id: uuid::Uuid,
-    actor: ActorParam,
+    actor: String,
     action: &'static str,
     target: Option<String>,
     request_id: Option<String>,
 }
 
-/// Who acted, as the statement takes it.
-enum ActorParam {
-    /// `api_key`, `platform`.
-    Named(&'static str),
-    /// A session's digest.
-    Session(Vec<u8>),
-}
-
 impl AuditRow {
     fn params(&self) -> [&(dyn ToSql + Sync); 5] {
-        let actor: &(dyn ToSql + Sync) = match &self.actor {
-            ActorParam::Named(name) => name,
-            ActorParam::Session(digest) => digest,
-        };
         [
             &self.id,
-            actor,
+            &self.actor,
             &self.action,
             &self.target,
             &self.request_id,
@@ -505,18 +512,25 @@ impl RowsInFlight<'_> {
     }
 }
 
-/// Sends `begin` when first polled, if the transaction has not started yet. Joined (in argument
-/// order) with the statements that follow, so they ride in the same round trip.
-async fn begin_if_pending(client: &Client, begin: Option<&Begin>) -> Result<(), Error> {
+/// Sends `begin` (and the session check) when first polled, if the transaction has not started
+/// yet; answers the member the session check named. Joined (in argument order) with the
+/// statements that follow, so they ride in the same round trip.
+async fn begin_if_pending(client: &Client, begin: Option<&Begin>) -> Result<Option<String>, Error> {
     match begin {
         Some(Begin {
             begin,
             gate: Some(gate),
-        }) => try_join(client.batch_execute(begin), client.batch_execute(gate))
-            .await
-            .map(drop),
-        Some(Begin { begin, gate: None }) => client.batch_execute(begin).await,
-        None => Ok(()),
+        }) => {
+            let (_, answer) =
+                try_join(client.batch_execute(begin), client.simple_query(gate)).await?;
+            // The first row's second column: the signed-in member's id.
+            Ok(answer.iter().find_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(1).map(str::to_owned),
+                _ => None,
+            }))
+        }
+        Some(Begin { begin, gate: None }) => client.batch_execute(begin).await.map(|()| None),
+        None => Ok(None),
     }
 }
 

@@ -74,6 +74,20 @@ impl TestDb {
         )
     }
 
+    /// [`TestDb::with_pool_size`], whose callers wait up to `wait` for a connection (instead
+    /// of the service's 5 s): for a test that queues far more work than its connections serve
+    /// at once, and checks where it lands, not how fast.
+    pub async fn with_pool_size_and_wait(size: usize, wait: std::time::Duration) -> TestDb {
+        let db = chameleon_testkit::TestDb::new(&template()).await;
+        let mut settings = PgSettings::new(db.url());
+        settings.max_connections = size;
+        settings.acquire_timeout = wait;
+        TestDb {
+            pool: PgPool::new(&settings).expect("a pool on the test database"),
+            db,
+        }
+    }
+
     fn with_pool(db: chameleon_testkit::TestDb, size: usize) -> TestDb {
         let mut settings = PgSettings::new(db.url());
         settings.max_connections = size;
