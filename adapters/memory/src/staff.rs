@@ -309,6 +309,9 @@ impl StaffRepository for MemoryStore {
             staff.users.insert(id, (user.clone(), Some(hash)));
             staff.end_sessions_of(id);
             staff.end_setups_of(id);
+            staff
+                .failures
+                .remove(&format!("account:{}", user.email.as_str()));
             staff.start(id, &session);
             Ok(user)
         })

@@ -279,10 +279,13 @@ impl StaffRepository for PgStaff {
             tx.query_and_commit(NOTHING, &[]).await?;
             return Err(StaffError::InvalidSetupToken);
         }
+        // A new password from a link: the account's failed sign-ins are forgotten too.
+        let account = account_key(&member.email);
         tx.query_all(&[
             (staff::SET_PASSWORD, &[&id.as_uuid(), &hash.as_str()]),
             (staff::END_SESSIONS_OF, &[&id.as_uuid()]),
             (staff::END_SETUPS_OF, &[&id.as_uuid()]),
+            (staff::FORGET_FAILURES, &[&account]),
         ])
         .await
         .context("setting a password")?;

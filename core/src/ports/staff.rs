@@ -73,7 +73,7 @@ pub trait StaffRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<StaffUser>, StaffError>> + Send;
 
     /// Uses the setup link `token` once: sets the member's password, ends their other
-    /// sessions and starts `session`. `Err(InvalidSetupToken)` when it is unknown, used or
+    /// sessions, forgets the account's failed sign-ins and starts `session`. `Err(InvalidSetupToken)` when it is unknown, used or
     /// expired (or the member is disabled).
     fn redeem_setup(
         &self,
