@@ -14,15 +14,20 @@ use crate::menu::{
     Category, CategoryId, CategoryName, CategoryPatch, Description, ImageUrl, MenuItem, MenuItemId,
     MenuItemName, MenuItemPatch, NewCategory, NewMenuItem, Position, PriceCents, Tag,
 };
+use crate::options::{
+    NewOptionGroup, OfferError, OptionChoice, OptionEdit, OptionGroup, OptionGroupError,
+    OptionGroupId, OptionGroupName, OptionGroupPatch, OptionId, OptionName, OptionsChange,
+    PriceDelta, SoldOut,
+};
 use crate::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderPage, OrderRejection, OrderRequest,
     OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused, TrackingToken,
 };
 use crate::ports::{
     ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
-    DeleteMenuItemError, DeprovisionError, DomainChangeError, ExportSink, PlaceOrderError,
-    Placement, Ports, ProvisionTenantError, SinkClosed, UpdateCategoryError, UpdateMenuItemError,
-    UpdateTenantError,
+    DeleteMenuItemError, DeleteOptionGroupError, DeprovisionError, DomainChangeError, ExportSink,
+    PlaceOrderError, Placement, Ports, ProvisionTenantError, SinkClosed, UpdateCategoryError,
+    UpdateMenuItemError, UpdateOptionGroupError, UpdateTenantError,
 };
 use crate::service::{Chameleon, MenuLimits};
 use crate::tenant::{
@@ -43,7 +48,10 @@ macro_rules! port_contract_tests {
             concurrent_provisioning_of_one_domain_has_one_winner,
             menu_items_round_trip,
             menus_are_isolated_between_tenants,
-            the_store_menu_lists_only_available_items,
+            the_store_menu_lists_every_item_and_the_groups_they_offer,
+            option_groups_price_orders_and_refuse_what_would_break_them,
+            random_carts_are_placed_as_the_reference_prices_them,
+            sold_out_until_passes_by_itself_and_categories_serve_at_their_hours,
             a_partial_update_changes_only_what_it_names,
             deleting_an_item_removes_it_once,
             orders_are_priced_from_stored_prices,
@@ -96,6 +104,7 @@ macro_rules! port_contract_tests {
 pub const SMALL_MENU: MenuLimits = MenuLimits {
     items: 4,
     categories: 3,
+    option_groups: 2,
 };
 
 /// A tenant to provision under `domain`, for tests of any adapter.
@@ -329,7 +338,9 @@ pub async fn menus_are_isolated_between_tenants<P: Ports>(app: &Chameleon<P>) {
     );
 }
 
-pub async fn the_store_menu_lists_only_available_items<P: Ports>(app: &Chameleon<P>) {
+pub async fn the_store_menu_lists_every_item_and_the_groups_they_offer<P: Ports>(
+    app: &Chameleon<P>,
+) {
     let tenant = provision(app, "a.com").await;
     let burger = add_item(app, &tenant, "Burger", 900).await;
     let fries = add_item(app, &tenant, "Fries", 300).await;
@@ -346,11 +357,648 @@ pub async fn the_store_menu_lists_only_available_items<P: Ports>(app: &Chameleon
         .update_menu_item(&tenant, fries.id, off)
         .await
         .unwrap();
+    let menu = app.menu.store_menu(&open(&tenant)).await.unwrap();
     assert_eq!(
-        app.menu.store_menu(&open(&tenant)).await.unwrap().items,
-        vec![burger]
+        names(&menu.items),
+        ["Burger", "Fries"],
+        "sold out, still shown"
+    );
+    assert_eq!(menu.items[1].sold_out(), Some(SoldOut::Indefinitely));
+    assert!(menu.option_groups.is_empty());
+
+    // A group shows once an item offers it, and is current at once when it changes.
+    let size = add_group(app, &tenant, "Size", 1, 1, &[("Small", 0), ("Large", 250)]).await;
+    add_group(app, &tenant, "Unused", 0, 1, &[("Nothing", 0)]).await;
+    assert!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .option_groups
+            .is_empty()
+    );
+    offer(app, &tenant, burger.id, &[size.id]).await;
+    let menu = app.menu.store_menu(&open(&tenant)).await.unwrap();
+    assert_eq!(menu.option_groups, vec![size.clone()]);
+    assert_eq!(menu.items[0].option_groups, vec![size.id]);
+    let renamed = app
+        .menu
+        .update_option_group(
+            &tenant,
+            size.id,
+            OptionGroupPatch {
+                name: Some(OptionGroupName::parse("Sizes").unwrap()),
+                ..OptionGroupPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.menu
+            .store_menu(&open(&tenant))
+            .await
+            .unwrap()
+            .option_groups,
+        vec![renamed]
     );
     assert_eq!(app.menu.list_menu_items(&tenant).await.unwrap().len(), 2);
+}
+
+/// Creates an option group of `options` (name, delta) on `tenant` (panics if that fails).
+pub async fn add_group<P: Ports>(
+    app: &Chameleon<P>,
+    tenant: &Tenant,
+    name: &str,
+    min: u8,
+    max: u8,
+    options: &[(&str, i64)],
+) -> OptionGroup {
+    app.menu
+        .create_option_group(
+            tenant,
+            NewOptionGroup {
+                name: OptionGroupName::parse(name).expect("test group name"),
+                min,
+                max,
+                options: options
+                    .iter()
+                    .map(|(name, delta)| OptionChoice {
+                        id: fresh_option_id(),
+                        name: OptionName::parse(name).expect("test option name"),
+                        price_delta: PriceDelta::try_from(*delta).expect("test delta"),
+                        sold_out: None,
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .expect("creating an option group")
+}
+
+/// An option id no other in this process has (core draws no randomness; the options of a
+/// group come with their ids).
+pub fn fresh_option_id() -> OptionId {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    OptionId::from_uuid(Uuid::from_u64_pair(0x0b71_0000_0000_0000, n))
+}
+
+/// Has item `id` offer `groups` (panics if that fails).
+async fn offer<P: Ports>(
+    app: &Chameleon<P>,
+    tenant: &Tenant,
+    id: MenuItemId,
+    groups: &[OptionGroupId],
+) -> MenuItem {
+    app.menu
+        .update_menu_item(
+            tenant,
+            id,
+            MenuItemPatch {
+                option_groups: Some(groups.to_vec()),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .expect("offering option groups")
+}
+
+/// An order of one line with options, placed at `at`.
+fn order_with(item: MenuItemId, qty: i64, options: &[OptionId], at: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        order: OrderRequest {
+            customer: CustomerName::parse("Ann").expect("test customer"),
+            lines: OrderLines::parse_with_options([(
+                item,
+                Quantity::try_from(qty).expect("test quantity"),
+                options.to_vec(),
+            )])
+            .expect("test lines"),
+        },
+        idempotency_key: None,
+        placed_at: at.parse().expect("test instant"),
+        tracking_token: TrackingToken::parse(&"A".repeat(43)).expect("test token"),
+    }
+}
+
+pub async fn option_groups_price_orders_and_refuse_what_would_break_them<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = provision(app, "a.com").await;
+    let b = provision(app, "b.com").await;
+    let pizza = add_item(app, &a, "Pizza", 1000).await;
+    let size = add_group(app, &a, "Size", 1, 1, &[("Small", -200), ("Large", 300)]).await;
+    let toppings = add_group(
+        app,
+        &a,
+        "Toppings",
+        0,
+        2,
+        &[("Olives", 100), ("Basil", 0), ("Ham", 250)],
+    )
+    .await;
+    assert_eq!(
+        app.menu.list_option_groups(&a).await.unwrap(),
+        vec![size.clone(), toppings.clone()],
+        "by name"
+    );
+    // Another tenant sees none of it, and cannot offer it.
+    assert!(app.menu.list_option_groups(&b).await.unwrap().is_empty());
+    assert_eq!(app.menu.get_option_group(&b, size.id).await.unwrap(), None);
+    let soup = add_item(app, &b, "Soup", 500).await;
+    let foreign = app
+        .menu
+        .update_menu_item(
+            &b,
+            soup.id,
+            MenuItemPatch {
+                option_groups: Some(vec![size.id]),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(foreign, Err(UpdateMenuItemError::Offer(OfferError::UnknownGroup(id))) if id == size.id),
+        "{foreign:?}"
+    );
+    assert!(matches!(
+        app.menu.delete_option_group(&b, size.id).await,
+        Err(DeleteOptionGroupError::NotFound(_))
+    ));
+
+    let pizza = offer(app, &a, pizza.id, &[size.id, toppings.id]).await;
+    let (small, large) = (size.options[0].id, size.options[1].id);
+    let (olives, ham) = (toppings.options[0].id, toppings.options[2].id);
+    let shop = open(&a);
+    let placed = app
+        .ordering
+        .place_order(
+            &shop,
+            order_with(pizza.id, 2, &[ham, large, olives], "2026-12-07T19:00:00Z"),
+        )
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(placed.total_cents, 2 * (1000 + 300 + 100 + 250));
+    let line = &placed.items[0];
+    assert_eq!(line.unit_price, 1650);
+    let chosen: Vec<_> = line
+        .options
+        .iter()
+        .map(|o| (o.group.as_str(), o.name.as_str(), o.price_delta.cents()))
+        .collect();
+    assert_eq!(
+        chosen,
+        [
+            ("Size", "Large", 300),
+            ("Toppings", "Olives", 100),
+            ("Toppings", "Ham", 250)
+        ],
+        "in the item's group order, then the group's"
+    );
+    assert_eq!(all_orders(app, &a).await, vec![placed.clone()], "as stored");
+
+    for (options, refused) in [
+        (vec![], "below min"),
+        (vec![small, large], "above max"),
+        (vec![small, soup_option(&toppings)], "fine"),
+    ] {
+        let outcome = app
+            .ordering
+            .place_order(
+                &shop,
+                order_with(pizza.id, 1, &options, "2026-12-07T19:00:00Z"),
+            )
+            .await;
+        match refused {
+            "below min" => assert!(
+                matches!(outcome, Err(PlaceOrderError::Rejected(OrderRejection::OptionsBelowMin { line: 0, group, .. })) if group == size.id),
+                "{outcome:?}"
+            ),
+            "above max" => assert!(
+                matches!(outcome, Err(PlaceOrderError::Rejected(OrderRejection::OptionsAboveMax { line: 0, group, .. })) if group == size.id),
+                "{outcome:?}"
+            ),
+            _ => assert!(outcome.is_ok(), "{outcome:?}"),
+        }
+    }
+    // An option of a group the item does not offer.
+    let other = add_group(app, &a, "Other", 0, 1, &[("Foreign", 0)]).await;
+    let outcome = app
+        .ordering
+        .place_order(
+            &shop,
+            order_with(
+                pizza.id,
+                1,
+                &[small, other.options[0].id],
+                "2026-12-07T19:00:00Z",
+            ),
+        )
+        .await;
+    assert!(
+        matches!(
+            outcome,
+            Err(PlaceOrderError::Rejected(OrderRejection::UnknownOption {
+                line: 0,
+                ..
+            }))
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        all_orders(app, &a).await.len(),
+        2,
+        "refusals stored nothing"
+    );
+
+    // No write may let a choice price the pizza below 0: not the item's price, not a group's
+    // deltas, not its bounds; and the refused write stores nothing.
+    let cheaper = app
+        .menu
+        .update_menu_item(
+            &a,
+            pizza.id,
+            MenuItemPatch {
+                price: Some(PriceCents::try_from(150).unwrap()),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            cheaper,
+            Err(UpdateMenuItemError::Offer(OfferError::NegativePrice { .. }))
+        ),
+        "{cheaper:?}"
+    );
+    let discount = app
+        .menu
+        .update_option_group(
+            &a,
+            toppings.id,
+            OptionGroupPatch {
+                options: Some(OptionsChange::Replace(vec![
+                    OptionEdit::Keep {
+                        id: olives,
+                        name: None,
+                        price_delta: Some(PriceDelta::try_from(-500).unwrap()),
+                        sold_out: None,
+                    },
+                    OptionEdit::Keep {
+                        id: ham,
+                        name: None,
+                        price_delta: Some(PriceDelta::try_from(-400).unwrap()),
+                        sold_out: None,
+                    },
+                ])),
+                ..OptionGroupPatch::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(discount, Err(UpdateOptionGroupError::Offer(OfferError::NegativePrice { item, .. })) if item == pizza.id),
+        "{discount:?}"
+    );
+    assert_eq!(
+        app.menu.get_option_group(&a, toppings.id).await.unwrap(),
+        Some(toppings.clone()),
+        "unchanged"
+    );
+    let too_few = app
+        .menu
+        .update_option_group(
+            &a,
+            size.id,
+            OptionGroupPatch {
+                min: Some(3),
+                max: Some(3),
+                ..OptionGroupPatch::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            too_few,
+            Err(UpdateOptionGroupError::Invalid(
+                OptionGroupError::FewerOptionsThanMin { .. }
+            ))
+        ),
+        "{too_few:?}"
+    );
+    let negative_item = app
+        .menu
+        .create_menu_item(
+            &a,
+            NewMenuItem {
+                option_groups: vec![size.id],
+                ..NewMenuItem::plain(
+                    MenuItemName::parse("Mini").unwrap(),
+                    PriceCents::try_from(100).unwrap(),
+                )
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            negative_item,
+            Err(CreateMenuItemError::Offer(OfferError::NegativePrice { .. }))
+        ),
+        "{negative_item:?}"
+    );
+
+    // A group an item offers stays; once no item offers it, it goes.
+    assert!(matches!(
+        app.menu.delete_option_group(&a, size.id).await,
+        Err(DeleteOptionGroupError::InUse(id)) if id == size.id
+    ));
+    offer(app, &a, pizza.id, &[toppings.id]).await;
+    app.menu.delete_option_group(&a, size.id).await.unwrap();
+    assert_eq!(app.menu.get_option_group(&a, size.id).await.unwrap(), None);
+    assert!(matches!(
+        app.menu.delete_option_group(&a, size.id).await,
+        Err(DeleteOptionGroupError::NotFound(_))
+    ));
+    // The orders keep their snapshot.
+    assert_eq!(all_orders(app, &a).await.last(), Some(&placed));
+
+    // An idempotent retry with the options in another order replays the first order.
+    let keyed = |options: &[OptionId]| PlaceOrderRequest {
+        idempotency_key: Some(IdempotencyKey::parse("options-1").unwrap()),
+        ..order_with(pizza.id, 1, options, "2026-12-07T19:00:00Z")
+    };
+    let first = app
+        .ordering
+        .place_order(&shop, keyed(&[olives, ham]))
+        .await
+        .unwrap();
+    let again = app
+        .ordering
+        .place_order(&shop, keyed(&[ham, olives]))
+        .await
+        .unwrap();
+    assert!(matches!(again, Placement::Replayed(_)));
+    assert_eq!(again.order().id, first.order().id);
+    let other = app.ordering.place_order(&shop, keyed(&[ham])).await;
+    assert!(
+        matches!(other, Err(PlaceOrderError::KeyReused(_))),
+        "{other:?}"
+    );
+}
+
+/// An option of `group` (its second): for a line the group allows.
+fn soup_option(group: &OptionGroup) -> OptionId {
+    group.options[1].id
+}
+
+pub async fn random_carts_are_placed_as_the_reference_prices_them<P: Ports>(app: &Chameleon<P>) {
+    use crate::carts::{Priced, Rng, priced_lines, random_cart, random_menu, reference_price};
+    let now: jiff::Timestamp = "2026-12-07T19:00:00Z".parse().unwrap();
+    let mut rng = Rng::new(7);
+    let mut placed = 0;
+    for n in 0..3 {
+        let tenant = provision(app, &format!("carts{n}.example")).await;
+        // The random menu, stored: its groups first, then its items (under the ids stored).
+        let (items, groups) = random_menu(&mut rng, now);
+        let mut stored_groups = Vec::new();
+        let mut renamed = std::collections::HashMap::new();
+        for group in &groups {
+            let created = app
+                .menu
+                .create_option_group(
+                    &tenant,
+                    NewOptionGroup {
+                        name: group.name.clone(),
+                        min: group.min,
+                        max: group.max,
+                        options: group.options.clone(),
+                    },
+                )
+                .await
+                .unwrap();
+            renamed.insert(group.id, created.id);
+            stored_groups.push(created);
+        }
+        let mut stored_items = Vec::new();
+        for item in &items {
+            let created = app
+                .menu
+                .create_menu_item(
+                    &tenant,
+                    NewMenuItem {
+                        name: item.name.clone(),
+                        price: item.price,
+                        is_available: item.is_available,
+                        sold_out_until: item.sold_out_until,
+                        option_groups: item.option_groups.iter().map(|g| renamed[g]).collect(),
+                        category: None,
+                        description: None,
+                        image_url: None,
+                        tags: Vec::new(),
+                    },
+                )
+                .await
+                .unwrap();
+            stored_items.push(created);
+        }
+        let shop = open(&tenant);
+        for _ in 0..50 {
+            let cart = random_cart(&mut rng, &stored_items, &stored_groups);
+            let expected = reference_price(&cart, &stored_items, &stored_groups, now);
+            let Ok(order) = crate::carts::request(&cart) else {
+                assert!(matches!(
+                    expected,
+                    Err(crate::carts::Refusal::DuplicateOption { .. })
+                ));
+                continue;
+            };
+            let outcome = app
+                .ordering
+                .place_order(
+                    &shop,
+                    PlaceOrderRequest {
+                        order,
+                        idempotency_key: None,
+                        placed_at: now,
+                        tracking_token: TrackingToken::parse(&"A".repeat(43)).unwrap(),
+                    },
+                )
+                .await;
+            match (outcome, expected) {
+                (Ok(placement), Ok(priced)) => {
+                    let order = placement.into_order();
+                    assert_eq!(
+                        Priced {
+                            lines: priced_lines(&order.items),
+                            total: order.total_cents,
+                        },
+                        priced,
+                        "{cart:?}"
+                    );
+                    placed += 1;
+                }
+                (Err(PlaceOrderError::Rejected(rejection)), Err(refusal)) => {
+                    assert_eq!(
+                        crate::carts::refusal_of(&rejection),
+                        Some(refusal),
+                        "{cart:?}"
+                    );
+                }
+                (outcome, expected) => panic!("{cart:?}: {outcome:?}, expected {expected:?}"),
+            }
+        }
+        // What was placed is stored as it was answered.
+        for order in all_orders(app, &tenant).await {
+            let again = app
+                .ordering
+                .list_orders(&tenant, OrderPage::default())
+                .await
+                .unwrap();
+            assert!(again.items.contains(&order));
+        }
+    }
+    assert!(placed >= 20, "too few carts placed ({placed}) to say much");
+}
+
+pub async fn sold_out_until_passes_by_itself_and_categories_serve_at_their_hours<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let tenant = provision(app, "a.com").await;
+    let shop = open(&tenant);
+    let breakfast = app
+        .menu
+        .create_category(
+            &tenant,
+            NewCategory {
+                name: CategoryName::parse("Breakfast").unwrap(),
+                position: Position::try_from(0).unwrap(),
+                // Every day, 07:00 to 11:00 (the tenant's zone is UTC).
+                serving_hours: Some(
+                    OpeningHours::parse(
+                        crate::hours::DAYS
+                            .iter()
+                            .map(|day| (*day, vec![("07:00", "11:00")])),
+                    )
+                    .unwrap(),
+                ),
+            },
+        )
+        .await
+        .unwrap();
+    let eggs = app
+        .menu
+        .create_menu_item(
+            &tenant,
+            NewMenuItem {
+                category: Some(breakfast.id),
+                ..NewMenuItem::plain(
+                    MenuItemName::parse("Eggs").unwrap(),
+                    PriceCents::try_from(700).unwrap(),
+                )
+            },
+        )
+        .await
+        .unwrap();
+    let place = |at: &str| {
+        app.ordering
+            .place_order(&shop, order_with(eggs.id, 1, &[], at))
+    };
+    assert!(place("2026-12-07T08:00:00Z").await.is_ok());
+    let late = place("2026-12-07T11:30:00Z").await;
+    assert!(
+        matches!(late, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem { line: 0, from: Some(from), .. })) if from.to_string() == "2026-12-08T07:00:00Z"),
+        "{late:?}"
+    );
+
+    // Sold out until 09:00: refused before, taken after, with nothing run in between.
+    let until: jiff::Timestamp = "2026-12-08T09:00:00Z".parse().unwrap();
+    let marked = app
+        .menu
+        .update_menu_item(
+            &tenant,
+            eggs.id,
+            MenuItemPatch {
+                sold_out: Some(Some(SoldOut::Until(until))),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.sold_out(), Some(SoldOut::Until(until)));
+    assert!(marked.is_available);
+    let early = place("2026-12-08T08:59:59Z").await;
+    assert!(
+        matches!(early, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem { from: Some(from), .. })) if from == until),
+        "{early:?}"
+    );
+    assert!(place("2026-12-08T09:00:00Z").await.is_ok());
+
+    // An option sold out until a time; marking it is a change of availability only.
+    let milk = add_group(app, &tenant, "Milk", 0, 1, &[("Oat", 50), ("Whole", 0)]).await;
+    offer(app, &tenant, eggs.id, &[milk.id]).await;
+    let oat = milk.options[0].id;
+    let mark = OptionGroupPatch {
+        options: Some(OptionsChange::Availability(vec![(
+            oat,
+            Some(SoldOut::Until(until)),
+        )])),
+        ..OptionGroupPatch::default()
+    };
+    assert_eq!(mark.permission(), crate::staff::Permission::MarkSoldOut);
+    let marked = app
+        .menu
+        .update_option_group(&tenant, milk.id, mark)
+        .await
+        .unwrap();
+    assert_eq!(marked.options.len(), 2);
+    assert_eq!(marked.options[0].sold_out, Some(SoldOut::Until(until)));
+    let refused = app
+        .ordering
+        .place_order(
+            &shop,
+            order_with(eggs.id, 1, &[oat], "2026-12-08T08:30:00Z"),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(PlaceOrderError::Rejected(
+                OrderRejection::UnavailableItem { .. }
+            ))
+        ),
+        "the item is still sold out then: {refused:?}"
+    );
+    app.menu
+        .update_menu_item(
+            &tenant,
+            eggs.id,
+            MenuItemPatch {
+                sold_out: Some(None),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let refused = app
+        .ordering
+        .place_order(
+            &shop,
+            order_with(eggs.id, 1, &[oat], "2026-12-08T08:30:00Z"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableOption { line: 0, group, .. })) if group == milk.id),
+        "{refused:?}"
+    );
+    assert!(
+        app.ordering
+            .place_order(
+                &shop,
+                order_with(eggs.id, 1, &[oat], "2026-12-08T09:30:00Z")
+            )
+            .await
+            .is_ok()
+    );
 }
 
 pub async fn a_partial_update_changes_only_what_it_names<P: Ports>(app: &Chameleon<P>) {
@@ -420,7 +1068,7 @@ pub async fn orders_are_priced_from_stored_prices<P: Ports>(app: &Chameleon<P>) 
     let lines: Vec<_> = placed
         .items
         .iter()
-        .map(|i| (i.id, i.name.as_str(), i.price.cents(), i.qty.get()))
+        .map(|i| (i.id, i.name.as_str(), i.unit_price, i.qty.get()))
         .collect();
     assert_eq!(
         lines,
@@ -455,7 +1103,7 @@ pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P:
         .place_order(&open(&a), order(&[(burger.id, 1), (salad.id, 1)]))
         .await;
     assert!(
-        matches!(foreign, Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem(id))) if id == salad.id),
+        matches!(foreign, Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem { item: id, .. })) if id == salad.id),
         "{foreign:?}"
     );
     let unknown = app
@@ -464,7 +1112,7 @@ pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P:
         .await;
     assert!(matches!(
         unknown,
-        Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem(id))) if id == ghost
+        Err(PlaceOrderError::Rejected(OrderRejection::UnknownItem { item: id, .. })) if id == ghost
     ));
     let unavailable = app
         .ordering
@@ -472,7 +1120,7 @@ pub async fn orders_naming_unknown_unavailable_or_foreign_items_store_nothing<P:
         .await;
     assert!(matches!(
         unavailable,
-        Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem(id))) if id == off.id
+        Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem { item: id, .. })) if id == off.id
     ));
 
     assert!(all_orders(app, &a).await.is_empty());
@@ -771,7 +1419,7 @@ pub async fn a_retry_replays_even_when_the_order_would_now_be_refused<P: Ports>(
         .place_order(&open(&tenant), keyed(&[(burger.id, 1)], "next-burger"))
         .await;
     assert!(
-        matches!(fresh, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem(id))) if id == burger.id),
+        matches!(fresh, Err(PlaceOrderError::Rejected(OrderRejection::UnavailableItem { item: id, .. })) if id == burger.id),
         "{fresh:?}"
     );
     assert_eq!(all_orders(app, &tenant).await.len(), 1);
@@ -1438,6 +2086,7 @@ pub async fn add_category<P: Ports>(
             NewCategory {
                 name: CategoryName::parse(name).expect("test category name"),
                 position: Position::try_from(position).expect("test position"),
+                serving_hours: None,
             },
         )
         .await
@@ -1700,6 +2349,7 @@ pub async fn menus_are_capped_even_when_creations_race_for_the_last_place<P: Por
             NewCategory {
                 name: CategoryName::parse(&format!("Racer {n}")).unwrap(),
                 position: Position::try_from(0).unwrap(),
+                serving_hours: None,
             },
         )
     }))

@@ -58,15 +58,25 @@ pub struct IdempotencyKeyError;
 pub struct RequestFingerprint([u8; 32]);
 
 impl RequestFingerprint {
-    /// The fingerprint of an order request: its customer and its lines, sorted by item.
+    /// The fingerprint of an order request: its customer and its lines, sorted by item and
+    /// options (each line's options are a sorted set already). A line without options hashes
+    /// as it did before options existed, so a key sent before an upgrade still replays.
     pub fn of(request: &OrderRequest) -> Self {
-        let mut lines: Vec<_> = request.lines.iter().collect();
+        let mut lines: Vec<_> = request
+            .lines
+            .lines()
+            .iter()
+            .map(|line| (line.item, &line.options, line.qty))
+            .collect();
         lines.sort();
         let mut hash = Sha256::new();
         hash.update(b"order v1\n");
         hash.update(request.customer.as_str().as_bytes());
-        for (id, qty) in lines {
+        for (id, options, qty) in lines {
             hash.update(format!("\n{id}:{}", qty.get()).as_bytes());
+            for option in options {
+                hash.update(format!(":{option}").as_bytes());
+            }
         }
         Self(hash.finalize().into())
     }

@@ -17,6 +17,7 @@
 //! - [`hours`]: currency, locale, time zone and opening hours: how prices read, when orders
 //!   are taken.
 //! - [`menu`]: menu items and their validated fields.
+//! - [`options`]: option groups (sizes, add-ons), price deltas, sold out until when.
 //! - [`order`]: orders, their lines, pricing with checked arithmetic and the status lifecycle.
 //! - [`idempotency`]: keys that make retried order placements take effect once.
 //! - [`staff`]: staff accounts, roles and their permission table, sessions, the audit trail.
@@ -31,6 +32,7 @@ pub use chameleon_rules as rules;
 pub mod hours;
 pub mod idempotency;
 pub mod menu;
+pub mod options;
 pub mod order;
 pub mod ports;
 pub mod service;
@@ -40,5 +42,8 @@ pub mod theme;
 
 #[cfg(feature = "contract")]
 pub mod contract;
+
+#[cfg(any(test, feature = "contract"))]
+pub mod carts;
 
 mod text;

@@ -9,6 +9,8 @@ use uuid::Uuid;
 use chameleon_rules::codes::TAGS;
 use chameleon_rules::numbers::IntRange;
 
+use crate::hours::OpeningHours;
+use crate::options::{OptionGroup, OptionGroupId, SoldOut};
 use crate::tenant::Domain;
 use crate::text::{TextError, listing, parse_line, parse_text};
 use chameleon_rules::text::TextRule;
@@ -336,6 +338,9 @@ pub struct Category {
     pub id: CategoryId,
     pub name: CategoryName,
     pub position: Position,
+    /// When its items can be ordered, in the restaurant's time zone; `None`: whenever the
+    /// restaurant is open.
+    pub serving_hours: Option<OpeningHours>,
 }
 
 impl Category {
@@ -353,6 +358,7 @@ impl Category {
 pub struct NewCategory {
     pub name: CategoryName,
     pub position: Position,
+    pub serving_hours: Option<OpeningHours>,
 }
 
 impl NewCategory {
@@ -362,6 +368,7 @@ impl NewCategory {
             id,
             name: self.name,
             position: self.position,
+            serving_hours: self.serving_hours,
         }
     }
 }
@@ -371,6 +378,7 @@ impl NewCategory {
 pub struct CategoryPatch {
     pub name: Option<CategoryName>,
     pub position: Option<Position>,
+    pub serving_hours: Option<Option<OpeningHours>>,
 }
 
 impl CategoryPatch {
@@ -381,6 +389,9 @@ impl CategoryPatch {
         if let Some(position) = self.position {
             category.position = position;
         }
+        if let Some(hours) = &self.serving_hours {
+            category.serving_hours = hours.clone();
+        }
     }
 }
 
@@ -390,7 +401,12 @@ pub struct MenuItem {
     pub id: MenuItemId,
     pub name: MenuItemName,
     pub price: PriceCents,
+    /// `false`: sold out until someone marks it available ([`SoldOut::Indefinitely`]).
     pub is_available: bool,
+    /// Sold out until then (while `is_available`): back by itself.
+    pub sold_out_until: Option<jiff::Timestamp>,
+    /// The option groups it offers, in the order the customer chooses them.
+    pub option_groups: Vec<OptionGroupId>,
     /// `None`: listed after every category.
     pub category: Option<CategoryId>,
     pub description: Option<Description>,
@@ -405,6 +421,10 @@ pub struct NewMenuItem {
     pub name: MenuItemName,
     pub price: PriceCents,
     pub is_available: bool,
+    pub sold_out_until: Option<jiff::Timestamp>,
+    /// MUST each be one of the tenant's groups, and no allowed choice may price the item
+    /// below 0 (checked in the transaction that stores it).
+    pub option_groups: Vec<OptionGroupId>,
     /// MUST be one of the tenant's categories (checked in the transaction that stores it).
     pub category: Option<CategoryId>,
     pub description: Option<Description>,
@@ -419,6 +439,8 @@ impl NewMenuItem {
             name,
             price,
             is_available: true,
+            sold_out_until: None,
+            option_groups: Vec::new(),
             category: None,
             description: None,
             image_url: None,
@@ -433,6 +455,8 @@ impl NewMenuItem {
             name: self.name,
             price: self.price,
             is_available: self.is_available,
+            sold_out_until: self.sold_out_until,
+            option_groups: self.option_groups,
             category: self.category,
             description: self.description,
             image_url: self.image_url,
@@ -446,7 +470,11 @@ impl NewMenuItem {
 pub struct MenuItemPatch {
     pub name: Option<MenuItemName>,
     pub price: Option<PriceCents>,
+    /// `true`: available now; `false`: sold out indefinitely.
     pub is_available: Option<bool>,
+    /// `Some(None)`: available now.
+    pub sold_out: Option<Option<SoldOut>>,
+    pub option_groups: Option<Vec<OptionGroupId>>,
     pub category: Option<Option<CategoryId>>,
     pub description: Option<Option<Description>>,
     pub image_url: Option<Option<ImageUrl>>,
@@ -460,6 +488,7 @@ impl MenuItemPatch {
     pub fn permission(&self) -> crate::staff::Permission {
         let only_availability = self.name.is_none()
             && self.price.is_none()
+            && self.option_groups.is_none()
             && self.category.is_none()
             && self.description.is_none()
             && self.image_url.is_none()
@@ -481,6 +510,13 @@ impl MenuItemPatch {
         }
         if let Some(available) = self.is_available {
             item.is_available = available;
+            item.sold_out_until = None;
+        }
+        if let Some(sold_out) = self.sold_out {
+            item.set_sold_out(sold_out);
+        }
+        if let Some(groups) = &self.option_groups {
+            item.option_groups = groups.clone();
         }
         if let Some(category) = self.category {
             item.category = category;
@@ -497,12 +533,94 @@ impl MenuItemPatch {
     }
 }
 
-/// What a customer sees: the categories in the manager's order and the items that can be
-/// ordered now (by name; each names its category or none).
+impl MenuItem {
+    /// Whether, and until when, it is sold out (as set; whether that has passed is
+    /// [`MenuItem::availability`]'s to say).
+    pub fn sold_out(&self) -> Option<SoldOut> {
+        if !self.is_available {
+            Some(SoldOut::Indefinitely)
+        } else {
+            self.sold_out_until.map(SoldOut::Until)
+        }
+    }
+
+    /// Marks it sold out as `sold_out` says (`None`: available).
+    pub fn set_sold_out(&mut self, sold_out: Option<SoldOut>) {
+        self.is_available = sold_out != Some(SoldOut::Indefinitely);
+        self.sold_out_until = sold_out.and_then(|s| s.until());
+    }
+
+    /// Whether it can be ordered at `now`, and if not, when it can again (if known): not sold
+    /// out, and its category (`category`, if it has one) serving at that instant in `zone`.
+    pub fn availability(
+        &self,
+        category: Option<&Category>,
+        zone: &jiff::tz::TimeZone,
+        now: jiff::Timestamp,
+    ) -> Availability {
+        let serving = |at: jiff::Timestamp| {
+            category
+                .and_then(|c| c.serving_hours.as_ref())
+                .map(|hours| hours.status(zone, at))
+        };
+        match self.sold_out() {
+            Some(SoldOut::Indefinitely) => {
+                return Availability {
+                    available: false,
+                    from: None,
+                };
+            }
+            Some(SoldOut::Until(until)) if now < until => {
+                // Back then, if its category serves then; or when it next does.
+                let from = match serving(until) {
+                    Some(status) if !status.open_now => status.next_change,
+                    _ => Some(until),
+                };
+                return Availability {
+                    available: false,
+                    from,
+                };
+            }
+            _ => {}
+        }
+        match serving(now) {
+            Some(status) if !status.open_now => Availability {
+                available: false,
+                from: status.next_change,
+            },
+            _ => Availability {
+                available: true,
+                from: None,
+            },
+        }
+    }
+}
+
+/// Whether an item can be ordered at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Availability {
+    pub available: bool,
+    /// When it can be ordered again, if that is known (`None` while available, or sold out
+    /// indefinitely, or its category never serves again).
+    pub from: Option<jiff::Timestamp>,
+}
+
+/// What a customer sees: the categories in the manager's order, every item (by name; each names
+/// its category or none; whether it can be ordered is worked out when the menu is shown), and
+/// the option groups those items offer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreMenu {
     pub categories: Vec<Category>,
     pub items: Vec<MenuItem>,
+    pub option_groups: Vec<OptionGroup>,
+}
+
+impl StoreMenu {
+    /// The category `item` is in, if any.
+    pub fn category_of(&self, item: &MenuItem) -> Option<&Category> {
+        item.category
+            .and_then(|id| self.categories.iter().find(|c| c.id == id))
+    }
 }
 
 /// Which items a listing returns.
@@ -634,6 +752,7 @@ mod tests {
             id: CategoryId::from_uuid(Uuid::from_u128(id)),
             name: CategoryName::parse(name).unwrap(),
             position: Position::try_from(position).unwrap(),
+            serving_hours: None,
         };
         let mut menu = vec![
             category("Drinks", 30, 1),

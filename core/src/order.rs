@@ -8,7 +8,10 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::idempotency::{IdempotencyKey, RequestFingerprint};
-use crate::menu::{MenuItem, MenuItemId, MenuItemName, PriceCents};
+use crate::menu::{Category, MenuItem, MenuItemId, MenuItemName};
+use crate::options::{
+    OptionChoice, OptionGroup, OptionGroupId, OptionGroupName, OptionId, OptionName, PriceDelta,
+};
 use crate::text::{TextError, listing, parse_line};
 use chameleon_rules::codes::ORDER_STATUSES;
 use chameleon_rules::formats::TRACKING_TOKEN_LEN;
@@ -210,35 +213,68 @@ impl fmt::Debug for TrackingToken {
 #[error("a tracking token is {TRACKING_TOKEN_LEN} characters of base64url")]
 pub struct TrackingTokenError;
 
-/// The lines of an order as the customer asked: at least one, at most
-/// [`OrderLines::MAX_LINES`] distinct items, each item once. Lines naming the same item are
-/// merged, and the merged quantity must still be at most 99.
+/// One line of an order as the customer asked: an item, how many, and the options chosen (a
+/// set, sorted), with the index in the request of the first line sent for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderLines(Vec<(MenuItemId, Quantity)>);
+pub struct OrderLine {
+    pub item: MenuItemId,
+    pub qty: Quantity,
+    /// Sorted, each once.
+    pub options: Vec<OptionId>,
+    /// Where it was sent (from 0); lines merged into it came later.
+    pub line: usize,
+}
+
+/// The lines of an order as the customer asked: at least one, at most
+/// [`OrderLines::MAX_LINES`] as sent. Lines naming the same item with the same options are
+/// merged (in first-sent order), and the merged quantity must still be at most 99; the same
+/// item with other options is a line of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLines(Vec<OrderLine>);
 
 impl OrderLines {
     pub const RANGE: IntRange = chameleon_rules::numbers::ORDER_LINES;
     pub const MAX_LINES: usize = Self::RANGE.max as usize;
 
+    /// Lines without options.
     pub fn parse(
         lines: impl IntoIterator<Item = (MenuItemId, Quantity)>,
     ) -> Result<Self, OrderLinesError> {
-        let mut merged: Vec<(MenuItemId, Quantity)> = Vec::new();
-        let mut position: HashMap<MenuItemId, usize> = HashMap::new();
-        for (sent, (id, qty)) in lines.into_iter().enumerate() {
+        Self::parse_with_options(lines.into_iter().map(|(id, qty)| (id, qty, Vec::new())))
+    }
+
+    /// Lines with the options chosen on each (an option named twice on one line is refused).
+    pub fn parse_with_options(
+        lines: impl IntoIterator<Item = (MenuItemId, Quantity, Vec<OptionId>)>,
+    ) -> Result<Self, OrderLinesError> {
+        let mut merged: Vec<OrderLine> = Vec::new();
+        let mut position: HashMap<(MenuItemId, Vec<OptionId>), usize> = HashMap::new();
+        for (sent, (id, qty, mut options)) in lines.into_iter().enumerate() {
             // Counted as sent, as the document's `maxItems` counts them, merged or not.
             if sent == Self::MAX_LINES {
                 return Err(OrderLinesError::TooMany);
             }
-            match position.get(&id) {
+            options.sort_unstable();
+            if let Some(twice) = options.windows(2).find(|w| w[0] == w[1]) {
+                return Err(OrderLinesError::DuplicateOption {
+                    line: sent,
+                    option: twice[0],
+                });
+            }
+            match position.get(&(id, options.clone())) {
                 Some(&at) => {
-                    let total = i64::from(merged[at].1.get()) + i64::from(qty.get());
-                    merged[at].1 = Quantity::try_from(total)
+                    let total = i64::from(merged[at].qty.get()) + i64::from(qty.get());
+                    merged[at].qty = Quantity::try_from(total)
                         .map_err(|_| OrderLinesError::MergedQuantityTooLarge(id))?;
                 }
                 None => {
-                    position.insert(id, merged.len());
-                    merged.push((id, qty));
+                    position.insert((id, options.clone()), merged.len());
+                    merged.push(OrderLine {
+                        item: id,
+                        qty,
+                        options,
+                        line: sent,
+                    });
                 }
             }
         }
@@ -248,12 +284,22 @@ impl OrderLines {
         Ok(Self(merged))
     }
 
+    /// Each line's item and quantity.
     pub fn iter(&self) -> impl Iterator<Item = (MenuItemId, Quantity)> + '_ {
-        self.0.iter().copied()
+        self.0.iter().map(|line| (line.item, line.qty))
     }
 
+    pub fn lines(&self) -> &[OrderLine] {
+        &self.0
+    }
+
+    /// The items named, each once.
     pub fn item_ids(&self) -> impl Iterator<Item = MenuItemId> + '_ {
-        self.0.iter().map(|(id, _)| *id)
+        let mut seen = std::collections::HashSet::new();
+        self.0
+            .iter()
+            .map(|line| line.item)
+            .filter(move |id| seen.insert(*id))
     }
 
     pub fn len(&self) -> usize {
@@ -273,10 +319,13 @@ pub enum OrderLinesError {
     #[error("an order has at most {} lines", OrderLines::MAX_LINES)]
     TooMany,
     #[error(
-        "item {0} is listed more than once and its quantities add up to more than {max}",
+        "item {0} is listed more than once with the same options and its quantities add up to \
+         more than {max}",
         max = Quantity::RANGE.max
     )]
     MergedQuantityTooLarge(MenuItemId),
+    #[error("line {line} names option {option} more than once")]
+    DuplicateOption { line: usize, option: OptionId },
 }
 
 /// A guest's order as received: who, and what.
@@ -299,13 +348,45 @@ pub struct PlaceOrderRequest {
     pub placed_at: jiff::Timestamp,
 }
 
-/// One line of a placed order: a snapshot of the item's name and price at order time.
+/// One line of a placed order: a snapshot of the item's name, the options chosen and the unit
+/// price (item and options) at order time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderItem {
     pub id: MenuItemId,
     pub name: MenuItemName,
-    pub price: PriceCents,
+    /// The item's price plus its options' deltas, in minor units (never below 0).
+    pub unit_price: i64,
     pub qty: Quantity,
+    /// In the order of the item's groups, then of each group's options.
+    pub options: Vec<ChosenOption>,
+}
+
+/// An option chosen on a line, as it was when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenOption {
+    pub id: OptionId,
+    pub group_id: OptionGroupId,
+    /// The group's name.
+    pub group: OptionGroupName,
+    pub name: OptionName,
+    pub price_delta: PriceDelta,
+}
+
+/// What a placement read in its transaction: the ordered items that exist, the option groups
+/// they offer, and their categories.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stock {
+    pub items: Vec<MenuItem>,
+    pub groups: Vec<OptionGroup>,
+    pub categories: Vec<Category>,
+}
+
+/// When, and where, an order is priced: availability is judged at `at` (sold out until, serving
+/// hours in `zone`).
+#[derive(Debug, Clone)]
+pub struct PricingClock<'a> {
+    pub at: jiff::Timestamp,
+    pub zone: &'a jiff::tz::TimeZone,
 }
 
 /// Why the restaurant refuses an order. Nothing is stored then.
@@ -318,10 +399,38 @@ pub enum OrderRejection {
         opens: Option<jiff::Timestamp>,
         opens_local: Option<String>,
     },
-    #[error("there is no menu item {0}")]
-    UnknownItem(MenuItemId),
-    #[error("menu item {0} is not available")]
-    UnavailableItem(MenuItemId),
+    #[error("line {line}: there is no menu item {item}")]
+    UnknownItem { line: usize, item: MenuItemId },
+    /// Sold out, or its category is not serving; `from` is when it can be ordered again, if
+    /// known.
+    #[error("line {line}: menu item {item} is not available now")]
+    UnavailableItem {
+        line: usize,
+        item: MenuItemId,
+        from: Option<jiff::Timestamp>,
+    },
+    #[error("line {line}: option {option} is not one of the item's")]
+    UnknownOption { line: usize, option: OptionId },
+    #[error("line {line}: option {option} is sold out")]
+    UnavailableOption {
+        line: usize,
+        option: OptionId,
+        group: OptionGroupId,
+    },
+    #[error("line {line}: choose at least {min} of {name}")]
+    OptionsBelowMin {
+        line: usize,
+        group: OptionGroupId,
+        name: String,
+        min: u8,
+    },
+    #[error("line {line}: choose at most {max} of {name}")]
+    OptionsAboveMax {
+        line: usize,
+        group: OptionGroupId,
+        name: String,
+        max: u8,
+    },
     #[error("the order's total is too large")]
     TotalOverflow,
 }
@@ -339,31 +448,113 @@ pub struct NewOrder {
 }
 
 impl NewOrder {
-    /// Prices `request` against `stored`, the tenant's items it names as read in the
-    /// transaction that will store the order.
+    /// Prices `request` against `stock`, what the transaction that will store the order read
+    /// of the tenant's menu, at `clock`.
     ///
-    /// Every line must name an existing, available item; the total is the sum of stored price
-    /// times quantity, computed with checked arithmetic. Prices sent by a client play no part.
-    pub fn price(request: &OrderRequest, stored: &[MenuItem]) -> Result<Self, OrderRejection> {
+    /// Each line must name an existing item that can be ordered now (not sold out, its
+    /// category serving); each option chosen must be one of the options of the item's groups,
+    /// available now; each group must get from `min` to `max` of its options. A line's unit
+    /// price is the item's stored price plus its options' stored deltas; the total is the sum of
+    /// unit price times quantity, computed with checked arithmetic. Prices sent by a client
+    /// play no part. The first refusal, in line order, is the answer.
+    pub fn price(
+        request: &OrderRequest,
+        stock: &Stock,
+        clock: &PricingClock<'_>,
+    ) -> Result<Self, OrderRejection> {
         let mut items = Vec::with_capacity(request.lines.len());
         let mut total: i64 = 0;
-        for (id, qty) in request.lines.iter() {
-            let item = stored
-                .iter()
-                .find(|item| item.id == id)
-                .ok_or(OrderRejection::UnknownItem(id))?;
-            if !item.is_available {
-                return Err(OrderRejection::UnavailableItem(id));
+        for line in request.lines.lines() {
+            let at = line.line;
+            let item = stock.items.iter().find(|item| item.id == line.item).ok_or(
+                OrderRejection::UnknownItem {
+                    line: at,
+                    item: line.item,
+                },
+            )?;
+            let category = item
+                .category
+                .and_then(|id| stock.categories.iter().find(|c| c.id == id));
+            let availability = item.availability(category, clock.zone, clock.at);
+            if !availability.available {
+                return Err(OrderRejection::UnavailableItem {
+                    line: at,
+                    item: item.id,
+                    from: availability.from,
+                });
             }
-            total = i64::from(item.price.cents())
-                .checked_mul(i64::from(qty.get()))
+            let groups: Vec<&OptionGroup> = item
+                .option_groups
+                .iter()
+                .filter_map(|id| stock.groups.iter().find(|g| g.id == *id))
+                .collect();
+            // Every option chosen belongs to one of the item's groups and can be had now.
+            for option in &line.options {
+                let (group, choice) = groups
+                    .iter()
+                    .find_map(|g| g.option(*option).map(|c| (g, c)))
+                    .ok_or(OrderRejection::UnknownOption {
+                        line: at,
+                        option: *option,
+                    })?;
+                if !choice.available_at(clock.at) {
+                    return Err(OrderRejection::UnavailableOption {
+                        line: at,
+                        option: *option,
+                        group: group.id,
+                    });
+                }
+            }
+            let mut unit = i64::from(item.price.cents());
+            let mut chosen = Vec::with_capacity(line.options.len());
+            for group in &groups {
+                let picked: Vec<&OptionChoice> = group
+                    .options
+                    .iter()
+                    .filter(|o| line.options.binary_search(&o.id).is_ok())
+                    .collect();
+                if picked.len() < usize::from(group.min) {
+                    return Err(OrderRejection::OptionsBelowMin {
+                        line: at,
+                        group: group.id,
+                        name: group.name.as_str().to_owned(),
+                        min: group.min,
+                    });
+                }
+                if picked.len() > usize::from(group.max) {
+                    return Err(OrderRejection::OptionsAboveMax {
+                        line: at,
+                        group: group.id,
+                        name: group.name.as_str().to_owned(),
+                        max: group.max,
+                    });
+                }
+                for option in picked {
+                    unit += option.price_delta.cents();
+                    chosen.push(ChosenOption {
+                        id: option.id,
+                        group_id: group.id,
+                        group: group.name.clone(),
+                        name: option.name.clone(),
+                        price_delta: option.price_delta,
+                    });
+                }
+            }
+            // The stored configuration never allows it (the writes check it); should it happen,
+            // refusing is safer than paying a customer.
+            if unit < 0 {
+                return Err(OrderRejection::TotalOverflow);
+            }
+            total = unit
+                .checked_mul(i64::from(line.qty.get()))
                 .and_then(|line| total.checked_add(line))
                 .ok_or(OrderRejection::TotalOverflow)?;
             items.push(OrderItem {
-                id,
+                id: item.id,
                 name: item.name.clone(),
-                price: item.price,
-                qty,
+                unit_price: unit,
+                qty: line.qty,
+                options: chosen,
             });
         }
         Ok(Self {
@@ -550,7 +741,7 @@ pub struct Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::menu::NewMenuItem;
+    use crate::menu::{NewMenuItem, PriceCents};
 
     #[test]
     fn statuses_are_named_as_the_rules_name_them() {
@@ -594,6 +785,18 @@ mod tests {
         }
     }
 
+    fn price(request: &OrderRequest, menu: &[MenuItem]) -> Result<NewOrder, OrderRejection> {
+        let stock = Stock {
+            items: menu.to_vec(),
+            ..Stock::default()
+        };
+        let clock = PricingClock {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            zone: &jiff::tz::TimeZone::UTC,
+        };
+        NewOrder::price(request, &stock, &clock)
+    }
+
     fn request(lines: OrderLines) -> OrderRequest {
         OrderRequest {
             customer: CustomerName::parse("Ann").unwrap(),
@@ -623,6 +826,7 @@ mod tests {
             lines.iter().collect::<Vec<_>>(),
             vec![(id(2), qty(4)), (id(1), qty(2))]
         );
+        assert_eq!(lines.lines()[1].line, 1, "where it was first sent");
     }
 
     #[test]
@@ -646,10 +850,10 @@ mod tests {
     fn the_total_comes_from_stored_prices() {
         let menu = [item(1, 1200, true), item(2, 350, true)];
         let lines = OrderLines::parse([(id(1), qty(2)), (id(2), qty(3))]).unwrap();
-        let priced = NewOrder::price(&request(lines), &menu).unwrap();
+        let priced = price(&request(lines), &menu).unwrap();
         assert_eq!(priced.total_cents(), 2 * 1200 + 3 * 350);
         assert_eq!(priced.items()[0].name.as_str(), "item 1");
-        assert_eq!(priced.items()[1].price.cents(), 350);
+        assert_eq!(priced.items()[1].unit_price, 350);
     }
 
     #[test]
@@ -657,13 +861,20 @@ mod tests {
         let menu = [item(1, 100, true), item(2, 100, false)];
         let unknown = OrderLines::parse([(id(1), qty(1)), (id(3), qty(1))]).unwrap();
         assert_eq!(
-            NewOrder::price(&request(unknown), &menu),
-            Err(OrderRejection::UnknownItem(id(3)))
+            price(&request(unknown), &menu),
+            Err(OrderRejection::UnknownItem {
+                line: 1,
+                item: id(3)
+            })
         );
         let unavailable = OrderLines::parse([(id(2), qty(1))]).unwrap();
         assert_eq!(
-            NewOrder::price(&request(unavailable), &menu),
-            Err(OrderRejection::UnavailableItem(id(2)))
+            price(&request(unavailable), &menu),
+            Err(OrderRejection::UnavailableItem {
+                line: 0,
+                item: id(2),
+                from: None
+            })
         );
     }
 
@@ -673,7 +884,7 @@ mod tests {
             .map(|n| item(n, PriceCents::MAX.into(), true))
             .collect();
         let lines = OrderLines::parse((0..100).map(|n| (id(n), qty(99)))).unwrap();
-        let priced = NewOrder::price(&request(lines), &menu).unwrap();
+        let priced = price(&request(lines), &menu).unwrap();
         assert_eq!(priced.total_cents(), 100 * 99 * i64::from(PriceCents::MAX));
     }
 

@@ -147,8 +147,10 @@ pub enum Permission {
     ReadMenu,
     /// Create, change and remove items and categories.
     EditMenu,
-    /// Mark an item available or sold out (and nothing else of it).
+    /// Mark an item or an option available or sold out (and nothing else of it).
     MarkSoldOut,
+    /// Create, change and remove option groups.
+    EditOptions,
     /// Read orders.
     ReadOrders,
     /// Confirm orders and move them along.
@@ -166,10 +168,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ReadMenu,
         Permission::EditMenu,
         Permission::MarkSoldOut,
+        Permission::EditOptions,
         Permission::ReadOrders,
         Permission::MoveOrders,
         Permission::EditSettings,
@@ -188,7 +191,8 @@ impl Permission {
         match self {
             Permission::ReadMenu => "read the menu",
             Permission::EditMenu => "edit the menu and categories",
-            Permission::MarkSoldOut => "mark items sold out",
+            Permission::MarkSoldOut => "mark items and options sold out (until when)",
+            Permission::EditOptions => "edit option groups",
             Permission::ReadOrders => "read orders",
             Permission::MoveOrders => "confirm and move orders",
             Permission::EditSettings => "change opening hours and trading settings",
@@ -410,6 +414,9 @@ pub enum AuditAction {
     CategoryCreate,
     CategoryUpdate,
     CategoryDelete,
+    OptionGroupCreate,
+    OptionGroupUpdate,
+    OptionGroupDelete,
     OrderStatus,
     SettingsUpdate,
     ApiKeyRotate,
@@ -429,6 +436,9 @@ impl AuditAction {
             AuditAction::CategoryCreate => "category.create",
             AuditAction::CategoryUpdate => "category.update",
             AuditAction::CategoryDelete => "category.delete",
+            AuditAction::OptionGroupCreate => "option_group.create",
+            AuditAction::OptionGroupUpdate => "option_group.update",
+            AuditAction::OptionGroupDelete => "option_group.delete",
             AuditAction::OrderStatus => "order.status",
             AuditAction::SettingsUpdate => "settings.update",
             AuditAction::ApiKeyRotate => "api_key.rotate",
@@ -578,6 +588,7 @@ mod tests {
                 (ReadMenu, all.clone()),
                 (EditMenu, managers.clone()),
                 (MarkSoldOut, all.clone()),
+                (EditOptions, managers.clone()),
                 (ReadOrders, all.clone()),
                 (MoveOrders, all.clone()),
                 (EditSettings, managers.clone()),

@@ -12,10 +12,16 @@ use chameleon_core::menu::{
     Category, CategoryId, CategoryName, CategoryPatch, Description, ImageUrl, MenuItem, MenuItemId,
     MenuItemName, MenuItemPatch, NewCategory, NewMenuItem, Position, PriceCents, StoreMenu, Tag,
 };
-use chameleon_core::order::{
-    CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderList, OrderPage, OrderRequest,
-    OrderStatus, PageLimit, Quantity,
+use chameleon_core::options::{
+    NewOptionGroup, OptionChoice, OptionEdit, OptionGroup, OptionGroupId, OptionGroupName,
+    OptionGroupPatch, OptionId, OptionName, OptionsChange, PriceDelta, SoldOut, max_choices,
+    min_choices,
 };
+use chameleon_core::order::{
+    CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderLinesError, OrderList, OrderPage,
+    OrderRequest, OrderStatus, PageLimit, Quantity,
+};
+use chameleon_core::rules::numbers::OPTION_GROUPS_PER_ITEM;
 use chameleon_core::service::StoreConfig;
 use chameleon_core::tenant::{
     Domain, Tenant, TenantDetails, TenantName, TenantPatch, TenantStatus,
@@ -24,6 +30,7 @@ use chameleon_core::theme::{Font, Theme, ThemeColor};
 use chameleon_wire as wire;
 
 use crate::error::ApiError;
+use crate::problem_code::ProblemCode;
 
 /// Collects field errors so one response names every problem of a body.
 #[derive(Default)]
@@ -58,6 +65,14 @@ fn parse_theme(problems: &mut Problems, theme: &wire::Theme) -> Option<Theme> {
 }
 
 fn parse_hours(problems: &mut Problems, hours: &wire::OpeningHours) -> Option<OpeningHours> {
+    parse_hours_as(problems, "opening_hours", hours)
+}
+
+fn parse_hours_as(
+    problems: &mut Problems,
+    field: &str,
+    hours: &wire::OpeningHours,
+) -> Option<OpeningHours> {
     let days = [
         ("mon", &hours.mon),
         ("tue", &hours.tue),
@@ -68,7 +83,7 @@ fn parse_hours(problems: &mut Problems, hours: &wire::OpeningHours) -> Option<Op
         ("sun", &hours.sun),
     ];
     problems.check(
-        "opening_hours",
+        field,
         OpeningHours::parse(days.into_iter().filter_map(|(day, ranges)| {
             ranges.as_ref().map(|ranges| {
                 (
@@ -289,17 +304,58 @@ pub fn new_menu_item(body: &wire::NewMenuItem) -> Result<NewMenuItem, ApiError> 
         .as_deref()
         .map(|url| problems.check("image_url", ImageUrl::parse(url)));
     let tags = problems.check("tags", tags(body.tags.as_deref().unwrap_or_default()));
+    let groups = problems.check(
+        "option_group_ids",
+        group_ids(body.option_group_ids.as_deref().unwrap_or_default()),
+    );
+    let sold_out = body
+        .sold_out_until
+        .as_deref()
+        .map(|raw| problems.check("sold_out_until", SoldOut::parse(raw)));
+    let sold_out = sold_out.map(|s| s.ok_or(())).transpose();
+    if let (Some(false), Ok(Some(SoldOut::Until(_)))) = (body.is_available, &sold_out) {
+        problems.0.push(
+            "is_available: false is sold out indefinitely; it cannot also be sold out until a \
+             time"
+                .to_owned(),
+        );
+    }
     problems.finish(|| {
-        Some(NewMenuItem {
+        let mut item = NewMenuItem {
             name: name?,
             price: price?,
             is_available: body.is_available.unwrap_or(true),
+            sold_out_until: None,
+            option_groups: groups?,
             category: body.category_id.map(CategoryId::from_uuid),
             description: description.map(|d| d.ok_or(())).transpose().ok()?,
             image_url: image_url.map(|u| u.ok_or(())).transpose().ok()?,
             tags: tags?,
-        })
+        };
+        match sold_out.ok()? {
+            Some(SoldOut::Indefinitely) => item.is_available = false,
+            Some(SoldOut::Until(until)) => item.sold_out_until = Some(until),
+            None => {}
+        }
+        Some(item)
     })
+}
+
+/// An item's option groups: each once, in the order first given; at most
+/// [`OPTION_GROUPS_PER_ITEM`].
+fn group_ids(ids: &[uuid::Uuid]) -> Result<Vec<OptionGroupId>, String> {
+    // Counted as sent, as the document's `maxItems` counts them.
+    if ids.len() > OPTION_GROUPS_PER_ITEM {
+        return Err(format!(
+            "an item offers at most {OPTION_GROUPS_PER_ITEM} option groups"
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(ids
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .map(|id| OptionGroupId::from_uuid(*id))
+        .collect())
 }
 
 /// A nullable field of a patch: absent stays `None`, `null` is `Some(None)`, a value is parsed.
@@ -341,6 +397,23 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
         .tags
         .as_deref()
         .map(|list| problems.check("tags", tags(list)));
+    let groups = body
+        .option_group_ids
+        .as_deref()
+        .map(|ids| problems.check("option_group_ids", group_ids(ids)));
+    let sold_out = nullable(
+        &mut problems,
+        "sold_out_until",
+        body.sold_out_until.as_ref().map(Option::as_deref),
+        SoldOut::parse,
+    );
+    if body.is_available.is_some() && body.sold_out_until.is_some() {
+        problems.0.push(
+            "sold_out_until: give is_available or sold_out_until, not both (is_available: false \
+             is sold_out_until: \"indefinitely\")"
+                .to_owned(),
+        );
+    }
     // A field present but invalid was recorded as a problem, so `flatten` only ever turns
     // "absent" into `None` by the time `finish` uses the value.
     problems.finish(|| {
@@ -348,6 +421,8 @@ pub fn menu_patch(body: &wire::MenuItemPatch) -> Result<MenuItemPatch, ApiError>
             name: name.flatten(),
             price: price.flatten(),
             is_available: body.is_available,
+            sold_out,
+            option_groups: groups.flatten(),
             category: body
                 .category_id
                 .map(|category| category.map(CategoryId::from_uuid)),
@@ -367,10 +442,15 @@ pub fn new_category(body: &wire::NewCategory) -> Result<NewCategory, ApiError> {
     let mut problems = Problems::default();
     let name = problems.check("name", CategoryName::parse(&body.name));
     let position = problems.check("position", Position::try_from(body.position));
+    let serving_hours = body
+        .serving_hours
+        .as_ref()
+        .map(|hours| parse_hours_as(&mut problems, "serving_hours", hours));
     problems.finish(|| {
         Some(NewCategory {
             name: name?,
             position: position?,
+            serving_hours: serving_hours.map(|h| h.ok_or(())).transpose().ok()?,
         })
     })
 }
@@ -384,10 +464,15 @@ pub fn category_patch(body: &wire::CategoryPatch) -> Result<CategoryPatch, ApiEr
     let position = body
         .position
         .map(|position| problems.check("position", Position::try_from(position)));
+    let serving_hours = body.serving_hours.as_ref().map(|hours| match hours {
+        None => Some(None),
+        Some(hours) => parse_hours_as(&mut problems, "serving_hours", hours).map(Some),
+    });
     problems.finish(|| {
         Some(CategoryPatch {
             name: name.flatten(),
             position: position.flatten(),
+            serving_hours: serving_hours.flatten(),
         })
     })
 }
@@ -397,13 +482,247 @@ pub fn category(category: &Category) -> wire::Category {
         id: category.id.as_uuid(),
         name: category.name.as_str().to_owned(),
         position: i64::from(category.position.get()),
+        serving_hours: category.serving_hours.as_ref().map(opening_hours),
     }
 }
 
-pub fn store_menu(menu: &StoreMenu) -> wire::StoreMenu {
+/// The storefront's menu, with whether each item and option can be had at `now` in `zone`.
+pub fn store_menu(
+    menu: &StoreMenu,
+    zone: &jiff::tz::TimeZone,
+    now: jiff::Timestamp,
+) -> wire::StoreMenu {
     wire::StoreMenu {
         categories: menu.categories.iter().map(category).collect(),
-        items: menu.items.iter().map(menu_item).collect(),
+        items: menu
+            .items
+            .iter()
+            .map(|item| {
+                let availability = item.availability(menu.category_of(item), zone, now);
+                let plain = menu_item(item);
+                wire::StoreMenuItem {
+                    id: plain.id,
+                    name: plain.name,
+                    price: plain.price,
+                    is_available: plain.is_available,
+                    category_id: plain.category_id,
+                    description: plain.description,
+                    image_url: plain.image_url,
+                    tags: plain.tags,
+                    option_group_ids: plain.option_group_ids,
+                    sold_out_until: plain.sold_out_until,
+                    available: availability.available,
+                    available_from: availability.from.map(|at| at.to_string()),
+                }
+            })
+            .collect(),
+        option_groups: menu
+            .option_groups
+            .iter()
+            .map(|group| wire::StoreOptionGroup {
+                id: group.id.as_uuid(),
+                name: group.name.as_str().to_owned(),
+                min: i64::from(group.min),
+                max: i64::from(group.max),
+                options: group
+                    .options
+                    .iter()
+                    .map(|option| wire::StoreOption {
+                        id: option.id.as_uuid(),
+                        name: option.name.as_str().to_owned(),
+                        price_delta: option.price_delta.cents(),
+                        available: option.available_at(now),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Body of `POST /api/v1/manager/option-groups`; each option gets a fresh id.
+pub fn new_option_group(body: &wire::NewOptionGroup) -> Result<NewOptionGroup, ApiError> {
+    let mut problems = Problems::default();
+    let name = problems.check("name", OptionGroupName::parse(&body.name));
+    let min = problems.check("min", min_choices(body.min));
+    let max = problems.check("max", max_choices(body.max));
+    if body.options.len() > OptionGroup::MAX_OPTIONS {
+        return Err(ApiError::new(
+            ProblemCode::LimitReached,
+            format!(
+                "options: a group has at most {} options",
+                OptionGroup::MAX_OPTIONS
+            ),
+        ));
+    }
+    let options: Vec<Option<OptionChoice>> = body
+        .options
+        .iter()
+        .enumerate()
+        .map(|(n, option)| {
+            let name = problems.check(
+                &format!("options[{n}].name"),
+                OptionName::parse(&option.name),
+            );
+            let delta = problems.check(
+                &format!("options[{n}].price_delta"),
+                PriceDelta::try_from(option.price_delta),
+            );
+            let sold_out = option.sold_out_until.as_deref().map(|raw| {
+                problems.check(&format!("options[{n}].sold_out_until"), SoldOut::parse(raw))
+            });
+            Some(OptionChoice {
+                id: OptionId::from_uuid(uuid::Uuid::now_v7()),
+                name: name?,
+                price_delta: delta?,
+                sold_out: sold_out.map(|s| s.ok_or(())).transpose().ok()?,
+            })
+        })
+        .collect();
+    let group = problems.finish(|| {
+        Some(NewOptionGroup {
+            name: name?,
+            min: min?,
+            max: max?,
+            options: options.into_iter().collect::<Option<_>>()?,
+        })
+    })?;
+    // The rules of a group as a whole (min <= max, enough options), once every field parsed.
+    group
+        .clone()
+        .with_id(OptionGroupId::from_uuid(uuid::Uuid::nil()))
+        .check()?;
+    Ok(group)
+}
+
+/// Body of `PATCH /api/v1/manager/option-groups/{id}`; a new option gets a fresh id.
+pub fn option_group_patch(body: &wire::OptionGroupPatch) -> Result<OptionGroupPatch, ApiError> {
+    let mut problems = Problems::default();
+    let name = body
+        .name
+        .as_deref()
+        .map(|name| problems.check("name", OptionGroupName::parse(name)));
+    let min = body.min.map(|min| problems.check("min", min_choices(min)));
+    let max = body.max.map(|max| problems.check("max", max_choices(max)));
+    let options = match &body.options {
+        None => Some(None),
+        Some(list) if list.len() > OptionGroup::MAX_OPTIONS => {
+            return Err(ApiError::new(
+                ProblemCode::LimitReached,
+                format!(
+                    "options: a group has at most {} options",
+                    OptionGroup::MAX_OPTIONS
+                ),
+            ));
+        }
+        Some(list) if list.is_empty() => {
+            problems
+                .0
+                .push("options: a group needs at least one option".to_owned());
+            None
+        }
+        Some(list) => option_edits(&mut problems, list).map(Some),
+    };
+    problems.finish(|| {
+        Some(OptionGroupPatch {
+            name: name.flatten(),
+            min: min.flatten(),
+            max: max.flatten(),
+            options: options?,
+        })
+    })
+}
+
+/// A patch's option list: availability marks alone when every entry carries only `id` and
+/// `sold_out_until`; otherwise the new list.
+fn option_edits(problems: &mut Problems, list: &[wire::OptionPatch]) -> Option<OptionsChange> {
+    let marks_only = !list.is_empty()
+        && list.iter().all(|o| {
+            o.id.is_some()
+                && o.name.is_none()
+                && o.price_delta.is_none()
+                && o.sold_out_until.is_some()
+        });
+    let mut marks = Vec::new();
+    let mut edits = Vec::new();
+    let mut whole = true;
+    for (n, option) in list.iter().enumerate() {
+        let field = |what: &str| format!("options[{n}].{what}");
+        let name = option
+            .name
+            .as_deref()
+            .map(|name| problems.check(&field("name"), OptionName::parse(name)));
+        let delta = option
+            .price_delta
+            .map(|delta| problems.check(&field("price_delta"), PriceDelta::try_from(delta)));
+        let sold_out = nullable(
+            problems,
+            &field("sold_out_until"),
+            option.sold_out_until.as_ref().map(Option::as_deref),
+            SoldOut::parse,
+        );
+        let (Some(name), Some(delta)) = (
+            name.map_or(Some(None), |n| n.map(Some)),
+            delta.map_or(Some(None), |d| d.map(Some)),
+        ) else {
+            whole = false;
+            continue;
+        };
+        if option.sold_out_until.is_some() && sold_out.is_none() {
+            whole = false;
+            continue;
+        }
+        match option.id {
+            Some(id) if marks_only => {
+                marks.push((OptionId::from_uuid(id), sold_out.flatten()));
+            }
+            Some(id) => edits.push(OptionEdit::Keep {
+                id: OptionId::from_uuid(id),
+                name,
+                price_delta: delta,
+                sold_out,
+            }),
+            None => match (name, delta) {
+                (Some(name), Some(price_delta)) => edits.push(OptionEdit::Add(OptionChoice {
+                    id: OptionId::from_uuid(uuid::Uuid::now_v7()),
+                    name,
+                    price_delta,
+                    sold_out: sold_out.flatten(),
+                })),
+                _ => {
+                    problems.0.push(format!(
+                        "options[{n}]: a new option (no id) needs a name and a price_delta"
+                    ));
+                    whole = false;
+                }
+            },
+        }
+    }
+    if !whole {
+        return None;
+    }
+    Some(if marks_only {
+        OptionsChange::Availability(marks)
+    } else {
+        OptionsChange::Replace(edits)
+    })
+}
+
+pub fn option_group(group: &OptionGroup) -> wire::OptionGroup {
+    wire::OptionGroup {
+        id: group.id.as_uuid(),
+        name: group.name.as_str().to_owned(),
+        min: i64::from(group.min),
+        max: i64::from(group.max),
+        options: group
+            .options
+            .iter()
+            .map(|option| wire::OptionChoice {
+                id: option.id.as_uuid(),
+                name: option.name.as_str().to_owned(),
+                price_delta: option.price_delta.cents(),
+                sold_out_until: option.sold_out.map(|s| s.to_string()),
+            })
+            .collect(),
     }
 }
 
@@ -414,11 +733,26 @@ pub fn order_request(body: &wire::PlaceOrder) -> Result<OrderRequest, ApiError> 
     for (n, line) in body.items.iter().enumerate() {
         if let Some(qty) = problems.check(&format!("items[{n}].qty"), Quantity::try_from(line.qty))
         {
-            lines.push((MenuItemId::from_uuid(line.id), qty));
+            let options = line
+                .options
+                .iter()
+                .flatten()
+                .map(|id| OptionId::from_uuid(*id))
+                .collect();
+            lines.push((MenuItemId::from_uuid(line.id), qty, options));
         }
     }
     let lines = if lines.len() == body.items.len() {
-        problems.check("items", OrderLines::parse(lines))
+        match OrderLines::parse_with_options(lines) {
+            Err(OrderLinesError::DuplicateOption { line, option }) => {
+                return Err(ApiError::new(
+                    ProblemCode::DuplicateOption,
+                    format!("items[{line}].options: option {option} is chosen more than once"),
+                )
+                .at_line(line));
+            }
+            parsed => problems.check("items", parsed),
+        }
     } else {
         None
     };
@@ -542,6 +876,8 @@ pub fn menu_item(item: &MenuItem) -> wire::MenuItem {
             .iter()
             .map(|tag| wire::Tag::new(tag.as_str()))
             .collect(),
+        option_group_ids: item.option_groups.iter().map(|g| g.as_uuid()).collect(),
+        sold_out_until: item.sold_out().map(|s| s.to_string()),
     }
 }
 
@@ -556,8 +892,20 @@ pub fn order(order: &Order) -> wire::Order {
             .map(|item| wire::OrderItem {
                 id: item.id.as_uuid(),
                 name: item.name.as_str().to_owned(),
-                price: i64::from(item.price.cents()),
                 qty: i64::from(item.qty.get()),
+                unit_price: item.unit_price,
+                price: item.unit_price,
+                options: item
+                    .options
+                    .iter()
+                    .map(|option| wire::OrderItemOption {
+                        id: option.id.as_uuid(),
+                        group_id: option.group_id.as_uuid(),
+                        group: option.group.as_str().to_owned(),
+                        name: option.name.as_str().to_owned(),
+                        price_delta: option.price_delta.cents(),
+                    })
+                    .collect(),
             })
             .collect(),
         customer: order.customer.as_str().to_owned(),
@@ -662,10 +1010,12 @@ mod tests {
                 wire::OrderLine {
                     id: Uuid::nil(),
                     qty: 0,
+                    options: None,
                 },
                 wire::OrderLine {
                     id: Uuid::max(),
                     qty: 100,
+                    options: None,
                 },
             ],
             customer: "".into(),

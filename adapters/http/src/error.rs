@@ -22,6 +22,10 @@ pub struct ApiError {
     /// `Retry-After`, in seconds.
     retry_after_secs: Option<u64>,
     cause: Option<anyhow::Error>,
+    /// The problem's `line` member: which order line was refused.
+    line: Option<u64>,
+    /// The problem's `group_id` member: which option group.
+    group_id: Option<uuid::Uuid>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -44,7 +48,21 @@ impl ApiError {
             detail: detail.into(),
             retry_after_secs: None,
             cause: None,
+            line: None,
+            group_id: None,
         }
+    }
+
+    /// Names the order line (its index as sent) the problem is about.
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = u64::try_from(line).ok();
+        self
+    }
+
+    /// Names the option group the problem is about.
+    pub fn in_group(mut self, group: uuid::Uuid) -> Self {
+        self.group_id = Some(group);
+        self
     }
 
     /// 400 `bad_request`.
@@ -124,6 +142,8 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.as_str().to_owned(),
+            line: self.line,
+            group_id: self.group_id,
         }
     }
 }

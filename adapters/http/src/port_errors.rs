@@ -5,6 +5,7 @@
 //! [`ApiError::from_port`]: 503 when the database could not be reached, 500 otherwise.
 
 use chameleon_core::menu::{CategoryId, MenuItemId};
+use chameleon_core::options::{OfferError, OptionGroupError, OptionGroupId};
 use chameleon_core::order::{OrderRejection, OrderStatus};
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
@@ -12,6 +13,9 @@ use chameleon_core::ports::{
     GetOrderError, ListCategoriesError, ListMenuItemsError, ListOrdersError, ListTenantsError,
     PlaceOrderError, ProvisionTenantError, ResolveTenantError, UpdateCategoryError,
     UpdateMenuItemError, UpdateTenantError,
+};
+use chameleon_core::ports::{
+    CreateOptionGroupError, DeleteOptionGroupError, ListOptionGroupsError, UpdateOptionGroupError,
 };
 use chameleon_core::tenant::TenantId;
 
@@ -63,6 +67,7 @@ unexpected_only!(
     GetMenuItemError,
     ListOrdersError,
     GetOrderError,
+    ListOptionGroupsError,
 );
 
 impl From<ProvisionTenantError> for ApiError {
@@ -141,11 +146,82 @@ impl From<UpdateTenantError> for ApiError {
     }
 }
 
+/// 404 for an option group the tenant does not have (also when another tenant has it).
+pub fn option_group_not_found(id: OptionGroupId) -> ApiError {
+    ApiError::new(
+        ProblemCode::OptionGroupNotFound,
+        format!("this restaurant has no option group {id}"),
+    )
+}
+
+impl From<OfferError> for ApiError {
+    fn from(err: OfferError) -> Self {
+        match err {
+            OfferError::UnknownGroup(id) => ApiError::new(
+                ProblemCode::UnknownOptionGroup,
+                format!("option_group_ids: this restaurant has no option group {id}"),
+            )
+            .in_group(id.as_uuid()),
+            OfferError::NegativePrice { .. } => {
+                ApiError::new(ProblemCode::NegativePrice, err.to_string())
+            }
+        }
+    }
+}
+
+impl From<OptionGroupError> for ApiError {
+    fn from(err: OptionGroupError) -> Self {
+        match err {
+            OptionGroupError::TooManyOptions(_) => {
+                ApiError::new(ProblemCode::LimitReached, format!("options: {err}"))
+            }
+            _ => ApiError::invalid(format!("options: {err}")),
+        }
+    }
+}
+
+impl From<CreateOptionGroupError> for ApiError {
+    fn from(err: CreateOptionGroupError) -> Self {
+        match err {
+            CreateOptionGroupError::LimitReached(_) => {
+                ApiError::new(ProblemCode::LimitReached, err.to_string())
+            }
+            CreateOptionGroupError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<UpdateOptionGroupError> for ApiError {
+    fn from(err: UpdateOptionGroupError) -> Self {
+        match err {
+            UpdateOptionGroupError::NotFound(id) => option_group_not_found(id),
+            UpdateOptionGroupError::Invalid(invalid) => invalid.into(),
+            UpdateOptionGroupError::Offer(offer) => offer.into(),
+            UpdateOptionGroupError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
+impl From<DeleteOptionGroupError> for ApiError {
+    fn from(err: DeleteOptionGroupError) -> Self {
+        match err {
+            DeleteOptionGroupError::NotFound(id) => option_group_not_found(id),
+            DeleteOptionGroupError::InUse(id) => ApiError::new(
+                ProblemCode::OptionGroupInUse,
+                format!("option group {id} is offered by a menu item; take it off the items first"),
+            )
+            .in_group(id.as_uuid()),
+            DeleteOptionGroupError::Unknown(err) => ApiError::from_port(err),
+        }
+    }
+}
+
 impl From<UpdateMenuItemError> for ApiError {
     fn from(err: UpdateMenuItemError) -> Self {
         match err {
             UpdateMenuItemError::NotFound(id) => item_not_found(id),
             UpdateMenuItemError::UnknownCategory(id) => unknown_category(id),
+            UpdateMenuItemError::Offer(offer) => offer.into(),
             UpdateMenuItemError::Unknown(err) => ApiError::from_port(err),
         }
     }
@@ -166,6 +242,7 @@ impl From<CreateMenuItemError> for ApiError {
     fn from(err: CreateMenuItemError) -> Self {
         match err {
             CreateMenuItemError::UnknownCategory(id) => unknown_category(id),
+            CreateMenuItemError::Offer(offer) => offer.into(),
             CreateMenuItemError::LimitReached(_) => {
                 ApiError::new(ProblemCode::LimitReached, err.to_string())
             }
@@ -231,11 +308,69 @@ impl From<OrderRejection> for ApiError {
                     },
                 );
             }
-            OrderRejection::UnknownItem(id) => {
-                format!("items: this restaurant has no menu item {id}")
+            OrderRejection::UnknownItem { line, item } => {
+                return ApiError::invalid(format!(
+                    "items[{line}]: this restaurant has no menu item {item}"
+                ))
+                .at_line(line);
             }
-            OrderRejection::UnavailableItem(id) => {
-                format!("items: menu item {id} is not available right now")
+            OrderRejection::UnavailableItem { line, item, from } => {
+                return ApiError::new(
+                    ProblemCode::ItemUnavailable,
+                    match from {
+                        Some(at) => format!(
+                            "items[{line}]: menu item {item} cannot be ordered now; it can \
+                             again from {at}"
+                        ),
+                        None => format!("items[{line}]: menu item {item} is sold out"),
+                    },
+                )
+                .at_line(line);
+            }
+            OrderRejection::UnknownOption { line, option } => {
+                return ApiError::new(
+                    ProblemCode::UnknownOption,
+                    format!("items[{line}].options: {option} is not an option of this item"),
+                )
+                .at_line(line);
+            }
+            OrderRejection::UnavailableOption {
+                line,
+                option,
+                group,
+            } => {
+                return ApiError::new(
+                    ProblemCode::OptionUnavailable,
+                    format!("items[{line}].options: option {option} is sold out"),
+                )
+                .at_line(line)
+                .in_group(group.as_uuid());
+            }
+            OrderRejection::OptionsBelowMin {
+                line,
+                group,
+                name,
+                min,
+            } => {
+                return ApiError::new(
+                    ProblemCode::OptionsBelowMin,
+                    format!("items[{line}].options: choose at least {min} of {name}"),
+                )
+                .at_line(line)
+                .in_group(group.as_uuid());
+            }
+            OrderRejection::OptionsAboveMax {
+                line,
+                group,
+                name,
+                max,
+            } => {
+                return ApiError::new(
+                    ProblemCode::OptionsAboveMax,
+                    format!("items[{line}].options: choose at most {max} of {name}"),
+                )
+                .at_line(line)
+                .in_group(group.as_uuid());
             }
             OrderRejection::TotalOverflow => "items: the order's total is too large".to_owned(),
         })

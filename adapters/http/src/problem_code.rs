@@ -94,6 +94,8 @@ problem_codes! {
     DomainNotFound = ("domain_not_found", 404, Service),
     /// The restaurant has no staff member with this id.
     StaffNotFound = ("staff_not_found", 404, Service),
+    /// The restaurant has no option group with this id (another restaurant's included).
+    OptionGroupNotFound = ("option_group_not_found", 404, Service),
     /// A path segment that should name something (an id) names nothing.
     NotFound = ("not_found", 404, Service),
     /// Nothing is served at this path (or, at the edge, the admin API from this address).
@@ -112,6 +114,8 @@ problem_codes! {
     TooManyDomains = ("too_many_domains", 409, Service),
     /// Only a PENDING order can be confirmed.
     OrderNotPending = ("order_not_pending", 409, Service),
+    /// The option group is offered by a menu item: take it off the items first.
+    OptionGroupInUse = ("option_group_in_use", 409, Service),
     /// The order's status cannot go there from where it is.
     InvalidStatusChange = ("invalid_status_change", 409, Service),
     /// An order under this Idempotency-Key is still being placed; try again shortly.
@@ -134,6 +138,22 @@ problem_codes! {
     IdempotencyKeyReused = ("idempotency_key_reused", 422, Service),
     /// The restaurant is closed now; `detail` says when it opens.
     RestaurantClosed = ("restaurant_closed", 422, Service),
+    /// An item's `option_group_ids` names a group the restaurant does not have.
+    UnknownOptionGroup = ("unknown_option_group", 422, Service),
+    /// The write would let some allowed choice of options price an item below 0.
+    NegativePrice = ("negative_price", 422, Service),
+    /// An order line chose fewer options of a group than its `min` (`line`, `group_id`).
+    OptionsBelowMin = ("options_below_min", 422, Service),
+    /// An order line chose more options of a group than its `max` (`line`, `group_id`).
+    OptionsAboveMax = ("options_above_max", 422, Service),
+    /// An order line chose an option that is not one of its item's groups' (`line`).
+    UnknownOption = ("unknown_option", 422, Service),
+    /// An order line names the same option twice (`line`).
+    DuplicateOption = ("duplicate_option", 422, Service),
+    /// An order line's item is sold out or its category is not serving now (`line`).
+    ItemUnavailable = ("item_unavailable", 422, Service),
+    /// An order line chose a sold-out option (`line`, `group_id`).
+    OptionUnavailable = ("option_unavailable", 422, Service),
     /// Too many requests from this address for one kind of request; `Retry-After` says when.
     RateLimited = ("rate_limited", 429, Both),
     /// Too many failed sign-ins for this account or from this address; `Retry-After` says when.

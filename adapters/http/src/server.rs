@@ -208,6 +208,17 @@ pub fn app<P: Ports>(
                         .route(web::patch().to(menu::update_category::<P>))
                         .route(web::delete().to(menu::delete_category::<P>)),
                 )
+                .service(
+                    web::resource("/option-groups")
+                        .route(web::post().to(menu::create_option_group::<P>))
+                        .route(web::get().to(menu::list_option_groups::<P>)),
+                )
+                .service(
+                    web::resource("/option-groups/{id}")
+                        .route(web::get().to(menu::get_option_group::<P>))
+                        .route(web::patch().to(menu::update_option_group::<P>))
+                        .route(web::delete().to(menu::delete_option_group::<P>)),
+                )
                 .service(web::resource("/orders").route(web::get().to(ordering::list_orders::<P>)))
                 .service(
                     web::resource("/orders/{id}/confirm")

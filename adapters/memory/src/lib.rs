@@ -20,9 +20,12 @@ use chameleon_core::idempotency::{IdempotencyKey, PriorAttempt, PriorOutcome, Re
 use chameleon_core::menu::{
     Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
 };
+use chameleon_core::options::{
+    NewOptionGroup, OfferError, OptionGroup, OptionGroupError, OptionGroupId, check_offer,
+};
 use chameleon_core::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
-    StatusChangeRefused,
+    StatusChangeRefused, Stock,
 };
 use chameleon_core::ports::{
     ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
@@ -31,6 +34,9 @@ use chameleon_core::ports::{
     ListTenantsError, MenuRepository, OrderRepository, PlaceOrderError, Placement, Placing, Ports,
     ProvisionTenantError, ResolveTenantError, TenantDirectory, TenantExport, TenantProvisioner,
     UpdateCategoryError, UpdateMenuItemError, UpdateTenantError,
+};
+use chameleon_core::ports::{
+    CreateOptionGroupError, DeleteOptionGroupError, ListOptionGroupsError, UpdateOptionGroupError,
 };
 use chameleon_core::staff::AuditAction;
 use chameleon_core::tenant::{
@@ -46,6 +52,7 @@ mod staff;
 struct TenantData {
     categories: BTreeMap<CategoryId, Category>,
     menu: BTreeMap<MenuItemId, MenuItem>,
+    option_groups: BTreeMap<OptionGroupId, OptionGroup>,
     /// Oldest first; listings reverse it.
     orders: Vec<StoredOrder>,
     staff: staff::StaffData,
@@ -346,6 +353,7 @@ impl MenuRepository for MemoryStore {
             if let Some(unknown) = data.unknown_category(&item) {
                 return Err(CreateMenuItemError::UnknownCategory(unknown));
             }
+            data.check_offer([&item])?;
             data.menu.insert(item.id, item.clone());
             data.staff
                 .audit(tenant, AuditAction::MenuItemCreate, item.id);
@@ -354,9 +362,23 @@ impl MenuRepository for MemoryStore {
     }
 
     async fn store_menu(&self, tenant: &Tenant) -> Result<StoreMenu, ListMenuItemsError> {
+        let items = MenuRepository::list(self, tenant, MenuFilter::All).await?;
+        let (categories, option_groups) = self.with_tenant(tenant, |data| {
+            let offered: std::collections::HashSet<OptionGroupId> = items
+                .iter()
+                .flat_map(|item| item.option_groups.iter().copied())
+                .collect();
+            let groups = data
+                .sorted_groups()
+                .into_iter()
+                .filter(|g| offered.contains(&g.id))
+                .collect();
+            (data.sorted_categories(), groups)
+        })?;
         Ok(StoreMenu {
-            categories: self.with_tenant(tenant, |data| data.sorted_categories())?,
-            items: MenuRepository::list(self, tenant, MenuFilter::AvailableOnly).await?,
+            categories,
+            items,
+            option_groups,
         })
     }
 
@@ -403,6 +425,7 @@ impl MenuRepository for MemoryStore {
             if let Some(unknown) = data.unknown_category(&item) {
                 return Err(UpdateMenuItemError::UnknownCategory(unknown));
             }
+            data.check_offer([&item])?;
             data.menu.insert(id, item.clone());
             data.staff.audit(tenant, AuditAction::MenuItemUpdate, id);
             Ok(item)
@@ -482,6 +505,97 @@ impl MenuRepository for MemoryStore {
         })?
         .ok_or(DeleteCategoryError::NotFound(id))
     }
+
+    async fn create_option_group(
+        &self,
+        tenant: &Tenant,
+        group: NewOptionGroup,
+        at_most: usize,
+    ) -> Result<OptionGroup, CreateOptionGroupError> {
+        let group = group.with_id(OptionGroupId::from_uuid(Uuid::now_v7()));
+        group
+            .check()
+            .map_err(|e| anyhow!("a group that does not check: {e}"))?;
+        self.with_tenant(tenant, |data| {
+            if data.option_groups.len() >= at_most {
+                return Err(CreateOptionGroupError::LimitReached(at_most));
+            }
+            data.option_groups.insert(group.id, group.clone());
+            data.staff
+                .audit(tenant, AuditAction::OptionGroupCreate, group.id);
+            Ok(group)
+        })?
+    }
+
+    async fn list_option_groups(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<OptionGroup>, ListOptionGroupsError> {
+        Ok(self.with_tenant(tenant, |data| data.sorted_groups())?)
+    }
+
+    async fn get_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<Option<OptionGroup>, ListOptionGroupsError> {
+        Ok(self.with_tenant(tenant, |data| data.option_groups.get(&id).cloned())?)
+    }
+
+    async fn update_option_group<F>(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+        change: F,
+    ) -> Result<OptionGroup, UpdateOptionGroupError>
+    where
+        F: FnOnce(&mut OptionGroup) -> Result<(), OptionGroupError> + Send,
+    {
+        self.with_tenant(tenant, |data| {
+            let mut group = data
+                .option_groups
+                .get(&id)
+                .cloned()
+                .ok_or(UpdateOptionGroupError::NotFound(id))?;
+            change(&mut group)?;
+            let previous = data.option_groups.insert(id, group.clone());
+            let offering: Vec<MenuItem> = data
+                .menu
+                .values()
+                .filter(|item| item.option_groups.contains(&id))
+                .cloned()
+                .collect();
+            if let Err(refused) = data.check_offer(&offering) {
+                // Put back: nothing is stored.
+                data.option_groups.extend(previous.map(|g| (id, g)));
+                return Err(refused.into());
+            }
+            data.staff.audit(tenant, AuditAction::OptionGroupUpdate, id);
+            Ok(group)
+        })?
+    }
+
+    async fn delete_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<(), DeleteOptionGroupError> {
+        self.with_tenant(tenant, |data| {
+            if !data.option_groups.contains_key(&id) {
+                return Err(DeleteOptionGroupError::NotFound(id));
+            }
+            if data
+                .menu
+                .values()
+                .any(|item| item.option_groups.contains(&id))
+            {
+                return Err(DeleteOptionGroupError::InUse(id));
+            }
+            data.option_groups.remove(&id);
+            data.staff.audit(tenant, AuditAction::OptionGroupDelete, id);
+            Ok(())
+        })?
+    }
 }
 
 impl TenantData {
@@ -489,6 +603,22 @@ impl TenantData {
     fn unknown_category(&self, item: &MenuItem) -> Option<CategoryId> {
         item.category
             .filter(|category| !self.categories.contains_key(category))
+    }
+
+    /// [`check_offer`] of `items` against the tenant's groups.
+    fn check_offer<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a MenuItem>,
+    ) -> Result<(), OfferError> {
+        let groups: Vec<OptionGroup> = self.option_groups.values().cloned().collect();
+        check_offer(items, &groups)
+    }
+
+    /// By name (byte order), then id.
+    fn sorted_groups(&self) -> Vec<OptionGroup> {
+        let mut groups: Vec<OptionGroup> = self.option_groups.values().cloned().collect();
+        groups.sort_by(|a, b| (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)));
+        groups
     }
 
     fn sorted_categories(&self) -> Vec<Category> {
@@ -506,7 +636,7 @@ impl OrderRepository for MemoryStore {
     ) -> Result<Placement, PlaceOrderError>
     where
         J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
-        P: Fn(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send + Sync,
+        P: Fn(&Stock) -> Result<NewOrder, OrderRejection> + Send + Sync,
     {
         // Everything below happens under one lock: the memory counterpart of one transaction,
         // and of the unique index on keys (a second request under a key waits, then replays).
@@ -529,12 +659,25 @@ impl OrderRepository for MemoryStore {
                     PriorOutcome::Forget => prior.idempotency = None,
                 }
             }
-            let stored: Vec<MenuItem> = placing
+            let items: Vec<MenuItem> = placing
                 .wanted
                 .iter()
                 .filter_map(|id| data.menu.get(id).cloned())
                 .collect();
-            let new = (placing.price)(&stored)?;
+            let stock = Stock {
+                groups: items
+                    .iter()
+                    .flat_map(|item| item.option_groups.iter())
+                    .filter_map(|id| data.option_groups.get(id).cloned())
+                    .collect(),
+                categories: items
+                    .iter()
+                    .filter_map(|item| item.category)
+                    .filter_map(|id| data.categories.get(&id).cloned())
+                    .collect(),
+                items,
+            };
+            let new = (placing.price)(&stock)?;
             let idempotency = new.idempotency().cloned();
             let order = new.placed(OrderId::from_uuid(Uuid::now_v7()), now);
             data.orders.push(StoredOrder {

@@ -17,10 +17,14 @@ use anyhow::Context as _;
 use chameleon_core::menu::{
     Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
 };
+use chameleon_core::options::{
+    NewOptionGroup, OptionGroup, OptionGroupError, OptionGroupId, check_offer,
+};
 use chameleon_core::ports::{
-    CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
-    GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
-    UpdateMenuItemError,
+    CreateCategoryError, CreateMenuItemError, CreateOptionGroupError, DeleteCategoryError,
+    DeleteMenuItemError, DeleteOptionGroupError, GetMenuItemError, ListCategoriesError,
+    ListMenuItemsError, ListOptionGroupsError, MenuRepository, UpdateCategoryError,
+    UpdateMenuItemError, UpdateOptionGroupError,
 };
 use chameleon_core::tenant::{Tenant, TenantId};
 use uuid::Uuid;
@@ -28,8 +32,8 @@ use uuid::Uuid;
 use crate::cache::{Lookup, TtlCache};
 use crate::invalidation::{Change, SharedCache, SyncState};
 use crate::pool::PgPool;
-use crate::tables::categories;
 use crate::tables::menu_items::{self, ItemParams};
+use crate::tables::{categories, option_groups};
 use crate::tenant_tx::TenantTx;
 use chameleon_core::staff::AuditAction;
 
@@ -107,14 +111,27 @@ impl PgMenu {
         let ticket = self.storefront.ticket();
         // One transaction, so the categories and items are of one moment.
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let sections = tx.query(categories::LIST, &[]).await?;
-        let items = tx.query_and_commit(menu_items::LIST_AVAILABLE, &[]).await?;
+        let mut first = tx
+            .query_all(&[(categories::LIST, &[]), (option_groups::LIST, &[])])
+            .await?
+            .into_iter();
+        let sections = first.next().unwrap_or_default();
+        let groups = option_groups::from_rows(&first.next().unwrap_or_default())?;
+        let items = menu_items::from_rows(&tx.query_and_commit(menu_items::LIST_ALL, &[]).await?)?;
+        let offered: std::collections::HashSet<OptionGroupId> = items
+            .iter()
+            .flat_map(|item| item.option_groups.iter().copied())
+            .collect();
         let menu = Arc::new(StoreMenu {
             categories: sections
                 .iter()
                 .map(categories::from_row)
                 .collect::<anyhow::Result<_>>()?,
-            items: menu_items::from_rows(&items)?,
+            items,
+            option_groups: groups
+                .into_iter()
+                .filter(|g| offered.contains(&g.id))
+                .collect(),
         });
         let ttl = self.sync.ttl(self.settings.ttl_synced, self.settings.ttl);
         self.storefront.fill(ticket, tenant.id, menu.clone(), ttl);
@@ -158,6 +175,7 @@ impl MenuRepository for PgMenu {
             // Dropping `tx` rolls back; nothing was written.
             return Err(CreateMenuItemError::UnknownCategory(category));
         }
+        check_offer([&item], &hold_groups(&mut tx, &item).await?)?;
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.audit_on_commit(AuditAction::MenuItemCreate, Some(item.id.to_string()));
@@ -216,6 +234,7 @@ impl MenuRepository for PgMenu {
         {
             return Err(UpdateMenuItemError::UnknownCategory(category));
         }
+        check_offer([&item], &hold_groups(&mut tx, &item).await?)?;
         let row = ItemParams::of(&item)?;
         tx.publish_on_commit(&Change::Menu(tenant.id));
         tx.audit_on_commit(AuditAction::MenuItemUpdate, Some(id.to_string()));
@@ -275,6 +294,7 @@ impl MenuRepository for PgMenu {
                 &category.id.as_uuid(),
                 &category.name.as_str(),
                 &categories::position(&category),
+                &categories::serving_hours(&category),
             ],
         )
         .await
@@ -320,6 +340,7 @@ impl MenuRepository for PgMenu {
                 &id.as_uuid(),
                 &category.name.as_str(),
                 &categories::position(&category),
+                &categories::serving_hours(&category),
             ],
         )
         .await
@@ -349,6 +370,135 @@ impl MenuRepository for PgMenu {
         self.changed(tenant);
         Ok(())
     }
+    async fn create_option_group(
+        &self,
+        tenant: &Tenant,
+        group: NewOptionGroup,
+        at_most: usize,
+    ) -> Result<OptionGroup, CreateOptionGroupError> {
+        let group = group.with_id(OptionGroupId::from_uuid(Uuid::now_v7()));
+        group
+            .check()
+            .map_err(|e| anyhow::anyhow!("a group that does not check: {e}"))?;
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        if count_held(&mut tx, option_groups::HOLD_CREATION, option_groups::COUNT).await? >= at_most
+        {
+            return Err(CreateOptionGroupError::LimitReached(at_most));
+        }
+        let (id, name, min, max, options) = option_groups::params(&group);
+        tx.audit_on_commit(AuditAction::OptionGroupCreate, Some(id.to_string()));
+        tx.query_and_commit(option_groups::INSERT, &[&id, &name, &min, &max, &options])
+            .await
+            .context("inserting an option group")?;
+        Ok(group)
+    }
+
+    async fn list_option_groups(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<OptionGroup>, ListOptionGroupsError> {
+        let rows = TenantTx::begin(&self.pool, tenant)
+            .await?
+            .query_and_commit(option_groups::LIST, &[])
+            .await
+            .context("listing option groups")?;
+        Ok(option_groups::from_rows(&rows)?)
+    }
+
+    async fn get_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<Option<OptionGroup>, ListOptionGroupsError> {
+        let rows = TenantTx::begin(&self.pool, tenant)
+            .await?
+            .query_and_commit(option_groups::GET, &[&id.as_uuid()])
+            .await
+            .context("reading an option group")?;
+        Ok(rows.first().map(option_groups::from_row).transpose()?)
+    }
+
+    async fn update_option_group<F>(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+        change: F,
+    ) -> Result<OptionGroup, UpdateOptionGroupError>
+    where
+        F: FnOnce(&mut OptionGroup) -> Result<(), OptionGroupError> + Send,
+    {
+        let uuid = id.as_uuid();
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        // One group change at a time per tenant, then this group locked; the items offering it,
+        // and their other groups, are read after both locks are held (a fresh snapshot): an
+        // item's write that took the group before is seen here, one after waits for this.
+        let mut locked = tx
+            .query_all(&[
+                (option_groups::HOLD_CHANGE, &[]),
+                (option_groups::LOCK, &[&uuid]),
+            ])
+            .await
+            .context("locking an option group")?
+            .into_iter();
+        let rows = locked.nth(1).unwrap_or_default();
+        let mut group =
+            option_groups::from_row(rows.first().ok_or(UpdateOptionGroupError::NotFound(id))?)?;
+        change(&mut group)?;
+        let mut read = tx
+            .query_all(&[
+                (menu_items::OFFERING, &[&uuid]),
+                (option_groups::BESIDE, &[&uuid]),
+            ])
+            .await
+            .context("reading the items offering an option group")?
+            .into_iter();
+        let items = menu_items::from_rows(&read.next().unwrap_or_default())?;
+        let mut groups = option_groups::from_rows(&read.next().unwrap_or_default())?;
+        groups.retain(|g| g.id != id);
+        groups.push(group.clone());
+        check_offer(&items, &groups)?;
+        let (_, name, min, max, options) = option_groups::params(&group);
+        tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::OptionGroupUpdate, Some(id.to_string()));
+        tx.query_and_commit(option_groups::UPDATE, &[&uuid, &name, &min, &max, &options])
+            .await
+            .context("updating an option group")?;
+        self.changed(tenant);
+        Ok(group)
+    }
+
+    async fn delete_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<(), DeleteOptionGroupError> {
+        let uuid = id.as_uuid();
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let gone = tx
+            .query(option_groups::DELETE, &[&uuid])
+            .await
+            .context("deleting an option group")?;
+        if gone.is_empty() {
+            return Err(DeleteOptionGroupError::NotFound(id));
+        }
+        // A statement of its own after the delete: a fresh snapshot, which sees an item a
+        // transaction that held the group committed while the delete waited for it.
+        let offered = tx
+            .query(menu_items::ANY_OFFERING, &[&uuid])
+            .await
+            .context("looking for items offering an option group")?;
+        if !offered.is_empty() {
+            // Dropping `tx` rolls back: the group stays.
+            return Err(DeleteOptionGroupError::InUse(id));
+        }
+        tx.publish_on_commit(&Change::Menu(tenant.id));
+        tx.audit_on_commit(AuditAction::OptionGroupDelete, Some(id.to_string()));
+        tx.query_and_commit(crate::tables::NOTHING, &[])
+            .await
+            .context("deleting an option group")?;
+        self.changed(tenant);
+        Ok(())
+    }
 }
 
 /// Whether the tenant has category `id`; if so, it cannot be deleted before `tx` ends.
@@ -370,6 +520,20 @@ async fn count_held(
         .context("a count without a row")?
         .try_get(0)?;
     Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// The groups `item` offers, as they are (those that exist), kept from changing or going until
+/// `tx` ends; none read when it offers none.
+async fn hold_groups(tx: &mut TenantTx, item: &MenuItem) -> anyhow::Result<Vec<OptionGroup>> {
+    if item.option_groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = item.option_groups.iter().map(|g| g.as_uuid()).collect();
+    let rows = tx
+        .query(option_groups::HOLD_MANY, &[&ids])
+        .await
+        .context("reading a menu item's option groups")?;
+    option_groups::from_rows(&rows)
 }
 
 async fn hold_category(tx: &mut TenantTx, id: CategoryId) -> anyhow::Result<bool> {

@@ -19,10 +19,10 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::idempotency::{PriorAttempt, PriorOutcome};
-use chameleon_core::menu::{MenuItem, MenuItemId};
+use chameleon_core::menu::MenuItemId;
 use chameleon_core::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
-    StatusChangeRefused, TrackingToken,
+    StatusChangeRefused, Stock, TrackingToken,
 };
 use chameleon_core::ports::{
     ChangeOrderStatusError, GetOrderError, ListOrdersError, OrderRepository, PlaceOrderError,
@@ -34,9 +34,10 @@ use uuid::Uuid;
 
 use crate::pool::PgPool;
 use crate::sqlstate::{is_lock_timeout, is_unique_violation};
-use crate::tables::{menu_items, orders};
-use crate::tenant_tx::TenantTx;
+use crate::tables::{categories, menu_items, option_groups, orders};
+use crate::tenant_tx::{Params, TenantTx};
 use chameleon_core::staff::AuditAction;
+use tokio_postgres::types::ToSql;
 
 /// [`OrderRepository`] over each tenant's `orders`.
 #[derive(Debug, Clone)]
@@ -65,15 +66,16 @@ impl OrderRepository for PgOrders {
     ) -> Result<Placement, PlaceOrderError>
     where
         J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
-        P: Fn(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send + Sync,
+        P: Fn(&Stock) -> Result<NewOrder, OrderRejection> + Send + Sync,
     {
         let ids: Vec<Uuid> = placing.wanted.iter().map(MenuItemId::as_uuid).collect();
+        let ids: [&(dyn ToSql + Sync); 1] = [&ids];
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let rows = tx
-            .query(menu_items::GET_MANY, &[&ids])
+            .query_all(&stock_reads(&ids))
             .await
             .context("reading the ordered items")?;
-        let priced = (placing.price)(&menu_items::from_rows(&rows)?);
+        let priced = (placing.price)(&stock(&rows)?);
         let Some(key) = placing.key.map(|k| k.as_str()) else {
             // A refusal drops `tx`, which rolls back: nothing was written.
             return self.insert(tx, priced?).await;
@@ -97,19 +99,18 @@ impl OrderRepository for PgOrders {
         }
         // An order is stored under the key: read it in a transaction of its own.
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let mut answers = match tx
-            .query_all(&[
-                (orders::FIND_BY_KEY, &[&key]),
-                (menu_items::GET_MANY, &[&ids]),
-            ])
+        let [items, groups, categories] = stock_reads(&ids);
+        let answers = match tx
+            .query_all(&[(orders::FIND_BY_KEY, &[&key]), items, groups, categories])
             .await
         {
-            Ok(answers) => answers.into_iter(),
+            Ok(answers) => answers,
             Err(err) if waited_too_long(&err) => return Err(PlaceOrderError::KeyInFlight),
             Err(err) => return Err(err.context("reading the order under a key").into()),
         };
+        let mut answers = answers.into_iter();
         let prior = answers.next().unwrap_or_default();
-        let items = answers.next().unwrap_or_default();
+        let read: Vec<Vec<tokio_postgres::Row>> = answers.collect();
         // Taken off its order between the two transactions: the client may try again.
         let prior = orders::prior_attempt(prior.first().ok_or(PlaceOrderError::KeyInFlight)?)?;
         match (placing.judge_prior)(&prior)? {
@@ -119,7 +120,7 @@ impl OrderRepository for PgOrders {
                     .await
                     .context("taking an expired key off its order")?;
                 // Priced again from what this transaction read.
-                let new = (placing.price)(&menu_items::from_rows(&items)?)?;
+                let new = (placing.price)(&stock(&read)?)?;
                 self.insert_keyed(tx, new)
                     .await?
                     .ok_or(PlaceOrderError::KeyInFlight)
@@ -174,6 +175,34 @@ impl OrderRepository for PgOrders {
         let rows = tx.query_and_commit(orders::GET, &[&id.as_uuid()]).await?;
         Ok(rows.first().map(orders::from_row).transpose()?)
     }
+}
+
+/// What a placement reads of the menu for the items `ids`, in one round trip: the items, the
+/// groups they offer, their categories.
+fn stock_reads<'a>(ids: Params<'a>) -> [(&'static str, Params<'a>); 3] {
+    [
+        (menu_items::GET_MANY, ids),
+        (option_groups::OFFERED_BY_ITEMS, ids),
+        (categories::OF_ITEMS, ids),
+    ]
+}
+
+/// The [`Stock`] from the answers to [`stock_reads`].
+fn stock(answers: &[Vec<tokio_postgres::Row>]) -> anyhow::Result<Stock> {
+    let [items, groups, sections] = answers else {
+        anyhow::bail!(
+            "{} answers to the three reads of a placement",
+            answers.len()
+        );
+    };
+    Ok(Stock {
+        items: menu_items::from_rows(items)?,
+        groups: option_groups::from_rows(groups)?,
+        categories: sections
+            .iter()
+            .map(categories::from_row)
+            .collect::<anyhow::Result<_>>()?,
+    })
 }
 
 impl PgOrders {

@@ -324,6 +324,10 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CATEGORIES", default_value = "200", value_parser = at_least_one)]
     pub max_categories: usize,
 
+    /// Option groups a restaurant may have at most (422 `limit_reached` past it).
+    #[arg(long, env = "MAX_OPTION_GROUPS", default_value = "200", value_parser = at_least_one)]
+    pub max_option_groups: usize,
+
     /// Minutes a staff session may sit unused before it ends.
     #[arg(long, env = "STAFF_SESSION_IDLE_MINUTES", default_value = "720", value_parser = at_least_one)]
     pub staff_session_idle_minutes: usize,
@@ -424,6 +428,7 @@ impl ServeArgs {
         MenuLimits {
             items: self.max_menu_items,
             categories: self.max_categories,
+            option_groups: self.max_option_groups,
         }
     }
 

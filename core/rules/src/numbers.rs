@@ -19,6 +19,31 @@ pub const PRICE: IntRange = IntRange {
     max: 10_000_000,
 };
 
+/// What an option adds to an item's price, in minor units: it may take some off, but no
+/// allowed choice may price an item below 0.
+pub const PRICE_DELTA: IntRange = IntRange {
+    min: -10_000_000,
+    max: 10_000_000,
+};
+
+/// How many options a group asks a customer to choose at least (`min`).
+pub const OPTION_MIN: IntRange = IntRange { min: 0, max: 50 };
+
+/// How many options a group lets a customer choose at most (`max`).
+pub const OPTION_MAX: IntRange = IntRange { min: 1, max: 50 };
+
+/// How many options a group has.
+pub const GROUP_OPTIONS: IntRange = IntRange { min: 1, max: 50 };
+
+/// Options one group may have at most.
+pub const OPTIONS_PER_GROUP: usize = GROUP_OPTIONS.max as usize;
+
+/// Option groups one item may offer at most.
+pub const OPTION_GROUPS_PER_ITEM: usize = ITEM_OPTION_GROUPS.max as usize;
+
+/// How many option groups an item lists.
+pub const ITEM_OPTION_GROUPS: IntRange = IntRange { min: 0, max: 20 };
+
 /// How many of one item an order line asks for (after lines naming the same item are added up).
 pub const QUANTITY: IntRange = IntRange { min: 1, max: 99 };
 

@@ -47,6 +47,20 @@ pub const CATEGORY_NAME: TextRule = TextRule {
     class: TextClass::Line,
 };
 
+/// An option group's name ("Size", "Toppings").
+pub const OPTION_GROUP_NAME: TextRule = TextRule {
+    what: "an option group's name",
+    max_chars: 60,
+    class: TextClass::Line,
+};
+
+/// An option's name ("Large", "Extra cheese").
+pub const OPTION_NAME: TextRule = TextRule {
+    what: "an option's name",
+    max_chars: 60,
+    class: TextClass::Line,
+};
+
 /// The name a guest orders under.
 pub const CUSTOMER_NAME: TextRule = TextRule {
     what: "a customer name",

@@ -7,13 +7,16 @@ use thiserror::Error;
 use crate::menu::{
     Category, CategoryId, MenuFilter, MenuItem, MenuItemId, NewCategory, NewMenuItem, StoreMenu,
 };
+use crate::options::{NewOptionGroup, OfferError, OptionGroup, OptionGroupError, OptionGroupId};
 use crate::tenant::Tenant;
 
 /// A tenant's menu.
 pub trait MenuRepository: Send + Sync + 'static {
     /// Stores a new item under a freshly drawn id and MUST return it as stored; MUST return
     /// `Err(UnknownCategory)` (storing nothing) when its category is not one of the tenant's,
-    /// and `Err(LimitReached)` (storing nothing) when the tenant has `at_most` items already,
+    /// `Err(Offer)` (storing nothing) when [`check_offer`](crate::options::check_offer) refuses
+    /// it with the tenant's groups as they are in the transaction (which MUST keep them from
+    /// changing until it ends), and `Err(LimitReached)` (storing nothing) when the tenant has `at_most` items already,
     /// also when several creations race for the last place.
     fn create(
         &self,
@@ -31,7 +34,8 @@ pub trait MenuRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<MenuItem>, ListMenuItemsError>> + Send;
 
     /// What a customer sees: every category of the tenant, by position, then name (byte order),
-    /// then id; and the available items, as [`Self::list`] orders them. MAY be served from a
+    /// then id; every item, as [`Self::list`] orders them; and the groups those items offer, by
+    /// name then id. MAY be served from a
     /// cache, which every write through this repository MUST leave current at once.
     fn store_menu(
         &self,
@@ -48,7 +52,7 @@ pub trait MenuRepository: Send + Sync + 'static {
     /// Reads item `id` and keeps it from changing, lets `change` edit it, stores the result, all
     /// in one transaction; MUST return the item as stored, or `Err(NotFound)` (calling nothing),
     /// or `Err(UnknownCategory)` (storing nothing) when the edited item's category is not one of
-    /// the tenant's.
+    /// the tenant's, or `Err(Offer)` as [`Self::create`] does.
     fn update<F>(
         &self,
         tenant: &Tenant,
@@ -100,12 +104,94 @@ pub trait MenuRepository: Send + Sync + 'static {
         tenant: &Tenant,
         id: CategoryId,
     ) -> impl Future<Output = Result<(), DeleteCategoryError>> + Send;
+
+    /// Stores a new option group (already [checked](OptionGroup::check)) under a freshly drawn
+    /// id and MUST return it as stored; `Err(LimitReached)` (storing nothing) when the tenant
+    /// has `at_most` groups already, also when several creations race for the last place.
+    fn create_option_group(
+        &self,
+        tenant: &Tenant,
+        group: NewOptionGroup,
+        at_most: usize,
+    ) -> impl Future<Output = Result<OptionGroup, CreateOptionGroupError>> + Send;
+
+    /// MUST return the tenant's groups by name (byte order), then id.
+    fn list_option_groups(
+        &self,
+        tenant: &Tenant,
+    ) -> impl Future<Output = Result<Vec<OptionGroup>, ListOptionGroupsError>> + Send;
+
+    /// MUST return `Ok(None)` when the tenant has no group `id` (also when another tenant has).
+    fn get_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> impl Future<Output = Result<Option<OptionGroup>, ListOptionGroupsError>> + Send;
+
+    /// Reads group `id` and keeps it from changing, lets `change` edit it, stores the result,
+    /// all in one transaction; MUST return the group as stored, or `Err(NotFound)` (calling
+    /// nothing), or `Err(Invalid)` with `change`'s refusal, or `Err(Offer)` when an item that
+    /// offers the group would then price below 0 ([`check_offer`](crate::options::check_offer)
+    /// over every such item), storing nothing.
+    fn update_option_group<F>(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+        change: F,
+    ) -> impl Future<Output = Result<OptionGroup, UpdateOptionGroupError>> + Send
+    where
+        F: FnOnce(&mut OptionGroup) -> Result<(), OptionGroupError> + Send;
+
+    /// Removes the group; MUST return `Err(NotFound)` when the tenant has none `id`, and
+    /// `Err(InUse)` (removing nothing) when an item offers it, also an item stored by a
+    /// transaction that raced with this one.
+    fn delete_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> impl Future<Output = Result<(), DeleteOptionGroupError>> + Send;
+}
+
+#[derive(Debug, Error)]
+pub enum CreateOptionGroupError {
+    #[error("the menu already has {0} option groups, as many as a restaurant may have")]
+    LimitReached(usize),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Error)]
+#[error("the option groups could not be read")]
+pub struct ListOptionGroupsError(#[from] pub anyhow::Error);
+
+#[derive(Debug, Error)]
+pub enum UpdateOptionGroupError {
+    #[error("there is no option group {0}")]
+    NotFound(OptionGroupId),
+    #[error(transparent)]
+    Invalid(#[from] OptionGroupError),
+    #[error(transparent)]
+    Offer(#[from] OfferError),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Error)]
+pub enum DeleteOptionGroupError {
+    #[error("there is no option group {0}")]
+    NotFound(OptionGroupId),
+    #[error("option group {0} is offered by a menu item")]
+    InUse(OptionGroupId),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
 }
 
 #[derive(Debug, Error)]
 pub enum CreateMenuItemError {
     #[error("there is no category {0}")]
     UnknownCategory(CategoryId),
+    #[error(transparent)]
+    Offer(#[from] OfferError),
     #[error("the menu already has {0} items, as many as a restaurant may have")]
     LimitReached(usize),
     #[error(transparent)]
@@ -126,6 +212,8 @@ pub enum UpdateMenuItemError {
     NotFound(MenuItemId),
     #[error("there is no category {0}")]
     UnknownCategory(CategoryId),
+    #[error(transparent)]
+    Offer(#[from] OfferError),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }

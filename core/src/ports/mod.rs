@@ -32,9 +32,10 @@ use thiserror::Error;
 pub use certificates::CertificateLedger;
 pub use export::{ExportError, ExportSink, SinkClosed, TenantExport};
 pub use menu::{
-    CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
-    GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
-    UpdateMenuItemError,
+    CreateCategoryError, CreateMenuItemError, CreateOptionGroupError, DeleteCategoryError,
+    DeleteMenuItemError, DeleteOptionGroupError, GetMenuItemError, ListCategoriesError,
+    ListMenuItemsError, ListOptionGroupsError, MenuRepository, UpdateCategoryError,
+    UpdateMenuItemError, UpdateOptionGroupError,
 };
 pub use orders::{
     ChangeOrderStatusError, GetOrderError, ListOrdersError, OrderRepository, PlaceOrderError,

@@ -5,10 +5,10 @@ use std::future::Future;
 use thiserror::Error;
 
 use crate::idempotency::{IdempotencyKey, KeyReused, PriorAttempt, PriorOutcome};
-use crate::menu::{MenuItem, MenuItemId};
+use crate::menu::MenuItemId;
 use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
-    StatusChangeRefused,
+    StatusChangeRefused, Stock,
 };
 use crate::tenant::Tenant;
 
@@ -22,8 +22,9 @@ pub struct Placing<'a, Judge, Price> {
     pub key: Option<&'a IdempotencyKey>,
     /// Called with the order already stored under `key`, if there is one.
     pub judge_prior: Judge,
-    /// Called with the stored items of `wanted` (those that exist): the order to store. Pure,
-    /// so an adapter may call it again in a second transaction (see [`OrderRepository::place`]).
+    /// Called with the stored items of `wanted` (those that exist), the option groups they offer
+    /// and their categories: the order to store. Pure, so an adapter may call it again in a
+    /// second transaction (see [`OrderRepository::place`]).
     pub price: Price,
 }
 
@@ -58,7 +59,8 @@ pub trait OrderRepository: Send + Sync + 'static {
     ///    `Replay` MUST return `Replayed` with that order, storing nothing; on `Forget` takes the
     ///    key off that order and goes on; on `Err` MUST return the error, storing nothing;
     /// 2. reads the tenant's items named in `wanted` (those that exist; another tenant's never),
-    ///    hands them to `price`, and stores the [`NewOrder`] it returns (with its key) under a
+    ///    every option group they offer and their categories, hands them to `price` as a
+    ///    [`Stock`], and stores the [`NewOrder`] it returns (with its key) under a
     ///    freshly drawn id, PENDING; `Err(Rejected)` with `price`'s refusal stores nothing.
     ///
     /// When another transaction stores an order under the same key first, MUST wait for it and
@@ -74,7 +76,7 @@ pub trait OrderRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Placement, PlaceOrderError>> + Send
     where
         J: FnOnce(&PriorAttempt) -> Result<PriorOutcome, PlaceOrderError> + Send,
-        P: Fn(&[MenuItem]) -> Result<NewOrder, OrderRejection> + Send + Sync;
+        P: Fn(&Stock) -> Result<NewOrder, OrderRejection> + Send + Sync;
 
     /// MUST return the tenant's orders `page` admits, newest first (ties by id, descending),
     /// at most `page.limit` of them, and the cursor of the next page when there are more.

@@ -6,10 +6,12 @@ use crate::menu::{
     Category, CategoryId, CategoryPatch, MenuFilter, MenuItem, MenuItemId, MenuItemPatch,
     NewCategory, NewMenuItem, StoreMenu,
 };
+use crate::options::{NewOptionGroup, OptionGroup, OptionGroupId, OptionGroupPatch};
 use crate::ports::{
-    CreateCategoryError, CreateMenuItemError, DeleteCategoryError, DeleteMenuItemError,
-    GetMenuItemError, ListCategoriesError, ListMenuItemsError, MenuRepository, UpdateCategoryError,
-    UpdateMenuItemError,
+    CreateCategoryError, CreateMenuItemError, CreateOptionGroupError, DeleteCategoryError,
+    DeleteMenuItemError, DeleteOptionGroupError, GetMenuItemError, ListCategoriesError,
+    ListMenuItemsError, ListOptionGroupsError, MenuRepository, UpdateCategoryError,
+    UpdateMenuItemError, UpdateOptionGroupError,
 };
 use crate::tenant::{ActiveTenant, Tenant};
 
@@ -21,6 +23,8 @@ pub struct MenuLimits {
     pub items: usize,
     /// Categories at most (`MAX_CATEGORIES`).
     pub categories: usize,
+    /// Option groups at most (`MAX_OPTION_GROUPS`).
+    pub option_groups: usize,
 }
 
 impl Default for MenuLimits {
@@ -28,6 +32,7 @@ impl Default for MenuLimits {
         Self {
             items: 2_000,
             categories: 200,
+            option_groups: 200,
         }
     }
 }
@@ -147,5 +152,54 @@ impl<M: MenuRepository> Menu<M> {
         id: CategoryId,
     ) -> Result<(), DeleteCategoryError> {
         self.menu.delete_category(tenant, id).await
+    }
+
+    /// Creates an option group, once it [checks](OptionGroup::check).
+    pub async fn create_option_group(
+        &self,
+        tenant: &Tenant,
+        group: NewOptionGroup,
+    ) -> Result<OptionGroup, CreateOptionGroupError> {
+        self.menu
+            .create_option_group(tenant, group, self.limits.option_groups)
+            .await
+    }
+
+    /// The tenant's option groups, by name.
+    pub async fn list_option_groups(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<OptionGroup>, ListOptionGroupsError> {
+        self.menu.list_option_groups(tenant).await
+    }
+
+    pub async fn get_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<Option<OptionGroup>, ListOptionGroupsError> {
+        self.menu.get_option_group(tenant, id).await
+    }
+
+    /// Changes what `patch` names; the group must still check, and no item offering it may
+    /// then price below 0.
+    pub async fn update_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+        patch: OptionGroupPatch,
+    ) -> Result<OptionGroup, UpdateOptionGroupError> {
+        self.menu
+            .update_option_group(tenant, id, move |group| patch.apply(group))
+            .await
+    }
+
+    /// Removes a group no item offers.
+    pub async fn delete_option_group(
+        &self,
+        tenant: &Tenant,
+        id: OptionGroupId,
+    ) -> Result<(), DeleteOptionGroupError> {
+        self.menu.delete_option_group(tenant, id).await
     }
 }

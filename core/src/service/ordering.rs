@@ -7,6 +7,7 @@ use crate::idempotency::{self, RequestFingerprint};
 use crate::menu::MenuItemId;
 use crate::order::{
     NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus, PlaceOrderRequest,
+    PricingClock, Stock,
 };
 use crate::ports::{
     ChangeOrderStatusError, GetOrderError, ListOrdersError, OrderRepository, PlaceOrderError,
@@ -60,15 +61,20 @@ impl<O: OrderRepository> Ordering<O> {
         });
         let wanted: Vec<MenuItemId> = order.lines.item_ids().collect();
         let fingerprint = RequestFingerprint::of(&order);
+        let clock = PricingClock {
+            at: placed_at,
+            zone: tenant.settings.timezone.zone(),
+        };
         let placing = Placing {
             wanted: &wanted,
             key: idempotency_key.as_ref(),
             judge_prior: |prior: &_| Ok(idempotency::judge(prior, &fingerprint)?),
-            price: |stored: &[_]| {
+            price: |stock: &Stock| {
                 if let Some(closed) = &closed {
                     return Err(closed.clone());
                 }
-                let new = NewOrder::price(&order, stored)?.with_tracking(tracking_token.clone());
+                let new =
+                    NewOrder::price(&order, stock, &clock)?.with_tracking(tracking_token.clone());
                 Ok(match &idempotency_key {
                     Some(key) => new.with_idempotency(key.clone(), fingerprint),
                     None => new,

@@ -4,9 +4,11 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chameleon_core::menu::{CategoryId, MenuItemId};
+use chameleon_core::options::OptionGroupId;
 use chameleon_core::ports::Ports;
 use chameleon_wire::{
-    Category, CategoryPatch, MenuItem, MenuItemPatch, NewCategory, NewMenuItem, StoreMenu,
+    Category, CategoryPatch, MenuItem, MenuItemPatch, NewCategory, NewMenuItem, NewOptionGroup,
+    OptionGroup, OptionGroupPatch, StoreMenu,
 };
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -15,7 +17,7 @@ use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
 use crate::handlers::TenantHeader;
-use crate::port_errors::item_not_found;
+use crate::port_errors::{item_not_found, option_group_not_found};
 use crate::problems::{JsonBodyRefusals, ManagerRefusals, StoreRefusals};
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, StoreTenant};
@@ -36,6 +38,15 @@ pub struct ItemPath {
 #[allow(dead_code)]
 pub struct CategoryPath {
     /// The category's id.
+    id: Uuid,
+}
+
+/// An option group's id in the path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct OptionGroupPath {
+    /// The option group's id.
     id: Uuid,
 }
 
@@ -297,7 +308,158 @@ pub async fn list_store_menu<P: Ports>(
     StoreTenant(tenant): StoreTenant,
 ) -> Result<HttpResponse, ApiError> {
     let menu = state.app.menu.store_menu(&tenant).await?;
+    // Whether each item can be ordered is worked out now, not when the menu was cached.
+    let now = jiff::Timestamp::now();
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Host"))
-        .json(convert::store_menu(&menu)))
+        .json(convert::store_menu(
+            &menu,
+            tenant.settings.timezone.zone(),
+            now,
+        )))
+}
+
+/// Creates an option group (a pizza's sizes, a burger's extras): a customer chooses `min` to
+/// `max` of its options; each option's `price_delta` is added to the item's price. Every
+/// option gets an `id`. 422 `limit_reached` past `MAX_OPTION_GROUPS` groups or 50 options.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manager/option-groups",
+    operation_id = "create_option_group",
+    tag = "manager",
+    params(TenantHeader),
+    request_body = NewOptionGroup,
+    security(("manager_key" = [])),
+    responses(
+        (status = 201, description = "Created", body = OptionGroup),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn create_option_group<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+    body: JsonObject<NewOptionGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditOptions);
+    let group = convert::new_option_group(&body)?;
+    let created = state.app.menu.create_option_group(&tenant, group).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/manager/option-groups/{}", created.id),
+        ))
+        .json(convert::option_group(&created)))
+}
+
+/// Lists the tenant's option groups, by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/manager/option-groups",
+    operation_id = "list_option_groups",
+    tag = "manager",
+    params(TenantHeader),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The option groups", body = [OptionGroup]),
+        ManagerRefusals,
+    ),
+)]
+pub async fn list_option_groups<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadMenu);
+    let groups = state.app.menu.list_option_groups(&tenant).await?;
+    Ok(HttpResponse::Ok().json(groups.iter().map(convert::option_group).collect::<Vec<_>>()))
+}
+
+/// Reads one option group.
+#[utoipa::path(
+    get,
+    path = "/api/v1/manager/option-groups/{id}",
+    operation_id = "get_option_group",
+    tag = "manager",
+    params(TenantHeader, OptionGroupPath),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The option group", body = OptionGroup),
+        ManagerRefusals,
+    ),
+)]
+pub async fn get_option_group<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadMenu);
+    let id = OptionGroupId::from_uuid(id.into_inner());
+    let group = state
+        .app
+        .menu
+        .get_option_group(&tenant, id)
+        .await?
+        .ok_or_else(|| option_group_not_found(id))?;
+    Ok(HttpResponse::Ok().json(convert::option_group(&group)))
+}
+
+/// Changes the fields of an option group present in the body. `options` replaces the list
+/// (an entry with an option's `id` keeps it); a list of `{"id", "sold_out_until"}` entries
+/// only marks those options sold out or back, which service staff may do. 422
+/// `negative_price` when an item offering the group could then be ordered below 0.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/manager/option-groups/{id}",
+    operation_id = "update_option_group",
+    tag = "manager",
+    params(TenantHeader, OptionGroupPath),
+    request_body = OptionGroupPatch,
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "The updated option group", body = OptionGroup),
+        ManagerRefusals,
+        JsonBodyRefusals,
+    ),
+)]
+pub async fn update_option_group<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+    id: web::Path<Uuid>,
+    body: JsonObject<OptionGroupPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OptionGroupId::from_uuid(id.into_inner());
+    let patch = convert::option_group_patch(&body)?;
+    let tenant = manager.acting(patch.permission());
+    let group = state
+        .app
+        .menu
+        .update_option_group(&tenant, id, patch)
+        .await?;
+    Ok(HttpResponse::Ok().json(convert::option_group(&group)))
+}
+
+/// Removes an option group; 409 `option_group_in_use` while a menu item offers it. Orders
+/// already placed keep their snapshot of the options chosen.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/manager/option-groups/{id}",
+    operation_id = "delete_option_group",
+    tag = "manager",
+    params(TenantHeader, OptionGroupPath),
+    security(("manager_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, response = crate::problems::Conflict),
+        ManagerRefusals,
+    ),
+)]
+pub async fn delete_option_group<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::EditOptions);
+    let id = OptionGroupId::from_uuid(id.into_inner());
+    state.app.menu.delete_option_group(&tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -15,10 +15,12 @@ use chameleon_core::rules::formats::{
     IMAGE_URL_MAX_LEN, LOCALE, ORDER_CURSOR_LEN, TRACKING_TOKEN_LEN, URI_CHARACTERS,
 };
 use chameleon_core::rules::numbers::{
-    CATEGORY_POSITION, IntRange, OPENING_RANGES_PER_DAY, ORDER_LINES, PAGE_LIMIT, PRICE, QUANTITY,
+    CATEGORY_POSITION, GROUP_OPTIONS, ITEM_OPTION_GROUPS, IntRange, OPENING_RANGES_PER_DAY,
+    OPTION_MAX, OPTION_MIN, ORDER_LINES, PAGE_LIMIT, PRICE, PRICE_DELTA, QUANTITY,
 };
 use chameleon_core::rules::text::{
-    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, TENANT_NAME, TextRule,
+    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME, OPTION_NAME,
+    TENANT_NAME, TextRule,
 };
 use serde_json::Value;
 use utoipa::Modify;
@@ -58,6 +60,8 @@ pub enum Rule {
     IdempotencyKey,
     /// A time of day in opening hours.
     TimeOfDay,
+    /// Sold out until: an RFC 3339 instant written in full, or `indefinitely`.
+    SoldOutUntil,
     /// Exactly one of these words (the schema of the value itself: `enum`).
     OneOf(&'static [&'static str]),
 }
@@ -115,6 +119,32 @@ pub const SCHEMAS: &[(&str, &str, Rule)] = &[
     ("MenuItemPatch", "price", Rule::Int(PRICE)),
     ("MenuItemPatch", "description", Rule::Text(DESCRIPTION)),
     ("MenuItemPatch", "image_url", Rule::ImageUrl),
+    ("NewMenuItem", "sold_out_until", Rule::SoldOutUntil),
+    (
+        "NewMenuItem",
+        "option_group_ids",
+        Rule::Items(ITEM_OPTION_GROUPS),
+    ),
+    ("MenuItemPatch", "sold_out_until", Rule::SoldOutUntil),
+    (
+        "MenuItemPatch",
+        "option_group_ids",
+        Rule::Items(ITEM_OPTION_GROUPS),
+    ),
+    ("NewOptionGroup", "name", Rule::Text(OPTION_GROUP_NAME)),
+    ("NewOptionGroup", "min", Rule::Int(OPTION_MIN)),
+    ("NewOptionGroup", "max", Rule::Int(OPTION_MAX)),
+    ("NewOptionGroup", "options", Rule::Items(GROUP_OPTIONS)),
+    ("NewOption", "name", Rule::Text(OPTION_NAME)),
+    ("NewOption", "price_delta", Rule::Int(PRICE_DELTA)),
+    ("NewOption", "sold_out_until", Rule::SoldOutUntil),
+    ("OptionGroupPatch", "name", Rule::Text(OPTION_GROUP_NAME)),
+    ("OptionGroupPatch", "min", Rule::Int(OPTION_MIN)),
+    ("OptionGroupPatch", "max", Rule::Int(OPTION_MAX)),
+    ("OptionGroupPatch", "options", Rule::Items(GROUP_OPTIONS)),
+    ("OptionPatch", "name", Rule::Text(OPTION_NAME)),
+    ("OptionPatch", "price_delta", Rule::Int(PRICE_DELTA)),
+    ("OptionPatch", "sold_out_until", Rule::SoldOutUntil),
     ("Tag", "", Rule::OneOf(&TAG_CODES)),
     ("NewCategory", "name", Rule::Text(CATEGORY_NAME)),
     ("NewCategory", "position", Rule::Int(CATEGORY_POSITION)),
@@ -249,6 +279,7 @@ fn constrain(target: &mut RefOr<Schema>, rule: Rule) {
             Some(format!("^[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LEN}}}$")),
         ),
         Rule::TimeOfDay => (None, None, Some(time_of_day_pattern())),
+        Rule::SoldOutUntil => (None, None, Some(sold_out_until_pattern())),
         Rule::Int(range) => {
             object.minimum = Some(utoipa::Number::Int(range.min as isize));
             object.maximum = Some(utoipa::Number::Int(range.max as isize));
@@ -367,6 +398,14 @@ pub fn color_pattern() -> String {
 }
 
 /// `HH:MM` from `00:00` to `23:59`, or `24:00`.
+/// What `SoldOut::parse` takes (a date that does not exist, such as February 30, fits the
+/// pattern and is still refused: 422).
+pub fn sold_out_until_pattern() -> String {
+    "^(indefinitely|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?\
+     (Z|[+-][0-9]{2}:[0-9]{2}))$"
+        .to_owned()
+}
+
 pub fn time_of_day_pattern() -> String {
     "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$".to_owned()
 }

@@ -5,6 +5,7 @@ mod errors;
 mod helpers;
 mod manager;
 mod openapi;
+mod options;
 mod problem_codes;
 mod rules;
 mod store;

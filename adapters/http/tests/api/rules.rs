@@ -11,13 +11,19 @@ use chameleon_core::idempotency::IdempotencyKey;
 use chameleon_core::menu::{
     CategoryName, Description, ImageUrl, MenuItemId, MenuItemName, Position, PriceCents, Tag,
 };
+use chameleon_core::options::{
+    OptionGroupName, OptionName, PriceDelta, SoldOut, max_choices, min_choices,
+};
 use chameleon_core::order::{
     CustomerName, OrderLines, OrderStatus, PageLimit, Quantity, TrackingToken,
 };
 use chameleon_core::rules::codes::{TAGS, TENANT_STATUSES};
-use chameleon_core::rules::numbers::{CATEGORY_POSITION, IntRange, PAGE_LIMIT, PRICE, QUANTITY};
+use chameleon_core::rules::numbers::{
+    CATEGORY_POSITION, IntRange, OPTION_MAX, OPTION_MIN, PAGE_LIMIT, PRICE, PRICE_DELTA, QUANTITY,
+};
 use chameleon_core::rules::text::{
-    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, TENANT_NAME, TextRule,
+    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME, OPTION_NAME,
+    TENANT_NAME, TextRule,
 };
 use chameleon_core::tenant::{Domain, TenantName, TenantStatus};
 use chameleon_core::theme::{Font, ThemeColor};
@@ -86,6 +92,7 @@ fn core_accepts(rule: Rule, sample: &str) -> bool {
         }
         Rule::IdempotencyKey => IdempotencyKey::parse(sample).is_ok(),
         Rule::TimeOfDay => TimeOfDay::parse(sample).is_ok(),
+        Rule::SoldOutUntil => SoldOut::parse(sample).is_ok(),
         Rule::OneOf(words) if words == TENANT_STATUSES => TenantStatus::parse(sample).is_ok(),
         Rule::OneOf(words) if words.len() == TAGS.len() => Tag::parse(sample).is_ok(),
         other => panic!("no string parser for {other:?}"),
@@ -103,6 +110,10 @@ fn text_parser(rule: TextRule) -> fn(&str) -> bool {
         |s| CustomerName::parse(s).is_ok()
     } else if rule == DESCRIPTION {
         |s| Description::parse(s).is_ok()
+    } else if rule == OPTION_GROUP_NAME {
+        |s| OptionGroupName::parse(s).is_ok()
+    } else if rule == OPTION_NAME {
+        |s| OptionName::parse(s).is_ok()
     } else {
         panic!("no parser for {rule:?}")
     }
@@ -117,6 +128,12 @@ fn core_accepts_int(range: IntRange, sample: i64) -> bool {
         Position::try_from(sample).is_ok()
     } else if range == PAGE_LIMIT {
         PageLimit::try_from(sample).is_ok()
+    } else if range == PRICE_DELTA {
+        PriceDelta::try_from(sample).is_ok()
+    } else if range == OPTION_MIN {
+        min_choices(sample).is_ok()
+    } else if range == OPTION_MAX {
+        max_choices(sample).is_ok()
     } else {
         panic!("no parser for {range:?}")
     }
@@ -130,6 +147,46 @@ fn core_accepts_items(field: &str, count: usize) -> bool {
             (0..count).map(|n| (MenuItemId::from_uuid(uuid::Uuid::from_u128(n as u128)), qty)),
         )
         .is_ok(),
+        "NewMenuItem.option_group_ids" | "MenuItemPatch.option_group_ids" => {
+            let ids = (0..count)
+                .map(|n| uuid::Uuid::from_u128(n as u128))
+                .collect();
+            chameleon_http::convert::menu_patch(&chameleon_wire::MenuItemPatch {
+                option_group_ids: Some(ids),
+                ..Default::default()
+            })
+            .is_ok()
+        }
+        "NewOptionGroup.options" => {
+            chameleon_http::convert::new_option_group(&chameleon_wire::NewOptionGroup {
+                name: "Size".into(),
+                min: 0,
+                max: 1,
+                options: (0..count)
+                    .map(|n| chameleon_wire::NewOption {
+                        name: format!("option {n}"),
+                        price_delta: 0,
+                        sold_out_until: None,
+                    })
+                    .collect(),
+            })
+            .is_ok()
+        }
+        "OptionGroupPatch.options" => {
+            chameleon_http::convert::option_group_patch(&chameleon_wire::OptionGroupPatch {
+                options: Some(
+                    (0..count)
+                        .map(|n| chameleon_wire::OptionPatch {
+                            name: Some(format!("option {n}")),
+                            price_delta: Some(0),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            })
+            .is_ok()
+        }
         day => {
             let day = day.rsplit('.').next().unwrap();
             OpeningHours::parse([(day, vec![("10:00", "11:00"); count])]).is_ok()
@@ -405,6 +462,28 @@ fn specific_samples(rule: Rule) -> Vec<String> {
             keys.extend([254, 255, 256].map(|n| "k".repeat(n)));
             keys
         }
+        Rule::SoldOutUntil => [
+            "indefinitely",
+            "Indefinitely",
+            "indefinitely ",
+            "2026-12-07T21:00:00Z",
+            "2026-12-07T21:00:00+01:00",
+            "2026-12-07T21:00:00-05:30",
+            "2026-12-07T21:00:00.5Z",
+            "2026-12-07T21:00:00.123456789Z",
+            "2026-12-07T21:00:00.1234567890Z",
+            "2026-12-07T21:00:00.Z",
+            "2026-12-07T21:00Z",
+            "2026-12-07 21:00:00Z",
+            "2026-12-07t21:00:00z",
+            "2026-12-07T21:00:00",
+            "2026-12-07T21:00:00+0100",
+            "2026-12-07",
+            "tomorrow",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
         Rule::TimeOfDay => [
             "00:00", "09:30", "23:59", "24:00", "24:01", "25:00", "9:30", "09:3", "09:60", "0930",
             "09-30", "-1:00", " 09:30", "ab:cd",

@@ -144,8 +144,8 @@ async fn an_order_is_priced_from_the_menu() {
     assert_eq!(
         order["items"],
         json!([
-            {"id": burger.id, "name": "Burger", "price": 900, "qty": 3},
-            {"id": fries.id, "name": "Fries", "price": 350, "qty": 1}
+            {"id": burger.id, "name": "Burger", "qty": 3, "unit_price": 900, "price": 900, "options": []},
+            {"id": fries.id, "name": "Fries", "qty": 1, "unit_price": 350, "price": 350, "options": []}
         ])
     );
     assert!(Uuid::parse_str(order["order_id"].as_str().unwrap()).is_ok());
@@ -207,7 +207,7 @@ async fn bad_orders_are_refused_and_nothing_is_written() {
 }
 
 #[actix_web::test]
-async fn the_store_menu_shows_only_available_items() {
+async fn the_store_menu_lists_every_item_with_whether_it_can_be_ordered_now() {
     let app = spawn().await;
     let a = provision(&app, "a.com", "#ff0000").await;
     add_item(&app, &a, "Burger", 900).await;
@@ -230,9 +230,9 @@ async fn the_store_menu_shows_only_available_items() {
     assert_eq!(
         menu.items
             .iter()
-            .map(|i| i.name.as_str())
+            .map(|i| (i.name.as_str(), i.available, i.sold_out_until.as_deref()))
             .collect::<Vec<_>>(),
-        ["Burger"]
+        [("Burger", true, None), ("Off", false, Some("indefinitely"))]
     );
 }
 

@@ -510,6 +510,15 @@ pub struct NewMenuItem {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = json!(["vegetarian"])))]
     pub tags: Option<Vec<Tag>>,
+    /// The restaurant's option groups the item offers, in the order the customer sees them
+    /// (each at most once).
+    #[serde(default)]
+    pub option_group_ids: Option<Vec<Uuid>>,
+    /// Sold out until this instant (RFC 3339), after which it is back by itself, or
+    /// `"indefinitely"` (the same as `is_available: false`); absent or `null`: not sold out.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-07T23:00:00Z"))]
+    pub sold_out_until: Option<String>,
 }
 
 /// Body of `PATCH /api/v1/manager/menu/{id}`: only the fields present change.
@@ -544,6 +553,17 @@ pub struct MenuItemPatch {
     /// Replaces the tags (`[]`: none).
     #[serde(default)]
     pub tags: Option<Vec<Tag>>,
+    /// Replaces the option groups the item offers (`[]`: none).
+    #[serde(default)]
+    pub option_group_ids: Option<Vec<Uuid>>,
+    /// RFC 3339: sold out until then; `"indefinitely"`: until marked available; `null`:
+    /// available now. (Service staff may change this and `is_available`, nothing else.)
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, nullable)
+    )]
+    pub sold_out_until: Option<Option<String>>,
 }
 
 /// A menu item.
@@ -560,6 +580,160 @@ pub struct MenuItem {
     pub description: Option<String>,
     pub image_url: Option<String>,
     pub tags: Vec<Tag>,
+    /// The option groups the item offers, in order.
+    pub option_group_ids: Vec<Uuid>,
+    /// RFC 3339 (back by itself then), `"indefinitely"` (`is_available: false`), or `null`.
+    pub sold_out_until: Option<String>,
+}
+
+/// An item as the storefront lists it: every item, with whether it can be ordered now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoreMenuItem {
+    pub id: Uuid,
+    pub name: String,
+    /// In the currency's minor units, before options.
+    pub price: i64,
+    pub is_available: bool,
+    pub category_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub tags: Vec<Tag>,
+    /// Ids of `option_groups` of the menu, in the order the customer chooses them.
+    pub option_group_ids: Vec<Uuid>,
+    pub sold_out_until: Option<String>,
+    /// Whether it can be ordered now (worked out when the menu is sent: not sold out, and its
+    /// category serving now).
+    pub available: bool,
+    /// When it can be ordered again, if that is known (RFC 3339, UTC); `null` when available
+    /// now or sold out indefinitely.
+    pub available_from: Option<String>,
+}
+
+/// Body of `POST /api/v1/manager/option-groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOptionGroup {
+    /// Up to 60 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Size"))]
+    pub name: String,
+    /// How many options a customer must choose at least (0 to `max`).
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub min: i64,
+    /// How many options a customer may choose at most (1 to 50).
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub max: i64,
+    /// 1 to 50 options, in the order the customer sees them; at least `min`.
+    pub options: Vec<NewOption>,
+}
+
+/// One option of a new group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOption {
+    /// Up to 60 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Large"))]
+    pub name: String,
+    /// Added to the item's price, in minor units: may be 0 or negative, as long as no allowed
+    /// choice prices an item below 0.
+    #[serde(deserialize_with = "whole_number::required")]
+    #[cfg_attr(feature = "openapi", schema(example = 250))]
+    pub price_delta: i64,
+    /// As an item's.
+    #[serde(default)]
+    pub sold_out_until: Option<String>,
+}
+
+/// Body of `PATCH /api/v1/manager/option-groups/{id}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OptionGroupPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    pub min: Option<i64>,
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    pub max: Option<i64>,
+    /// Replaces the options as a list: an entry with the `id` of one of the group's options
+    /// keeps that option (and its id), changing the fields it gives; an entry without `id` is a
+    /// new option (`name` and `price_delta` required). Options left out are removed. A list
+    /// whose entries all carry only `id` and `sold_out_until` marks availability and leaves
+    /// every option it does not name as it is (what service staff may do).
+    #[serde(default)]
+    pub options: Option<Vec<OptionPatch>>,
+}
+
+/// One entry of [`OptionGroupPatch::options`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OptionPatch {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    pub price_delta: Option<i64>,
+    /// RFC 3339, `"indefinitely"`, or `null` (available).
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, nullable)
+    )]
+    pub sold_out_until: Option<Option<String>>,
+}
+
+/// An option group: choices an item offers (sizes, add-ons), shared by every item that uses
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OptionGroup {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Size"))]
+    pub name: String,
+    pub min: i64,
+    pub max: i64,
+    pub options: Vec<OptionChoice>,
+}
+
+/// One option of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OptionChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub price_delta: i64,
+    /// RFC 3339, `"indefinitely"`, or `null`.
+    pub sold_out_until: Option<String>,
+}
+
+/// An option group as the storefront shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoreOptionGroup {
+    pub id: Uuid,
+    pub name: String,
+    /// Choose at least this many.
+    pub min: i64,
+    /// And at most this many.
+    pub max: i64,
+    pub options: Vec<StoreOption>,
+}
+
+/// One option as the storefront shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoreOption {
+    pub id: Uuid,
+    pub name: String,
+    pub price_delta: i64,
+    /// Whether it can be chosen now.
+    pub available: bool,
 }
 
 /// A dietary or allergen mark, from a fixed set.
@@ -592,6 +766,10 @@ pub struct NewCategory {
     #[serde(deserialize_with = "whole_number::required")]
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub position: i64,
+    /// When its items can be ordered (breakfast until 11:00), as `opening_hours`, in the
+    /// restaurant's time zone; absent or `null`: whenever the restaurant is open.
+    #[serde(default)]
+    pub serving_hours: Option<OpeningHours>,
 }
 
 /// Body of `PATCH /api/v1/manager/categories/{id}`: only the fields present change.
@@ -603,6 +781,10 @@ pub struct CategoryPatch {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "whole_number::optional")]
     pub position: Option<i64>,
+    /// `null`: served whenever the restaurant is open; absent: unchanged.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<OpeningHours>, nullable))]
+    pub serving_hours: Option<Option<OpeningHours>>,
 }
 
 /// A section of the menu.
@@ -614,17 +796,37 @@ pub struct Category {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub position: i64,
+    /// `null`: served whenever the restaurant is open.
+    pub serving_hours: Option<OpeningHours>,
 }
 
-/// One line of an order: a snapshot of the item at order time.
+/// One line of an order: a snapshot of the item and its options at order time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct OrderItem {
     pub id: Uuid,
     pub name: String,
-    /// Unit price in cents, as stored when the order was placed.
-    pub price: i64,
     pub qty: i64,
+    /// The price of one, options included, in minor units, as it was when the order was placed.
+    pub unit_price: i64,
+    /// The same as `unit_price` (the name before options existed; kept for one release).
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
+    pub price: i64,
+    /// The options chosen, as they were.
+    #[serde(default)]
+    pub options: Vec<OrderItemOption>,
+}
+
+/// An option chosen on an order line, as it was when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrderItemOption {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    /// The group's name.
+    pub group: String,
+    pub name: String,
+    pub price_delta: i64,
 }
 
 /// An order.
@@ -728,7 +930,9 @@ pub struct StoreConfig {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct StoreMenu {
     pub categories: Vec<Category>,
-    pub items: Vec<MenuItem>,
+    pub items: Vec<StoreMenuItem>,
+    /// The option groups the items use.
+    pub option_groups: Vec<StoreOptionGroup>,
 }
 
 /// One line of `POST /api/v1/store/orders`.
@@ -742,6 +946,9 @@ pub struct OrderLine {
     #[serde(deserialize_with = "whole_number::required")]
     #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub qty: i64,
+    /// The ids of the options chosen (each at most once, in any order); absent: none.
+    #[serde(default)]
+    pub options: Option<Vec<Uuid>>,
 }
 
 /// Body of `POST /api/v1/store/orders`. Prices are never sent: the server takes them from the
@@ -781,6 +988,12 @@ pub struct Problem {
     pub detail: String,
     /// A stable, machine-readable code, e.g. `validation_failed`, `domain_taken`.
     pub code: String,
+    /// For a refused order line: its index (from 0) in `items` as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// For a refused choice of options: the group it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<Uuid>,
 }
 
 /// The media type of [`Problem`] bodies.
@@ -844,6 +1057,8 @@ mod tests {
             status: 404,
             detail: "no restaurant here".into(),
             code: "unknown_tenant".into(),
+            line: None,
+            group_id: None,
         })
         .unwrap();
         assert_eq!(json["type"], "about:blank");

@@ -3,6 +3,7 @@
 use anyhow::anyhow;
 use chameleon_core::menu::{Category, CategoryId, CategoryName, Position};
 use tokio_postgres::Row;
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 /// Category `$1`, kept from being deleted until the transaction ends (what an item naming it
@@ -17,17 +18,24 @@ pub const HOLD_CREATION: &str = "SELECT pg_advisory_xact_lock(hashtext(current_s
 pub const COUNT: &str = "SELECT count(*) FROM categories";
 
 /// Stores category `$1` named `$2` at position `$3`.
-pub const INSERT: &str = "INSERT INTO categories (id, name, position) VALUES ($1, $2, $3)";
+pub const INSERT: &str =
+    "INSERT INTO categories (id, name, position, serving_hours) VALUES ($1, $2, $3, $4)";
 
 /// Every category in the menu's order: by position, then name (byte order), then id.
-pub const LIST: &str = "SELECT id, name, position FROM categories \
+pub const LIST: &str = "SELECT id, name, position, serving_hours FROM categories \
      ORDER BY position, name COLLATE \"C\", id";
 
+/// The categories of the items `$1`: what a placement judges serving hours by.
+pub const OF_ITEMS: &str = "SELECT id, name, position, serving_hours FROM categories WHERE id IN \
+     (SELECT category_id FROM menu_items WHERE id = ANY($1))";
+
 /// Category `$1`, kept from changing until the transaction ends.
-pub const LOCK: &str = "SELECT id, name, position FROM categories WHERE id = $1 FOR UPDATE";
+pub const LOCK: &str =
+    "SELECT id, name, position, serving_hours FROM categories WHERE id = $1 FOR UPDATE";
 
 /// Names category `$1` `$2` at position `$3`.
-pub const UPDATE: &str = "UPDATE categories SET name = $2, position = $3 WHERE id = $1";
+pub const UPDATE: &str =
+    "UPDATE categories SET name = $2, position = $3, serving_hours = $4 WHERE id = $1";
 
 /// Removes category `$1`; its id if it was there.
 pub const DELETE: &str = "DELETE FROM categories WHERE id = $1 RETURNING id";
@@ -35,6 +43,14 @@ pub const DELETE: &str = "DELETE FROM categories WHERE id = $1 RETURNING id";
 /// A category's position as its column holds it.
 pub fn position(category: &Category) -> i32 {
     i32::from(category.position.get())
+}
+
+/// A category's serving hours as their column holds them.
+pub fn serving_hours(category: &Category) -> Option<Json<serde_json::Value>> {
+    category
+        .serving_hours
+        .as_ref()
+        .map(|hours| Json(super::tenants::hours_to_json(hours)))
 }
 
 /// Rebuilds a category from a row, re-validating its fields.
@@ -46,5 +62,10 @@ pub fn from_row(row: &Row) -> anyhow::Result<Category> {
         name: CategoryName::parse(row.try_get("name")?)
             .map_err(|e| anyhow!("category {id}: {e}"))?,
         position: Position::try_from(i64::from(position))?,
+        serving_hours: row
+            .try_get::<_, Option<serde_json::Value>>("serving_hours")?
+            .map(|hours| super::tenants::hours_from_json(&hours))
+            .transpose()
+            .map_err(|e| anyhow!("category {id}: serving hours: {e:#}"))?,
     })
 }

@@ -5,6 +5,9 @@ use anyhow::{Context as _, anyhow};
 use chameleon_core::menu::{
     CategoryId, Description, ImageUrl, MenuItem, MenuItemId, MenuItemName, PriceCents, Tag,
 };
+use std::time::SystemTime;
+
+use chameleon_core::options::OptionGroupId;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -12,14 +15,16 @@ use uuid::Uuid;
 /// The columns [`from_row`] reads.
 macro_rules! columns {
     () => {
-        "id, name, price, is_available, category_id, description, image_url, tags"
+        "id, name, price, is_available, category_id, description, image_url, tags, \
+         sold_out_until, option_group_ids"
     };
 }
 
 /// Stores a new item: [`ItemParams::params`].
 pub const INSERT: &str = "INSERT INTO menu_items \
-     (id, name, price, is_available, category_id, description, image_url, tags) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     (id, name, price, is_available, category_id, description, image_url, tags, sold_out_until, \
+      option_group_ids) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// Held until the transaction ends by whoever creates an item, so that two creations racing
 /// for the last place under the tenant's cap count one after the other (class 1 of the tenant's
@@ -58,7 +63,19 @@ pub const LOCK: &str = concat!(
 
 /// Stores item `$1` as edited: [`ItemParams::params`].
 pub const UPDATE: &str = "UPDATE menu_items SET name = $2, price = $3, is_available = $4, \
-     category_id = $5, description = $6, image_url = $7, tags = $8 WHERE id = $1";
+     category_id = $5, description = $6, image_url = $7, tags = $8, sold_out_until = $9, \
+     option_group_ids = $10 WHERE id = $1";
+
+/// The items that offer group `$1`.
+pub const OFFERING: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM menu_items WHERE option_group_ids @> ARRAY[$1::uuid]"
+);
+
+/// Whether an item offers group `$1`.
+pub const ANY_OFFERING: &str =
+    "SELECT 1 FROM menu_items WHERE option_group_ids @> ARRAY[$1::uuid] LIMIT 1";
 
 /// Removes item `$1`; its id if it was there.
 pub const DELETE: &str = "DELETE FROM menu_items WHERE id = $1 RETURNING id";
@@ -79,6 +96,8 @@ pub struct ItemParams<'a> {
     description: Option<&'a str>,
     image_url: Option<&'a str>,
     tags: Option<Vec<&'static str>>,
+    sold_out_until: Option<SystemTime>,
+    option_groups: Vec<Uuid>,
 }
 
 impl<'a> ItemParams<'a> {
@@ -93,10 +112,12 @@ impl<'a> ItemParams<'a> {
             image_url: item.image_url.as_ref().map(ImageUrl::as_str),
             // No tags is NULL (the column refuses an empty array).
             tags: (!item.tags.is_empty()).then(|| item.tags.iter().map(|t| t.as_str()).collect()),
+            sold_out_until: item.sold_out_until.map(super::staff::system_time),
+            option_groups: item.option_groups.iter().map(|g| g.as_uuid()).collect(),
         })
     }
 
-    pub fn params(&self) -> [&(dyn ToSql + Sync); 8] {
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 10] {
         [
             &self.id,
             &self.name,
@@ -106,6 +127,8 @@ impl<'a> ItemParams<'a> {
             &self.description,
             &self.image_url,
             &self.tags,
+            &self.sold_out_until,
+            &self.option_groups,
         ]
     }
 }
@@ -135,6 +158,14 @@ pub fn from_row(row: &Row) -> anyhow::Result<MenuItem> {
             .transpose()
             .map_err(|e| bad(&e))?,
         tags: Tag::parse_set(tags.unwrap_or_default()).map_err(|e| bad(&e))?,
+        sold_out_until: row
+            .try_get::<_, Option<SystemTime>>("sold_out_until")?
+            .map(super::staff::timestamp),
+        option_groups: row
+            .try_get::<_, Vec<Uuid>>("option_group_ids")?
+            .into_iter()
+            .map(OptionGroupId::from_uuid)
+            .collect(),
     })
 }
 

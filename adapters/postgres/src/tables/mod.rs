@@ -12,7 +12,8 @@
 //!   the `chameleon_sys` functions that write it.
 //! - [`tenant_domains`]: `public.tenant_domains`: every domain a tenant answers on.
 //! - [`menu_items`]: a tenant's `menu_items`.
-//! - [`categories`]: a tenant's `categories`.
+//! - [`categories`]: a tenant's `categories`, with their serving hours.
+//! - [`option_groups`]: a tenant's `option_groups`, with their options.
 //! - [`orders`]: a tenant's `orders`, with their item snapshots and idempotency keys.
 //! - [`staff`]: a tenant's `staff_users`, `staff_sessions`, `staff_setup_tokens`,
 //!   `sign_in_failures` and `audit_log`.
@@ -21,6 +22,7 @@
 
 pub mod categories;
 pub mod menu_items;
+pub mod option_groups;
 pub mod orders;
 pub mod schema_history;
 pub mod staff;

@@ -5,9 +5,11 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::idempotency::{PriorAttempt, RequestFingerprint};
-use chameleon_core::menu::{MenuItemId, MenuItemName, PriceCents};
+use chameleon_core::menu::{MenuItemId, MenuItemName};
+use chameleon_core::options::{OptionGroupId, OptionGroupName, OptionId, OptionName, PriceDelta};
 use chameleon_core::order::{
-    CustomerName, NewOrder, Order, OrderId, OrderItem, OrderStatus, Quantity, TrackingToken,
+    ChosenOption, CustomerName, NewOrder, Order, OrderId, OrderItem, OrderStatus, Quantity,
+    TrackingToken,
 };
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
@@ -72,13 +74,26 @@ pub const ALL_OLDEST_FIRST: &str = concat!(
 /// The unique index an idempotency key taken twice violates.
 pub const KEY_INDEX: &str = "orders_idempotency_key";
 
-/// One line of the `items` snapshot, as stored in `orders.items`.
+/// One line of the `items` snapshot, as stored in `orders.items`: `price` is the unit price,
+/// options included (orders placed before options have none).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ItemSnapshot {
     id: Uuid,
     name: String,
     price: i64,
     qty: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<OptionSnapshot>,
+}
+
+/// An option chosen on a line, as it was.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OptionSnapshot {
+    id: Uuid,
+    group_id: Uuid,
+    group: String,
+    name: String,
+    price_delta: i64,
 }
 
 /// The `items` snapshot stored with `new`.
@@ -88,8 +103,19 @@ pub fn snapshot(new: &NewOrder) -> Vec<ItemSnapshot> {
         .map(|item| ItemSnapshot {
             id: item.id.as_uuid(),
             name: item.name.as_str().to_owned(),
-            price: i64::from(item.price.cents()),
+            price: item.unit_price,
             qty: i64::from(item.qty.get()),
+            options: item
+                .options
+                .iter()
+                .map(|o| OptionSnapshot {
+                    id: o.id.as_uuid(),
+                    group_id: o.group_id.as_uuid(),
+                    group: o.group.as_str().to_owned(),
+                    name: o.name.as_str().to_owned(),
+                    price_delta: o.price_delta.cents(),
+                })
+                .collect(),
         })
         .collect()
 }
@@ -112,11 +138,25 @@ pub fn from_row(row: &Row) -> anyhow::Result<Order> {
     let items = snapshot
         .into_iter()
         .map(|line| {
+            anyhow::ensure!(line.price >= 0, "a negative unit price");
             Ok(OrderItem {
                 id: MenuItemId::from_uuid(line.id),
                 name: MenuItemName::parse(&line.name)?,
-                price: PriceCents::try_from(line.price)?,
+                unit_price: line.price,
                 qty: Quantity::try_from(line.qty)?,
+                options: line
+                    .options
+                    .into_iter()
+                    .map(|o| {
+                        Ok(ChosenOption {
+                            id: OptionId::from_uuid(o.id),
+                            group_id: OptionGroupId::from_uuid(o.group_id),
+                            group: OptionGroupName::parse(&o.group)?,
+                            name: OptionName::parse(&o.name)?,
+                            price_delta: PriceDelta::try_from(o.price_delta)?,
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
             })
         })
         .collect::<anyhow::Result<_>>()

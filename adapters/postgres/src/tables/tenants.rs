@@ -131,7 +131,7 @@ pub fn hours_to_json(hours: &OpeningHours) -> serde_json::Value {
     serde_json::Value::Object(days)
 }
 
-fn hours_from_json(value: &serde_json::Value) -> anyhow::Result<OpeningHours> {
+pub fn hours_from_json(value: &serde_json::Value) -> anyhow::Result<OpeningHours> {
     let object = value
         .as_object()
         .ok_or_else(|| anyhow!("opening hours are not an object"))?;

@@ -55,6 +55,7 @@ async fn a_provisioned_tenant_has_its_row_schema_role_tables_and_history() {
             "audit_log",
             "categories",
             "menu_items",
+            "option_groups",
             "orders",
             "refinery_schema_history",
             "sign_in_failures",

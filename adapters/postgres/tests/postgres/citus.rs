@@ -75,9 +75,9 @@ async fn a_tenant_schema_goes_whole_to_one_worker_with_its_credential() {
         )
         .await;
         assert_eq!(
-            tables, 9,
-            "{schema}: categories, menu_items, orders, the five staff tables and history are \
-             Citus tables"
+            tables, 10,
+            "{schema}: categories, menu_items, option_groups, orders, the five staff tables and \
+             history are Citus tables"
         );
         let port = worker_port_of(&inspect, tenant).await;
         assert_ne!(port, coordinator_port, "{schema} is not on the coordinator");
@@ -327,8 +327,9 @@ async fn a_table_a_later_migration_creates_joins_its_tenants_worker() {
         )
         .await;
         assert_eq!(
-            tables, 10,
-            "categories, menu_items, orders, the five staff tables (V5), reviews, history"
+            tables, 11,
+            "categories, menu_items, option_groups (V6), orders, the five staff tables (V5), \
+             reviews, history"
         );
         worker_port_of(&inspect, tenant).await;
     }

@@ -201,6 +201,7 @@ async fn tenants_from_every_earlier_release_work_like_new_ones_once_migrated() {
                 NewCategory {
                     name: CategoryName::parse("Mains").unwrap(),
                     position: Position::try_from(1).unwrap(),
+                    serving_hours: None,
                 },
             )
             .await
@@ -212,7 +213,58 @@ async fn tenants_from_every_earlier_release_work_like_new_ones_once_migrated() {
         // And staff (V5): an owner invited, set up, signed in, the session checked in the
         // transaction, the audit trail written.
         staff_work_on(&app, tenant).await;
+        // And option groups (V6): the burger (stored before them) offered a group, an order
+        // with an option priced and stored with its snapshot.
+        options_work_on(&app, tenant, &item).await;
     }
+}
+
+async fn options_work_on(
+    app: &chameleon_core::service::Chameleon<super::support::PgPorts>,
+    tenant: &Tenant,
+    item: &chameleon_core::menu::MenuItem,
+) {
+    use chameleon_core::menu::MenuItemPatch;
+    use chameleon_core::order::{CustomerName, OrderLines, OrderRequest, Quantity};
+    let extras =
+        chameleon_core::contract::add_group(app, tenant, "Extras", 0, 2, &[("Cheese", 100)]).await;
+    app.menu
+        .update_menu_item(
+            tenant,
+            item.id,
+            MenuItemPatch {
+                option_groups: Some(vec![extras.id]),
+                ..MenuItemPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let placed = app
+        .ordering
+        .place_order(
+            &open(tenant),
+            PlaceOrderRequest {
+                order: OrderRequest {
+                    customer: CustomerName::parse("Old Guest").unwrap(),
+                    lines: OrderLines::parse_with_options([(
+                        item.id,
+                        Quantity::try_from(1).unwrap(),
+                        vec![extras.options[0].id],
+                    )])
+                    .unwrap(),
+                },
+                idempotency_key: None,
+                placed_at: jiff::Timestamp::now(),
+                tracking_token: chameleon_core::order::TrackingToken::parse(&"B".repeat(43))
+                    .unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(placed.total_cents, 900 + 100);
+    assert_eq!(placed.items[0].options[0].name.as_str(), "Cheese");
+    assert!(all_orders(app, tenant).await.contains(&placed));
 }
 
 /// Invites an owner, redeems their link, and reads the audit trail with their session.

@@ -8,6 +8,9 @@ use anyhow::Context as _;
 use chameleon_core::menu::{
     CategoryName, Description, MenuItemName, NewCategory, NewMenuItem, Position, PriceCents, Tag,
 };
+use chameleon_core::options::{
+    NewOptionGroup, OptionChoice, OptionGroupName, OptionId, OptionName, PriceDelta,
+};
 use chameleon_core::ports::ProvisionTenantError;
 use chameleon_core::tenant::{Domain, NewTenant, TenantName};
 use chameleon_core::theme::{Font, Theme, ThemeColor};
@@ -25,6 +28,16 @@ struct DemoTenant {
     menu: &'static [DemoItem],
     /// Currency, locale and time zone.
     trading: (&'static str, &'static str, &'static str),
+    /// Option groups, offered by every item of the first category.
+    groups: &'static [DemoGroup],
+}
+
+struct DemoGroup {
+    name: &'static str,
+    min: u8,
+    max: u8,
+    /// Name and price delta.
+    options: &'static [(&'static str, i64)],
 }
 
 struct DemoItem {
@@ -60,6 +73,25 @@ const DEMO: [DemoTenant; 2] = [
         font: Font::Georgia,
         trading: ("EUR", "it-IT", "Europe/Rome"),
         categories: &["Pizzas", "Sides", "Desserts"],
+        groups: &[
+            DemoGroup {
+                name: "Size",
+                min: 1,
+                max: 1,
+                options: &[("Regular (30 cm)", 0), ("Large (36 cm)", 350)],
+            },
+            DemoGroup {
+                name: "Extra toppings",
+                min: 0,
+                max: 3,
+                options: &[
+                    ("Buffalo mozzarella", 250),
+                    ("Mushrooms", 120),
+                    ("Olives", 100),
+                    ("Nduja", 200),
+                ],
+            },
+        ],
         menu: &[
             item(
                 "Margherita Pizza",
@@ -105,6 +137,12 @@ const DEMO: [DemoTenant; 2] = [
         font: Font::TrebuchetMs,
         trading: ("USD", "en-US", "America/New_York"),
         categories: &["Burgers", "Sides", "Drinks"],
+        groups: &[DemoGroup {
+            name: "Extras",
+            min: 0,
+            max: 2,
+            options: &[("Bacon", 150), ("Extra cheese", 100), ("Fried egg", 125)],
+        }],
         menu: &[
             item(
                 "Classic Burger",
@@ -179,11 +217,38 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
             let new = NewCategory {
                 name: CategoryName::parse(name)?,
                 position: Position::try_from(n * 10)?,
+                serving_hours: None,
             };
             categories.push(app.menu.create_category(&tenant, new).await?.id);
         }
+        let mut groups = Vec::new();
+        for group in demo.groups {
+            let new = NewOptionGroup {
+                name: OptionGroupName::parse(group.name)?,
+                min: group.min,
+                max: group.max,
+                options: group
+                    .options
+                    .iter()
+                    .map(|(name, delta)| {
+                        Ok(OptionChoice {
+                            id: OptionId::from_uuid(uuid::Uuid::now_v7()),
+                            name: OptionName::parse(name)?,
+                            price_delta: PriceDelta::try_from(*delta)?,
+                            sold_out: None,
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            };
+            groups.push(app.menu.create_option_group(&tenant, new).await?.id);
+        }
         for item in demo.menu {
             let new = NewMenuItem {
+                option_groups: if item.category == 0 {
+                    groups.clone()
+                } else {
+                    Vec::new()
+                },
                 category: Some(categories[item.category]),
                 description: Some(Description::parse(item.description)?),
                 tags: Tag::parse_set(item.tags.iter().copied())?,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chameleon_stack::EdgeLimits;
-use chameleon_wire::{MenuItem, ProvisionedTenant, StoreMenu};
+use chameleon_wire::{MenuItem, ProvisionedTenant, StoreMenu, StoreMenuItem};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -25,7 +25,7 @@ async fn two_instances() -> Stack {
 }
 
 /// The storefront menu as backend `i` itself serves it (not through nginx).
-async fn menu_on(stack: &Stack, client: &Client, i: usize) -> Vec<MenuItem> {
+async fn menu_on(stack: &Stack, client: &Client, i: usize) -> Vec<StoreMenuItem> {
     let res = client
         .get(stack.backend_url(i, "/api/v1/store/menu"))
         .header("Host", "a.com")
