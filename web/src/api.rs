@@ -14,8 +14,15 @@ pub enum ApiError {
     UnknownRestaurant,
     /// The restaurant is suspended by the operator: closed for now (503 `tenant_suspended`).
     Closed,
-    /// The API refused the request; `detail` is its problem+json explanation.
-    Refused { status: u16, detail: String },
+    /// The API refused the request; `detail` is its problem+json explanation, `code` its
+    /// stable code (empty without a problem body), `line` the order line it is about (0-based,
+    /// in the order as sent), when it is about one.
+    Refused {
+        status: u16,
+        detail: String,
+        code: String,
+        line: Option<usize>,
+    },
     /// The request never got an answer.
     Network(String),
     /// The service was briefly unable to answer (502, 503 or 504): worth trying again.
@@ -80,14 +87,54 @@ impl ApiError {
             Ok(problem) => ApiError::Refused {
                 status,
                 detail: humanize(&problem.detail),
+                line: problem.line.and_then(|line| usize::try_from(line).ok()),
+                code: problem.code,
             },
             Err(_) if status >= 500 => ApiError::Unexpected(format!("HTTP {status}")),
             Err(_) => ApiError::Refused {
                 status,
                 detail: format!("The request was refused (HTTP {status})."),
+                code: String::new(),
+                line: None,
             },
         }
     }
+
+    /// Whether the refusal means the menu changed under the customer (a dish or an option sold
+    /// out, a group's rule changed): the page should read the menu again.
+    pub fn menu_changed(&self) -> bool {
+        matches!(self, ApiError::Refused { code, .. } if refusal_of_a_line(code).is_some())
+    }
+
+    /// The error worded for a checkout whose lines are named `labels` (in the order's order):
+    /// a refusal about one line names it ("Steak is not available right now…") instead of
+    /// giving its index.
+    pub fn explain_for_order(&self, labels: &[String]) -> String {
+        if let ApiError::Refused {
+            code,
+            line: Some(line),
+            ..
+        } = self
+            && let (Some(reason), Some(label)) = (refusal_of_a_line(code), labels.get(*line))
+        {
+            return reason.replace("{}", label);
+        }
+        self.to_string()
+    }
+}
+
+/// The order-line problem codes, and how each reads with the line's name for `{}`.
+fn refusal_of_a_line(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "item_unavailable" => "{} is not available right now. Remove it to place your order.",
+        "option_unavailable" => {
+            "{}: one of its choices is not available right now. Remove it and choose again."
+        }
+        "options_below_min" | "options_above_max" | "unknown_option" | "duplicate_option" => {
+            "{}: its choices no longer match the menu. Remove it and add it again."
+        }
+        _ => return None,
+    })
 }
 
 /// The API names the field at fault (`customer: must not be blank`); a customer reads the
@@ -207,6 +254,33 @@ mod tests {
         );
         assert_eq!(closed, ApiError::Closed);
         assert!(!closed.is_retryable());
+    }
+
+    #[test]
+    fn a_refusal_about_one_line_names_it() {
+        let body = r#"{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"items[1]: menu item x is not available","code":"item_unavailable","line":1}"#;
+        let err = ApiError::from_status(422, body);
+        assert!(err.menu_changed());
+        let labels = ["Soup".to_owned(), "Pizza (Large)".to_owned()];
+        assert_eq!(
+            err.explain_for_order(&labels),
+            "Pizza (Large) is not available right now. Remove it to place your order."
+        );
+        let body = r#"{"type":"about:blank","title":"x","status":422,"detail":"too few","code":"options_below_min","line":0,"group_id":"00000000-0000-0000-0000-00000000000a"}"#;
+        assert_eq!(
+            ApiError::from_status(422, body).explain_for_order(&labels),
+            "Soup: its choices no longer match the menu. Remove it and add it again."
+        );
+        // A line the page does not know of, or another problem: the API's own words.
+        let body = r#"{"type":"about:blank","title":"x","status":422,"detail":"gone","code":"option_unavailable","line":7}"#;
+        assert_eq!(
+            ApiError::from_status(422, body).explain_for_order(&labels),
+            "Gone."
+        );
+        let body = r#"{"type":"about:blank","title":"x","status":422,"detail":"closed","code":"restaurant_closed"}"#;
+        let closed = ApiError::from_status(422, body);
+        assert!(!closed.menu_changed());
+        assert_eq!(closed.explain_for_order(&labels), "Closed.");
     }
 
     #[test]

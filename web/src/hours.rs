@@ -1,53 +1,106 @@
-//! Whether the restaurant is open, worded for the customer in its own time zone and locale
-//! ("Open now · closes 10:00 PM", "Closed · opens Mon 11:00"), through the browser's
-//! `Intl.DateTimeFormat`.
+//! Times worded for the customer in the restaurant's own time zone and locale, through the
+//! browser's `Intl.DateTimeFormat`: whether it is open ("Open now · closes 10:00 PM", "Closed ·
+//! opens Mon 11:00") and when a sold-out dish is back ("Back at 2:30 PM").
 
 use chameleon_wire::StoreConfig;
 
+/// How this restaurant's times read: in its own time zone and locale. Provided to every
+/// component by the storefront.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clock {
+    pub locale: String,
+    pub timezone: String,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            locale: "en-US".to_owned(),
+            timezone: "UTC".to_owned(),
+        }
+    }
+}
+
+impl Clock {
+    pub fn of(config: &StoreConfig) -> Clock {
+        Clock {
+            locale: config.locale.clone(),
+            timezone: config.timezone.clone(),
+        }
+    }
+
+    /// When a sold-out dish comes back: "Back at 2:30 PM" today, "Back Tue 2:30 PM" on
+    /// another day.
+    pub fn back_at(&self, at: &str) -> String {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let date = js_sys::Date::new(&at.into());
+            let day = [
+                ("year", "numeric"),
+                ("month", "numeric"),
+                ("day", "numeric"),
+            ];
+            let today = self.intl(&js_sys::Date::new_0(), &day);
+            let same_day = today.is_some() && today == self.intl(&date, &day);
+            let time = [("hour", "numeric"), ("minute", "2-digit")];
+            if same_day && let Some(time) = self.intl(&date, &time) {
+                return format!("Back at {time}");
+            }
+            if let Some(when) = self.intl(&date, &[("weekday", "short"), time[0], time[1]]) {
+                return format!("Back {when}");
+            }
+        }
+        format!("Back at {at}")
+    }
+
+    /// `at` (RFC 3339) as a weekday and time.
+    fn weekday_time(&self, at: &str) -> String {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let fields = [
+                ("weekday", "short"),
+                ("hour", "numeric"),
+                ("minute", "2-digit"),
+            ];
+            if let Some(text) = self.intl(&js_sys::Date::new(&at.into()), &fields) {
+                return text;
+            }
+        }
+        at.to_owned()
+    }
+
+    /// `date` with the `fields` of `Intl.DateTimeFormat`'s options, in this zone and locale.
+    #[cfg(target_arch = "wasm32")]
+    fn intl(&self, date: &js_sys::Date, fields: &[(&str, &str)]) -> Option<String> {
+        use wasm_bindgen::JsValue;
+        let options = js_sys::Object::new();
+        let zone = ("timeZone", self.timezone.as_str());
+        for (key, value) in std::iter::once(&zone).chain(fields) {
+            js_sys::Reflect::set(&options, &(*key).into(), &(*value).into()).ok()?;
+        }
+        let locales = js_sys::Array::of1(&self.locale.as_str().into());
+        let format = js_sys::Intl::DateTimeFormat::new(&locales, &options);
+        format
+            .format()
+            .call1(&JsValue::NULL, date)
+            .ok()?
+            .as_string()
+    }
+}
+
 /// The header's line about the opening hours; `None` for a restaurant that is always open.
 pub fn open_status(config: &StoreConfig) -> Option<String> {
+    let clock = Clock::of(config);
     let when = config
         .next_change
         .as_deref()
-        .map(|at| local_time(config, at));
+        .map(|at| clock.weekday_time(at));
     match (config.open_now, when) {
         (true, None) => None,
         (true, Some(at)) => Some(format!("Open now · closes {at}")),
         (false, Some(at)) => Some(format!("Closed · opens {at}")),
         (false, None) => Some("Closed".to_owned()),
     }
-}
-
-/// `at` (RFC 3339) as a weekday and time in the restaurant's zone and locale.
-fn local_time(config: &StoreConfig, at: &str) -> String {
-    #[cfg(target_arch = "wasm32")]
-    if let Some(text) = intl(config, at) {
-        return text;
-    }
-    let _ = config;
-    at.to_owned()
-}
-
-#[cfg(target_arch = "wasm32")]
-fn intl(config: &StoreConfig, at: &str) -> Option<String> {
-    use wasm_bindgen::JsValue;
-    let options = js_sys::Object::new();
-    for (key, value) in [
-        ("timeZone", config.timezone.as_str()),
-        ("weekday", "short"),
-        ("hour", "numeric"),
-        ("minute", "2-digit"),
-    ] {
-        js_sys::Reflect::set(&options, &key.into(), &value.into()).ok()?;
-    }
-    let locales = js_sys::Array::of1(&config.locale.as_str().into());
-    let format = js_sys::Intl::DateTimeFormat::new(&locales, &options);
-    let date = js_sys::Date::new(&JsValue::from_str(at));
-    format
-        .format()
-        .call1(&JsValue::NULL, &date)
-        .ok()?
-        .as_string()
 }
 
 #[cfg(test)]

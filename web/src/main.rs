@@ -10,9 +10,10 @@
 //! - [`hooks`]: the fetching and theming logic (`use_tenant_config`, `use_menu`, `use_checkout`).
 //! - [`components`]: what is rendered, one component per file.
 //! - [`api`]: every HTTP call, decoding problem+json into readable errors.
-//! - [`cart`]: the cart as a pure reducer.
+//! - [`cart`]: the cart as a pure reducer; a line is an item with a set of options.
+//! - [`options`]: choosing a dish's options: the groups' rules, what may be ticked, the price.
 //! - [`checkout_retry`]: how a checkout retries under one `Idempotency-Key`.
-//! - [`money`], [`theme`]: pure formatting and colour helpers.
+//! - [`money`], [`hours`], [`theme`]: formatting (prices, times) and colour helpers.
 //!
 //! The pure modules are tested natively (`cargo test -p chameleon-web`); what only a browser can
 //! show is tested in headless Chromium (`apps/chameleon/tests/e2e/storefront.rs`).
@@ -25,6 +26,7 @@ mod components;
 mod hooks;
 mod hours;
 mod money;
+mod options;
 mod theme;
 
 fn main() {

@@ -28,6 +28,16 @@ impl Pricing {
         format!("{} {}", self.currency, format_minor(minor, 2))
     }
 
+    /// What an option adds to a price: `+1,00 €`; a reduction keeps its minus sign.
+    pub fn format_delta(&self, minor: i64) -> String {
+        let amount = self.format(minor);
+        if minor > 0 {
+            format!("+{amount}")
+        } else {
+            amount
+        }
+    }
+
     #[cfg(target_arch = "wasm32")]
     fn intl(&self, minor: i64) -> Option<String> {
         use wasm_bindgen::JsValue;
@@ -85,5 +95,13 @@ mod tests {
     #[test]
     fn without_intl_the_code_comes_first() {
         assert_eq!(Pricing::default().format(1350), "USD 13.50");
+    }
+
+    #[test]
+    fn a_delta_says_whether_it_adds_or_takes_off() {
+        let pricing = Pricing::default();
+        assert_eq!(pricing.format_delta(250), "+USD 2.50");
+        assert_eq!(pricing.format_delta(-50), "USD -0.50");
+        assert_eq!(pricing.format_delta(0), "USD 0.00");
     }
 }

@@ -50,47 +50,74 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
         props.error.clone()
     };
 
+    // A line that sold out since it was added: the order would be refused.
+    let blocked = !props.cart.orderable();
+
     html! {
         <section id="cart" aria-labelledby="cart-title"
                  class="rounded-xl border border-stone-200 bg-white p-5 shadow-sm lg:sticky lg:top-6 lg:self-start">
-            <h2 id="cart-title" class="text-lg font-semibold text-stone-900">{ "Your order" }</h2>
+            // Focusable from script only: the phone's cart bar brings the customer here.
+            <h2 id="cart-title" tabindex="-1" class="scroll-mt-4 text-lg font-semibold text-stone-900 focus:outline-none focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "Your order" }</h2>
             if props.cart.is_empty() {
                 <p class="mt-3 text-sm text-stone-500">{ "Your cart is empty. Add something tasty from the menu." }</p>
             } else {
                 <ul class="mt-3 divide-y divide-stone-100" aria-label="Cart">
-                    { for props.cart.lines().iter().map(|line| {
-                        let id = line.item.id;
-                        let name = line.item.name.clone();
+                    { for props.cart.lines().iter().enumerate().map(|(n, line)| {
+                        let key = line.key();
+                        let label = line.label();
                         let qty = line.qty;
-                        let minus = props.on_action.reform(move |_: MouseEvent| {
-                            if qty <= 1 { CartAction::Remove(id) } else { CartAction::SetQty(id, qty - 1) }
-                        });
-                        let plus = props.on_action.reform(move |_: MouseEvent| CartAction::SetQty(id, qty.saturating_add(1)));
-                        let remove = props.on_action.reform(move |_: MouseEvent| CartAction::Remove(id));
-                        let set = props.on_action.reform(move |e: Event| {
-                            let value = e.target_unchecked_into::<HtmlInputElement>().value();
-                            CartAction::SetQty(id, value.trim().parse::<u8>().unwrap_or(qty))
-                        });
-                        let input_id = format!("qty-{id}");
+                        let minus = {
+                            let key = key.clone();
+                            props.on_action.reform(move |_: MouseEvent| {
+                                if qty <= 1 { CartAction::Remove(key.clone()) } else { CartAction::SetQty(key.clone(), qty - 1) }
+                            })
+                        };
+                        let plus = {
+                            let key = key.clone();
+                            props.on_action.reform(move |_: MouseEvent| CartAction::SetQty(key.clone(), qty.saturating_add(1)))
+                        };
+                        let remove = {
+                            let key = key.clone();
+                            props.on_action.reform(move |_: MouseEvent| CartAction::Remove(key.clone()))
+                        };
+                        let set = {
+                            let key = key.clone();
+                            props.on_action.reform(move |e: Event| {
+                                let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                                CartAction::SetQty(key.clone(), value.trim().parse::<u8>().unwrap_or(qty))
+                            })
+                        };
+                        // Ids by position: one item may be on several lines (other options).
+                        let input_id = format!("qty-{n}");
+                        let dom_key = std::iter::once(key.item).chain(key.options.iter().copied())
+                            .map(|id| id.simple().to_string()).collect::<Vec<_>>().join("-");
                         html! {
-                            <li key={id.to_string()} data-testid="cart-line" class="py-3">
+                            <li key={dom_key} data-testid="cart-line" class="py-3">
                                 <div class="flex items-baseline justify-between gap-3">
-                                    <span class="text-sm font-medium text-stone-800">{ &name }</span>
+                                    <span class="text-sm font-medium text-stone-800">{ &line.item.name }</span>
                                     <span class="shrink-0 text-sm tabular-nums text-stone-700">
-                                        { pricing.format(line.item.price.saturating_mul(i64::from(qty))) }
+                                        { pricing.format(line.total()) }
                                     </span>
                                 </div>
+                                if !line.options.is_empty() {
+                                    <p data-testid="cart-line-options" class="mt-0.5 text-xs text-stone-600">{ line.option_names() }</p>
+                                }
+                                if !line.orderable() {
+                                    <p data-testid="cart-line-unavailable" class="mt-1 text-xs font-semibold text-red-800">
+                                        { "Not available right now: remove it to order." }
+                                    </p>
+                                }
                                 <div class="mt-2 flex items-center gap-1">
-                                    <button type="button" onclick={minus} aria-label={format!("One less {name}")}
+                                    <button type="button" onclick={minus} aria-label={format!("One less {label}")}
                                             class="h-8 w-8 rounded-md border border-stone-300 text-stone-700 hover:bg-stone-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "−" }</button>
-                                    <label for={input_id.clone()} class="sr-only">{ format!("Quantity of {name}") }</label>
+                                    <label for={input_id.clone()} class="sr-only">{ format!("Quantity of {label}") }</label>
                                     <input id={input_id} type="number" inputmode="numeric" min="1" max={MAX_QTY.to_string()}
                                            value={qty.to_string()} onchange={set} data-testid="cart-qty"
                                            class="h-8 w-14 rounded-md border border-stone-300 text-center text-sm focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary" />
-                                    <button type="button" onclick={plus} aria-label={format!("One more {name}")} disabled={qty >= MAX_QTY}
+                                    <button type="button" onclick={plus} aria-label={format!("One more {label}")} disabled={qty >= MAX_QTY}
                                             class="h-8 w-8 rounded-md border border-stone-300 text-stone-700 hover:bg-stone-100 disabled:opacity-40 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "+" }</button>
-                                    <button type="button" onclick={remove} aria-label={format!("Remove {name} from the cart")}
-                                            class="ml-auto rounded-md px-2 py-1 text-xs font-medium text-stone-500 hover:text-red-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "Remove" }</button>
+                                    <button type="button" onclick={remove} aria-label={format!("Remove {label} from the cart")}
+                                            class="ml-auto rounded-md px-2 py-1 text-xs font-medium text-stone-600 hover:text-red-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary">{ "Remove" }</button>
                                 </div>
                             </li>
                         }
@@ -112,7 +139,13 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
                 if let Some(message) = error {
                     <ErrorMessage {message} />
                 }
-                <button type="submit" data-testid="place-order" disabled={props.cart.is_empty() || props.submitting}
+                if blocked {
+                    <p id="place-order-reason" class="text-sm font-medium text-red-800">
+                        { "Something in your order is not available right now. Remove it to place your order." }
+                    </p>
+                }
+                <button type="submit" data-testid="place-order" disabled={props.cart.is_empty() || props.submitting || blocked}
+                        aria-describedby={blocked.then_some("place-order-reason")}
                         class="rounded-lg bg-primary px-4 py-3 text-base font-semibold text-on-primary shadow-sm hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-primary">
                     { if props.submitting { "Placing your order…" } else { "Place order" } }
                 </button>

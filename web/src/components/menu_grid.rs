@@ -1,20 +1,21 @@
 use std::rc::Rc;
 
-use chameleon_wire::{Category, MenuItem, StoreMenu};
+use chameleon_wire::{Category, StoreMenu, StoreMenuItem};
 use yew::prelude::*;
 
 use super::MenuCard;
+use crate::options::groups_of;
 
 #[derive(Properties, PartialEq)]
 pub struct MenuGridProps {
     pub menu: Rc<StoreMenu>,
-    pub on_add: Callback<MenuItem>,
+    pub on_add: Callback<StoreMenuItem>,
 }
 
 /// One section of the menu: a category, or the items in none.
 struct Section<'a> {
     category: Option<&'a Category>,
-    items: Vec<&'a MenuItem>,
+    items: Vec<&'a StoreMenuItem>,
 }
 
 /// The categories in the manager's order, then the items in none (or in a category this page
@@ -66,19 +67,21 @@ pub fn menu_grid(props: &MenuGridProps) -> Html {
             </p>
         };
     }
-    let grid = |items: &[&MenuItem], heading: bool| {
+    let grid = |items: &[&StoreMenuItem], heading: bool| {
         html! {
             <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-3">
                 { for items.iter().map(|item| html! {
                     <MenuCard key={item.id.to_string()} item={(*item).clone()}
-                              on_add={props.on_add.clone()} in_section={heading} />
+                              on_add={props.on_add.clone()} in_section={heading}
+                              has_options={!groups_of(&props.menu, item).is_empty()} />
                 }) }
             </ul>
         }
     };
-    // No categories at all: one plain grid, as a small menu needs no sections.
+    // No categories at all: one plain grid, as a small menu needs no sections. (No landmark of
+    // its own: the storefront's "Menu" section already is one, and two of one name confuse.)
     if props.menu.categories.is_empty() {
-        return html! { <div aria-label="Menu" role="region">{ grid(&sections[0].items, false) }</div> };
+        return grid(&sections[0].items, false);
     }
     html! {
         <div>
@@ -126,17 +129,10 @@ mod tests {
     use super::*;
     use uuid::Uuid;
 
-    fn item(n: u128, category: Option<u128>) -> MenuItem {
-        MenuItem {
-            id: Uuid::from_u128(n),
-            name: format!("item {n}"),
-            price: 100,
-            is_available: true,
-            category_id: category.map(Uuid::from_u128),
-            description: None,
-            image_url: None,
-            tags: Vec::new(),
-        }
+    fn item(n: u128, category: Option<u128>) -> StoreMenuItem {
+        let mut item = crate::options::tests::item(n, 100, &[]);
+        item.category_id = category.map(Uuid::from_u128);
+        item
     }
 
     fn category(n: u128, name: &str) -> Category {
@@ -144,6 +140,7 @@ mod tests {
             id: Uuid::from_u128(n),
             name: name.into(),
             position: 0,
+            serving_hours: None,
         }
     }
 
@@ -161,6 +158,7 @@ mod tests {
                 item(3, Some(100)),
                 item(4, Some(999)),
             ],
+            option_groups: Vec::new(),
         };
         let got: Vec<(Option<&str>, Vec<u128>)> = sections(&menu)
             .iter()

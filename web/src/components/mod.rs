@@ -1,5 +1,6 @@
 //! What the storefront renders, one component per file.
 
+mod cart_bar;
 mod cart_panel;
 mod closed;
 mod confirmation;
@@ -9,10 +10,12 @@ mod load_failure;
 mod menu_card;
 mod menu_grid;
 mod no_restaurant;
+mod option_dialog;
 mod order_lines;
 mod storefront;
 mod tracking;
 
+pub use cart_bar::CartBar;
 pub use cart_panel::CartPanel;
 pub use closed::Closed;
 pub use confirmation::Confirmation;
@@ -22,6 +25,7 @@ pub use load_failure::LoadFailure;
 pub use menu_card::MenuCard;
 pub use menu_grid::MenuGrid;
 pub use no_restaurant::NoRestaurant;
+pub use option_dialog::OptionDialog;
 pub use order_lines::OrderLines;
 pub use storefront::Storefront;
 pub use tracking::Tracking;

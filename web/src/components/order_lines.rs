@@ -18,11 +18,20 @@ pub fn order_lines(props: &OrderLinesProps) -> Html {
     html! {
         <>
             <ul class="mt-4 divide-y divide-stone-100">
-                { for order.items.iter().map(|item| html! {
-                    <li key={item.id.to_string()} class="flex justify-between py-2 text-sm">
-                        <span>{ format!("{} × {}", item.qty, item.name) }</span>
-                        <span class="tabular-nums">{ pricing.format(item.price.saturating_mul(item.qty)) }</span>
-                    </li>
+                // By position: one item may be on several lines, with other options.
+                { for order.items.iter().enumerate().map(|(n, item)| {
+                    let options: Vec<&str> = item.options.iter().map(|o| o.name.as_str()).collect();
+                    html! {
+                        <li key={n} data-testid="order-line" class="py-2 text-sm">
+                            <div class="flex justify-between gap-3">
+                                <span>{ format!("{} × {}", item.qty, item.name) }</span>
+                                <span class="tabular-nums">{ pricing.format(item.unit_price.saturating_mul(item.qty)) }</span>
+                            </div>
+                            if !options.is_empty() {
+                                <p data-testid="order-line-options" class="mt-0.5 text-xs text-stone-600">{ options.join(", ") }</p>
+                            }
+                        </li>
+                    }
                 }) }
             </ul>
             <div class="mt-3 flex items-baseline justify-between border-t border-stone-200 pt-3">

@@ -1,20 +1,25 @@
 use std::rc::Rc;
 
-use chameleon_wire::{MenuItem, StoreConfig};
+use chameleon_wire::{StoreConfig, StoreMenuItem};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{CartPanel, Confirmation, ErrorMessage, Header, MenuGrid};
+use super::menu_card::add_button_id;
+use super::{CartBar, CartPanel, Confirmation, ErrorMessage, Header, MenuGrid, OptionDialog};
 use crate::cart::{Cart, CartAction};
-use crate::hooks::{Checkout, MenuState, use_checkout, use_menu};
-use crate::hours::open_status;
+use crate::hooks::{Checkout, CheckoutRequest, MenuState, use_checkout, use_menu};
+use crate::hours::{Clock, open_status};
 use crate::money::Pricing;
+use crate::options::groups_of;
 
 #[derive(Properties, PartialEq)]
 pub struct StorefrontProps {
     pub config: Rc<StoreConfig>,
 }
 
-/// The branded page: header, menu and cart, or the confirmation once the order is placed.
+/// The branded page: header, menu and cart, or the confirmation once the order is placed; the
+/// options dialog of the dish being chosen; on a phone, a bar that leads to the cart.
 #[function_component(Storefront)]
 pub fn storefront(props: &StorefrontProps) -> Html {
     let (menu, reload_menu) = use_menu();
@@ -24,6 +29,10 @@ pub fn storefront(props: &StorefrontProps) -> Html {
     };
     let cart = use_reducer(Cart::default);
     let (checkout, submit, reset) = use_checkout();
+    // The dish whose options are being chosen, if any.
+    let choosing = use_state(|| None::<StoreMenuItem>);
+    // The id of the button that opened the dialog: focus goes back there when it closes.
+    let opener = use_mut_ref(|| None::<String>);
 
     {
         // A placed order empties the cart.
@@ -35,10 +44,65 @@ pub fn storefront(props: &StorefrontProps) -> Html {
             }
         });
     }
+    {
+        // The menu read (again): the cart's lines take its prices and availability, so a dish
+        // that sold out since it was added shows as such there.
+        let cart = cart.clone();
+        let current = match &menu {
+            MenuState::Ready(menu) => Some(menu.clone()),
+            _ => None,
+        };
+        use_effect_with(current, move |current| {
+            if let Some(menu) = current {
+                cart.dispatch(CartAction::Refresh(menu.clone()));
+            }
+        });
+    }
+    {
+        // Refused because the menu changed under the customer: read it again.
+        let reload_menu = reload_menu.clone();
+        use_effect_with(checkout.clone(), move |checkout| {
+            if matches!(
+                checkout,
+                Checkout::Failed {
+                    menu_changed: true,
+                    ..
+                }
+            ) {
+                reload_menu.emit(());
+            }
+        });
+    }
+    {
+        // Once the dialog is gone and the page behind it no longer inert, focus returns to the
+        // button that opened it.
+        let opener = opener.clone();
+        use_effect_with(choosing.is_some(), move |open| {
+            if !*open && let Some(id) = opener.borrow_mut().take() {
+                focus_by_id(&id, false);
+            }
+        });
+    }
 
     let on_add = {
-        let cart = cart.clone();
-        Callback::from(move |item: MenuItem| cart.dispatch(CartAction::Add(item)))
+        let (cart, choosing, menu) = (cart.clone(), choosing.clone(), menu.clone());
+        Callback::from(move |item: StoreMenuItem| {
+            if !item.available {
+                return;
+            }
+            let has_options =
+                matches!(&menu, MenuState::Ready(menu) if !groups_of(menu, &item).is_empty());
+            if has_options {
+                *opener.borrow_mut() = Some(add_button_id(&item));
+                choosing.set(Some(item));
+            } else {
+                cart.dispatch(CartAction::Add {
+                    item,
+                    options: Vec::new(),
+                    qty: 1,
+                });
+            }
+        })
     };
     let on_action = {
         let cart = cart.clone();
@@ -46,7 +110,12 @@ pub fn storefront(props: &StorefrontProps) -> Html {
     };
     let on_place = {
         let cart = cart.clone();
-        Callback::from(move |customer: String| submit.emit(cart.to_order(&customer)))
+        Callback::from(move |customer: String| {
+            submit.emit(CheckoutRequest {
+                order: cart.to_order(&customer),
+                labels: cart.labels(),
+            })
+        })
     };
     let on_new_order = {
         let reload_menu = reload_menu.clone();
@@ -56,6 +125,26 @@ pub fn storefront(props: &StorefrontProps) -> Html {
         })
     };
 
+    let dialog = match (&*choosing, &menu) {
+        (Some(item), MenuState::Ready(menu)) => {
+            let on_add = {
+                let (cart, choosing) = (cart.clone(), choosing.clone());
+                Callback::from(move |action: CartAction| {
+                    cart.dispatch(action);
+                    choosing.set(None);
+                })
+            };
+            let on_close = {
+                let choosing = choosing.clone();
+                Callback::from(move |()| choosing.set(None))
+            };
+            let groups: Vec<_> = groups_of(menu, item).into_iter().cloned().collect();
+            html! { <OptionDialog item={item.clone()} {groups} {on_add} {on_close} /> }
+        }
+        _ => html! {},
+    };
+
+    let placed = matches!(checkout, Checkout::Placed(_));
     let body = match (&checkout, &menu) {
         (Checkout::Placed(order), _) => {
             html! { <Confirmation order={order.clone()} {on_new_order} /> }
@@ -66,7 +155,7 @@ pub fn storefront(props: &StorefrontProps) -> Html {
         (_, MenuState::Failed(message)) => html! { <ErrorMessage message={message.clone()} /> },
         (_, MenuState::Ready(menu)) => {
             let error = match &checkout {
-                Checkout::Failed(message) => Some(AttrValue::from(message.clone())),
+                Checkout::Failed { message, .. } => Some(AttrValue::from(message.clone())),
                 _ => None,
             };
             html! {
@@ -81,14 +170,40 @@ pub fn storefront(props: &StorefrontProps) -> Html {
             }
         }
     };
+    let bar = !placed && !cart.is_empty() && matches!(menu, MenuState::Ready(_));
 
     html! {
         <ContextProvider<Pricing> context={pricing}>
-            <div class="min-h-screen bg-stone-50 font-brand text-stone-900">
+        <ContextProvider<Clock> context={Clock::of(&props.config)}>
+            // Behind an open dialog the page is inert: no focus, no clicks, not read out.
+            <div inert={choosing.is_some()}
+                 class={classes!("min-h-screen", "bg-stone-50", "font-brand", "text-stone-900",
+                                 bar.then_some("pb-24 md:pb-0"))}>
                 <Header name={props.config.name.clone()} items_in_cart={cart.count()}
                         open_status={open_status(&props.config).map(AttrValue::from)} />
                 <main class="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{ body }</main>
+                if bar {
+                    <CartBar count={cart.count()} total={cart.total_cents()}
+                             on_open={Callback::from(|()| focus_by_id("cart-title", true))} />
+                }
             </div>
+            { dialog }
+        </ContextProvider<Clock>>
         </ContextProvider<Pricing>>
+    }
+}
+
+/// Gives the element with this id the focus, first scrolling it to the top of the window if
+/// `to_top` (else the browser scrolls only as far as it must).
+fn focus_by_id(id: &str, to_top: bool) {
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    if let Some(element) = element {
+        if to_top {
+            element.scroll_into_view();
+        }
+        let _ = element.focus();
     }
 }

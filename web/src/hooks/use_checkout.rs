@@ -19,19 +19,31 @@ pub enum Checkout {
     Idle,
     Submitting,
     Placed(Rc<Order>),
-    Failed(String),
+    Failed {
+        message: String,
+        /// The refusal means the menu changed (something sold out): read it again.
+        menu_changed: bool,
+    },
+}
+
+/// What "Place order" sends: the order, and its lines' names (so a refusal about a line can
+/// name it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutRequest {
+    pub order: PlaceOrder,
+    pub labels: Vec<String>,
 }
 
 /// The checkout's state, a callback that submits an order, and one that starts over.
 #[hook]
-pub fn use_checkout() -> (Checkout, Callback<PlaceOrder>, Callback<()>) {
+pub fn use_checkout() -> (Checkout, Callback<CheckoutRequest>, Callback<()>) {
     let state = use_state(|| Checkout::Idle);
     // The order of the current attempt and its key.
     let attempt = use_mut_ref(|| None::<(PlaceOrder, String)>);
     let submit = {
         let state = state.clone();
         let attempt = attempt.clone();
-        Callback::from(move |order: PlaceOrder| {
+        Callback::from(move |CheckoutRequest { order, labels }: CheckoutRequest| {
             if *state == Checkout::Submitting {
                 return;
             }
@@ -55,7 +67,10 @@ pub fn use_checkout() -> (Checkout, Callback<PlaceOrder>, Callback<()>) {
                         *attempt.borrow_mut() = None;
                         Checkout::Placed(Rc::new(placed))
                     }
-                    Err(err) => Checkout::Failed(err.to_string()),
+                    Err(err) => Checkout::Failed {
+                        message: err.explain_for_order(&labels),
+                        menu_changed: err.menu_changed(),
+                    },
                 });
             });
         })

@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chameleon_wire::ProvisionedTenant;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::Method;
@@ -1097,5 +1099,477 @@ async fn the_menu_is_grouped_by_category_in_the_manager_s_order_with_a_bar_that_
     .unwrap();
     browser
         .assert_no_csp_violation("the menu by category")
+        .await;
+}
+
+/// Presses `keys` one after the other on whatever has the focus, as a keyboard does (WebDriver
+/// key actions: the driver targets, clicks and focuses no element), with `held` (Shift) down
+/// throughout when given.
+async fn press(b: &Client, held: Option<Key>, keys: &[Key]) {
+    let mut keyboard = KeyActions::new("keyboard".to_owned());
+    if let Some(held) = held {
+        keyboard = keyboard.then(KeyAction::Down { value: held.into() });
+    }
+    for key in keys {
+        let value = char::from(*key);
+        keyboard = keyboard
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+    }
+    if let Some(held) = held {
+        keyboard = keyboard.then(KeyAction::Up { value: held.into() });
+    }
+    b.perform_actions(keyboard).await.unwrap();
+}
+
+/// Types `text` on the focused field, key by key.
+async fn type_keys(b: &Client, text: &str) {
+    let mut keyboard = KeyActions::new("keyboard".to_owned());
+    for value in text.chars() {
+        keyboard = keyboard
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+    }
+    b.perform_actions(keyboard).await.unwrap();
+}
+
+/// What has the focus: its id, else its test id, else its tag.
+async fn focused(b: &Client) -> String {
+    js(
+        b,
+        "const a = document.activeElement;
+         return a ? (a.id || a.dataset.testid || a.tagName) : ''",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Whether the focused element matches `css`.
+async fn focus_matches(b: &Client, css: &str) -> bool {
+    js(
+        b,
+        &format!(
+            "const a = document.activeElement; return !!a && a.matches({})",
+            json!(css)
+        ),
+    )
+    .await
+        == json!(true)
+}
+
+/// Presses Tab until the focused element matches `css`, at most `max` times, as a keyboard user
+/// gets somewhere; returns what had the focus on the way.
+async fn tab_to(b: &Client, css: &str, max: usize) -> Vec<String> {
+    let mut passed = Vec::new();
+    for _ in 0..max {
+        press(b, None, &[Key::Tab]).await;
+        if focus_matches(b, css).await {
+            return passed;
+        }
+        passed.push(focused(b).await);
+    }
+    panic!("{max} presses of Tab never reached {css}: {passed:?}");
+}
+
+/// Waits up to 10 s for the JavaScript expression `condition` to hold on the page (a render
+/// after a key press happens on the page's own schedule).
+async fn until(b: &Client, condition: &str, what: &str) {
+    for _ in 0..200 {
+        if js(b, &format!("return !!({condition})")).await == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: `{condition}` never held");
+}
+
+#[tokio::test]
+async fn a_dish_s_options_are_chosen_by_keyboard_alone_and_a_sold_out_dish_cannot_be_added() {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Options Osteria",
+        "options.localhost",
+        "#0f766e",
+        "rgb(15, 118, 110)",
+        vec![("Soup", 500)],
+    )
+    .await;
+    let tenant = &shop.tenant;
+    let res = stack
+        .manager(Method::POST, tenant, "/api/v1/manager/option-groups")
+        .json(&json!({"name": "Size", "min": 1, "max": 1, "options": [
+            {"name": "Small", "price_delta": 0}, {"name": "Large", "price_delta": 250}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let size: Value = res.json().await.unwrap();
+    let size_id = size["id"].as_str().expect("the group's id").to_owned();
+    let option_id = |n: usize| {
+        size["options"][n]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("option {n} has an id: {size}"))
+            .to_owned()
+    };
+    let (small_id, large_id) = (option_id(0), option_id(1));
+    let res = stack
+        .manager(Method::POST, tenant, "/api/v1/manager/menu")
+        .json(&json!({"name": "Pizza", "price": 900, "option_group_ids": [size_id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let pizza: Value = res.json().await.unwrap();
+    let pizza_id = pizza["id"].as_str().unwrap().to_owned();
+
+    // The tart is sold out for the next two hours (now as the database tells it).
+    let tart = stack.add_item(tenant, "Tart", 450).await;
+    let until_then: String = stack
+        .db
+        .inspect()
+        .await
+        .query_one(
+            "SELECT to_char(now() AT TIME ZONE 'UTC' + interval '2 hours', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let res = stack
+        .manager(
+            Method::PATCH,
+            tenant,
+            &format!("/api/v1/manager/menu/{}", tart.id),
+        )
+        .json(&json!({"sold_out_until": until_then}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The API refuses it too, naming the line: what the storefront words for the customer.
+    let res = stack
+        .request(Method::POST, "options.localhost", "/api/v1/store/orders")
+        .json(&json!({"items": [{"id": tart.id, "qty": 1}], "customer": "Ann"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "item_unavailable", "{problem}");
+    assert_eq!(problem["line"], 0, "{problem}");
+
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    b.goto(&format!("http://options.localhost:{}/", stack.port))
+        .await
+        .unwrap();
+    assert_eq!(menu_names(b).await, ["Pizza", "Soup", "Tart"]);
+
+    // The sold-out tart: greyed, marked, when it is back, and its button disabled.
+    let tart_card = format!("[data-testid=menu-item]:has(#add-{})", tart.id);
+    assert_eq!(
+        b.find_all(Locator::Css("[data-testid=sold-out]"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "only the tart is sold out"
+    );
+    wait_for(b, &format!("{tart_card} [data-testid=sold-out]")).await;
+    let back = text_of(b, &format!("{tart_card} [data-testid=back-at]")).await;
+    assert!(back.starts_with("Back "), "{back}");
+    let tart_button = wait_for(b, &format!("#add-{}", tart.id)).await;
+    assert!(!tart_button.is_enabled().await.unwrap());
+    // A click on it (the one thing here done with a mouse: there is no key to press on a
+    // disabled button) adds nothing.
+    let _ = tart_button.click().await;
+    assert_eq!(text_of(b, "[data-testid=cart-count]").await, "0");
+    std::fs::write(
+        screenshots_dir().join("options-sold-out.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // From the top of the page, by keyboard: Tab to the pizza's button; the tart's is never
+    // on the way (a disabled button takes no focus).
+    let pizza_button = format!("#add-{pizza_id}");
+    let passed = tab_to(b, &pizza_button, 20).await;
+    assert!(
+        !passed.iter().any(|id| *id == format!("add-{}", tart.id)),
+        "{passed:?}"
+    );
+    press(b, None, &[Key::Enter]).await;
+    let dialog = "[data-testid=option-dialog]";
+    wait_for(b, dialog).await;
+    let shape = js(
+        b,
+        "const d = document.querySelector('[data-testid=option-dialog]');
+         const title = document.getElementById(d.getAttribute('aria-labelledby'));
+         const legend = d.querySelector('fieldset legend');
+         const inputs = [...d.querySelectorAll('[data-testid=option]')];
+         return [d.getAttribute('role'), d.getAttribute('aria-modal'), title && title.textContent,
+                 legend && legend.textContent, inputs.map(i => i.type),
+                 inputs.map(i => i.labels[0] && i.labels[0].textContent.trim().replace(/\\s+/g, ' '))]",
+    )
+    .await;
+    assert_eq!(
+        shape,
+        json!([
+            "dialog",
+            "true",
+            "Pizza",
+            "Size: choose 1",
+            ["radio", "radio"],
+            ["Small", "Large +$2.50"]
+        ])
+    );
+    until(
+        b,
+        "document.activeElement && document.activeElement.closest('[data-testid=option-dialog]')",
+        "focus moves into the dialog",
+    )
+    .await;
+    let add = wait_for(b, "[data-testid=dialog-add]").await;
+    assert!(!add.is_enabled().await.unwrap(), "nothing chosen yet");
+    let reason = js(
+        b,
+        "const add = document.querySelector('[data-testid=dialog-add]');
+         const why = document.getElementById(add.getAttribute('aria-describedby'));
+         return why && why.textContent",
+    )
+    .await;
+    assert_eq!(reason, "Choose a Size");
+    assert_eq!(text_of(b, "[data-testid=dialog-price]").await, "$9.00");
+    assert_accessible(b, "the options dialog").await;
+
+    // Tab and Shift+Tab go round inside the dialog, never to the page behind.
+    for held in [None, Some(Key::Shift)] {
+        for _ in 0..6 {
+            press(b, held, &[Key::Tab]).await;
+            let inside = js(
+                b,
+                "return !!document.activeElement.closest('[data-testid=option-dialog]')",
+            )
+            .await;
+            let at = focused(b).await;
+            assert_eq!(
+                inside,
+                json!(true),
+                "focus left the dialog ({held:?}): {at}"
+            );
+        }
+    }
+    // Esc closes it and gives the focus back to the pizza's button.
+    press(b, None, &[Key::Escape]).await;
+    until(
+        b,
+        "!document.querySelector('[data-testid=option-dialog]')",
+        "Esc closes the dialog",
+    )
+    .await;
+    until(
+        b,
+        &format!("document.activeElement.id === 'add-{pizza_id}'"),
+        "focus returns to the button that opened the dialog",
+    )
+    .await;
+
+    // Again: the first choice has the focus; the arrow key moves to Large and chooses it.
+    press(b, None, &[Key::Enter]).await;
+    wait_for(b, dialog).await;
+    until(
+        b,
+        &format!(
+            "document.activeElement.matches('[data-testid=option]') && document.activeElement.value === '{small_id}'"
+        ),
+        "focus is on the first option",
+    )
+    .await;
+    press(b, None, &[Key::Down]).await;
+    until(
+        b,
+        &format!(
+            "(document.querySelector('[data-testid=option]:checked') || {{}}).value === '{large_id}'"
+        ),
+        "Large is chosen",
+    )
+    .await;
+    until(
+        b,
+        "document.querySelector('[data-testid=dialog-price]').textContent === '$11.50'",
+        "the price follows the choice",
+    )
+    .await;
+    assert!(
+        wait_for(b, "[data-testid=dialog-add]")
+            .await
+            .is_enabled()
+            .await
+            .unwrap()
+    );
+    // One more, then add: 2 × Pizza (Large).
+    tab_to(b, "[aria-label='One more']", 5).await;
+    press(b, None, &[Key::Enter]).await;
+    until(
+        b,
+        "document.querySelector('[data-testid=dialog-price]').textContent === '$23.00'",
+        "the price is the unit price times the quantity",
+    )
+    .await;
+    std::fs::write(
+        screenshots_dir().join("options-dialog.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    tab_to(b, "[data-testid=dialog-add]", 5).await;
+    press(b, None, &[Key::Enter]).await;
+    until(
+        b,
+        "!document.querySelector('[data-testid=option-dialog]')",
+        "adding closes the dialog",
+    )
+    .await;
+    until(
+        b,
+        &format!("document.activeElement.id === 'add-{pizza_id}'"),
+        "focus returns to the pizza after adding",
+    )
+    .await;
+    assert_eq!(text_of(b, "[data-testid=cart-line-options]").await, "Large");
+    assert_eq!(text_of(b, "[data-testid=cart-total]").await, "$23.00");
+    assert_eq!(text_of(b, "[data-testid=cart-count]").await, "2");
+    // Both sizes are kept apart: one Small is a line of its own.
+    press(b, None, &[Key::Enter]).await;
+    wait_for(b, dialog).await;
+    until(
+        b,
+        "document.activeElement.matches('[data-testid=option]')",
+        "focus is on the first option",
+    )
+    .await;
+    press(b, None, &[Key::Space]).await;
+    until(
+        b,
+        &format!(
+            "(document.querySelector('[data-testid=option]:checked') || {{}}).value === '{small_id}'"
+        ),
+        "Space chooses Small",
+    )
+    .await;
+    tab_to(b, "[data-testid=dialog-add]", 5).await;
+    press(b, None, &[Key::Enter]).await;
+    until(
+        b,
+        "document.querySelectorAll('[data-testid=cart-line]').length === 2",
+        "another size, another line",
+    )
+    .await;
+    assert_eq!(text_of(b, "[data-testid=cart-total]").await, "$32.00");
+    assert_accessible(b, "the cart with options").await;
+
+    // A phone: the bar at the bottom counts the order and leads to the cart; nothing is
+    // hidden under it. On a desktop there is no bar.
+    assert!(
+        !wait_for(b, "[data-testid=cart-bar]")
+            .await
+            .is_displayed()
+            .await
+            .unwrap(),
+        "no bar on a desktop"
+    );
+    b.set_window_size(375, 812).await.unwrap();
+    until(
+        b,
+        "document.querySelector('[data-testid=cart-bar]').getBoundingClientRect().height > 0",
+        "the bar shows on a phone",
+    )
+    .await;
+    let bar = text_of(b, "[data-testid=cart-bar]").await;
+    assert!(bar.contains("View order (3)"), "{bar}");
+    assert!(bar.contains("$32.00"), "{bar}");
+    let covered = js(
+        b,
+        "window.scrollTo(0, document.documentElement.scrollHeight);
+         const bar = document.querySelector('[data-testid=cart-bar]').getBoundingClientRect();
+         const last = document.querySelector('[data-testid=place-order]').getBoundingClientRect();
+         return [last.bottom, bar.top]",
+    )
+    .await;
+    assert!(
+        covered[0].as_f64().unwrap() <= covered[1].as_f64().unwrap(),
+        "the bar covers the end of the page: {covered}"
+    );
+    assert_accessible(b, "the phone's cart bar").await;
+    std::fs::write(
+        screenshots_dir().join("options-phone-bar.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    tab_to(b, "[data-testid=cart-bar] button", 40).await;
+    press(b, None, &[Key::Enter]).await;
+    until(
+        b,
+        "document.activeElement.id === 'cart-title'",
+        "the bar takes the focus to the cart",
+    )
+    .await;
+    let title_top = js(
+        b,
+        "return document.getElementById('cart-title').getBoundingClientRect().top",
+    )
+    .await;
+    let title_top = title_top.as_f64().unwrap();
+    assert!(
+        (0.0..400.0).contains(&title_top),
+        "the cart is in view: {title_top}"
+    );
+
+    // The name and "Place order", by keyboard.
+    tab_to(b, "[data-testid=customer-name]", 20).await;
+    type_keys(b, "Ada").await;
+    tab_to(b, "[data-testid=place-order]", 5).await;
+    press(b, None, &[Key::Enter]).await;
+    let confirmation = text_of(b, "[data-testid=order-confirmation]").await;
+    assert!(confirmation.contains("Large"), "{confirmation}");
+    assert!(confirmation.contains("Small"), "{confirmation}");
+    assert_eq!(text_of(b, "[data-testid=order-total]").await, "$32.00");
+    assert!(
+        b.find(Locator::Css("[data-testid=cart-bar]"))
+            .await
+            .is_err(),
+        "no bar once the order is placed"
+    );
+    let order_id: Uuid = text_of(b, "[data-testid=order-id]")
+        .await
+        .parse()
+        .expect("an order id");
+    let total: i64 = stack
+        .db
+        .inspect()
+        .await
+        .query_one(
+            &format!(
+                "SELECT total_amount FROM \"{}\".orders WHERE id = $1",
+                tenant.schema_name
+            ),
+            &[&order_id],
+        )
+        .await
+        .expect("the order is in the restaurant's schema")
+        .get(0);
+    assert_eq!(total, 2 * (900 + 250) + 900);
+    assert_accessible(b, "the confirmation with options").await;
+    std::fs::write(
+        screenshots_dir().join("options-confirmation.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser
+        .assert_no_csp_violation("options and sold-out dishes")
         .await;
 }
