@@ -103,6 +103,10 @@ pub struct Summary {
     /// Orders without and with an `Idempotency-Key`, one run after the other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency: Option<IdempotencyCost>,
+    /// Plain orders and orders with three options on their two lines; absent from summaries
+    /// measured before issue 23.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<OptionsCost>,
     /// A random-Host flood from one client beside a real tenant's storefront.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flood: Option<Flood>,
@@ -154,6 +158,36 @@ impl IdempotencyCost {
 impl KeyRound {
     pub fn ratio(&self) -> f64 {
         self.with_key.rps / self.without_key.rps.max(1.0)
+    }
+}
+
+/// What choosing options costs an order: plain orders and orders with three options (two on
+/// the first line, one on the second) over the same items, in rounds that alternate which runs
+/// first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionsCost {
+    pub rounds: Vec<OptionsRound>,
+}
+
+/// One round of [`OptionsCost`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionsRound {
+    pub plain: Run,
+    pub with_options: Run,
+}
+
+impl OptionsCost {
+    /// Orders a second with options over plain orders a second: the median of the rounds'
+    /// ratios (as [`IdempotencyCost::ratio`], for the same reason).
+    pub fn ratio(&self) -> f64 {
+        let ratios: Vec<f64> = self.rounds.iter().map(OptionsRound::ratio).collect();
+        round(median(ratios), 3)
+    }
+}
+
+impl OptionsRound {
+    pub fn ratio(&self) -> f64 {
+        self.with_options.rps / self.plain.rps.max(1.0)
     }
 }
 
@@ -611,6 +645,7 @@ pub(crate) mod tests {
             flood: None,
             login_flood: None,
             idempotency: None,
+            options: None,
             staleness: None,
             reconstructed_from: None,
         }

@@ -1,5 +1,6 @@
 //! The tenants under test: provisioned through the API one by one (each timed), given a menu of
-//! [`MENU_ITEMS`] items with ids the load scripts can compute, and migrated as a fleet.
+//! [`MENU_ITEMS`] items and two option groups every item offers, with ids the load scripts can
+//! compute, and migrated as a fleet.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,49 @@ pub const MENU_ITEMS: u32 = 20;
 /// text, so orders name real items without asking the API first.
 pub fn item_id(tenant: usize, item: u32) -> String {
     format!("{tenant:08x}-0000-4000-8000-{item:012x}")
+}
+
+/// The id of option `option` (1-based) of group `group` (1: a size, 2: extras) of tenant
+/// `tenant`, as the order script builds it.
+pub fn option_id(tenant: usize, group: u32, option: u32) -> String {
+    format!("{tenant:08x}-0000-4000-a000-{:012x}", group * 16 + option)
+}
+
+/// The id of group `group` of tenant `tenant`.
+fn group_id(tenant: usize, group: u32) -> String {
+    format!("{tenant:08x}-0000-4000-9000-{group:012x}")
+}
+
+/// The two option groups every bench item offers: a size (one of three, optional) and extras
+/// (up to three of four), as `option_groups` rows of tenant `tenant`.
+fn option_groups_sql(schema: &str, tenant: usize) -> String {
+    let options = |group: u32, names: &[(&str, i64)]| {
+        let list: Vec<serde_json::Value> = (1..)
+            .zip(names)
+            .map(|(n, (name, delta))| {
+                json!({"id": option_id(tenant, group, n), "name": name, "price_delta": delta,
+                       "sold_out_until": null})
+            })
+            .collect();
+        serde_json::Value::Array(list).to_string()
+    };
+    let size = options(1, &[("Small", -100), ("Regular", 0), ("Large", 250)]);
+    let extras = options(
+        2,
+        &[
+            ("Cheese", 100),
+            ("Bacon", 150),
+            ("Egg", 120),
+            ("Avocado", 200),
+        ],
+    );
+    format!(
+        "INSERT INTO \"{schema}\".option_groups (id, name, min_choices, max_choices, options) VALUES \
+         ('{g1}', 'Size', 0, 1, '{size}'), ('{g2}', 'Extras', 0, 3, '{extras}');\n\
+         UPDATE \"{schema}\".menu_items SET option_group_ids = ARRAY['{g1}', '{g2}']::uuid[];\n",
+        g1 = group_id(tenant, 1),
+        g2 = group_id(tenant, 2),
+    )
 }
 
 pub fn item_price(item: u32) -> i64 {
@@ -178,6 +222,7 @@ impl Fleet {
                         'Dish number ' || j, 500 + 50 * j, true \
                  FROM generate_series(1, {MENU_ITEMS}) AS j;\n"
             ));
+            batch.push_str(&option_groups_sql(schema, tenant));
             // Batches keep the round trips few without one enormous statement.
             if tenant % 200 == 0 {
                 self.superuser_db.batch_execute(&batch).await?;

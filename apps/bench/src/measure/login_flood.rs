@@ -70,6 +70,7 @@ pub async fn measure(
         via: Via::Nginx,
         warmup: WarmupPlan::Fixed(2),
         idempotency_keys: false,
+        options: false,
     };
     let before = wrk::measure(config, target, &orders).await?;
     let script = config.work_dir.join("login-flood.lua");

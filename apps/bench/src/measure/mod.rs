@@ -45,7 +45,7 @@ use self::stack::Target;
 use self::wrk::{Via, WarmupPlan, WrkRun};
 use crate::summary::{
     Ceiling, Comparison, ComparisonRound, Endpoint, HotPath, IdempotencyCost, KeyRound,
-    ProvisionBuckets, Run, ScalingPoint, Summary, round,
+    OptionsCost, OptionsRound, ProvisionBuckets, Run, ScalingPoint, Summary, round,
 };
 
 /// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
@@ -98,6 +98,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         hot_paths.push(hot_path(config, target, &fleet, endpoint, checkpoints[0]).await?);
     }
     let idempotency = idempotency_cost(config, target, checkpoints[0]).await?;
+    let options = options_cost(config, target, checkpoints[0]).await?;
     let staleness = staleness::measure(target, &fleet, config.staleness_samples).await?;
     let mut scaling_runs = Vec::new();
     for &tenants in &checkpoints {
@@ -144,6 +145,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         flood: Some(flood),
         login_flood: Some(login_flood),
         idempotency: Some(idempotency),
+        options: Some(options),
         staleness: Some(staleness),
         reconstructed_from: None,
     })
@@ -168,6 +170,7 @@ async fn hot_path(
         via,
         warmup: WarmupPlan::Fixed(config.warmup_seconds),
         idempotency_keys: false,
+        options: false,
     };
     let static_path = ceilings::static_path(endpoint);
     let ceiling = Ceiling::of(endpoint);
@@ -255,6 +258,7 @@ async fn idempotency_cost(
         via: Via::Nginx,
         warmup: WarmupPlan::Fixed(config.warmup_seconds),
         idempotency_keys,
+        options: false,
     };
     let mut rounds = Vec::new();
     for round in 0..config.key_rounds {
@@ -275,6 +279,49 @@ async fn idempotency_cost(
     Ok(IdempotencyCost { rounds })
 }
 
+/// Plain orders and orders choosing three options on their two lines, through nginx, in rounds
+/// that alternate which runs first.
+async fn options_cost(
+    config: &Config,
+    target: &Target<'_>,
+    tenants: usize,
+) -> anyhow::Result<OptionsCost> {
+    eprintln!("== plain orders and orders with three options ({tenants} tenants)");
+    let load = |options| WrkRun {
+        endpoint: Endpoint::Orders,
+        tenants,
+        path: Endpoint::Orders.path(),
+        via: Via::Nginx,
+        warmup: WarmupPlan::Fixed(config.warmup_seconds),
+        idempotency_keys: false,
+        options,
+    };
+    let mut rounds = Vec::new();
+    for round in 0..config.key_rounds {
+        let options_first = round % 2 == 1;
+        let first = wrk::measure(config, target, &load(options_first)).await?;
+        let second = wrk::measure(config, target, &load(!options_first)).await?;
+        let (plain, with_options) = if options_first {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        // A refused order would be cheaper than a placed one: the comparison holds only
+        // without any.
+        anyhow::ensure!(
+            with_options.errors == Some(0) && plain.errors == Some(0),
+            "orders were refused: plain {:?}, with options {:?}",
+            plain.errors,
+            with_options.errors
+        );
+        rounds.push(OptionsRound {
+            plain,
+            with_options,
+        });
+    }
+    Ok(OptionsCost { rounds })
+}
+
 /// Every endpoint through nginx over the first `tenants` tenants, each after the longer
 /// warm-up, and the service's memory after them.
 async fn scaling_point(
@@ -293,6 +340,7 @@ async fn scaling_point(
             via: Via::Nginx,
             warmup: config.scaling_warmup(),
             idempotency_keys: false,
+            options: false,
         };
         runs.insert(endpoint, wrk::measure(config, target, &load).await?);
     }

@@ -47,6 +47,9 @@ pub struct WrkRun<'a> {
     pub warmup: WarmupPlan,
     /// Orders only: send a fresh `Idempotency-Key` with every request.
     pub idempotency_keys: bool,
+    /// Orders only: choose three options on the two lines (two on the first, one on the
+    /// second).
+    pub options: bool,
 }
 
 /// What the script's `done()` prints of wrk's own summary.
@@ -68,14 +71,15 @@ pub async fn measure(
     run: &WrkRun<'_>,
 ) -> anyhow::Result<Run> {
     let keyed = if run.idempotency_keys { "-keyed" } else { "" };
+    let options = if run.options { "-options" } else { "" };
     let script = config.work_dir.join(format!(
-        "{}-{}{keyed}.lua",
+        "{}-{}{keyed}{options}.lua",
         run.endpoint.name(),
         run.tenants
     ));
     std::fs::write(
         &script,
-        lua_script(run.endpoint, run.tenants, run.idempotency_keys),
+        lua_script(run.endpoint, run.tenants, run.idempotency_keys, run.options),
     )?;
     let base = match run.via {
         Via::Nginx => &target.base_url,
@@ -219,14 +223,16 @@ async fn wrk(
 }
 
 /// The Lua script: each request picks a tenant uniformly among the first `tenants` (by `Host`)
-/// and, for orders, two of its items (and, `keyed`, a key no other request has); `done()`
-/// prints wrk's summary as one JSON line.
-fn lua_script(endpoint: Endpoint, tenants: usize, keyed: bool) -> String {
+/// and, for orders, two of its items (and, `keyed`, a key no other request has; `options`, a
+/// size and an extra on the first line and another extra on the second, as
+/// [`super::fleet::option_id`] names them); `done()` prints wrk's summary as one JSON line.
+fn lua_script(endpoint: Endpoint, tenants: usize, keyed: bool, options: bool) -> String {
     format!(
         r#"local tenants = {tenants}
 local method = "{method}"
 local items = {items}
 local keyed = {keyed}
+local options = {options}
 local counter = 0
 local sent = 0
 
@@ -245,7 +251,14 @@ request = function()
   if method == "POST" then
     local a = math.random(1, items)
     local b = a % items + 1
-    local body = string.format('{{"items":[{{"id":"%08x-0000-4000-8000-%012x","qty":1}},{{"id":"%08x-0000-4000-8000-%012x","qty":2}}],"customer":"Bench Customer"}}', t, a, t, b)
+    local body
+    if options then
+      local size = 0x10 + math.random(1, 3)
+      local extra = 0x20 + math.random(1, 2)
+      body = string.format('{{"items":[{{"id":"%08x-0000-4000-8000-%012x","qty":1,"options":["%08x-0000-4000-a000-%012x","%08x-0000-4000-a000-%012x"]}},{{"id":"%08x-0000-4000-8000-%012x","qty":2,"options":["%08x-0000-4000-a000-%012x"]}}],"customer":"Bench Customer"}}', t, a, t, size, t, extra, t, b, t, extra + 2)
+    else
+      body = string.format('{{"items":[{{"id":"%08x-0000-4000-8000-%012x","qty":1}},{{"id":"%08x-0000-4000-8000-%012x","qty":2}}],"customer":"Bench Customer"}}', t, a, t, b)
+    end
     local headers = {{["Host"] = host, ["Content-Type"] = "application/json"}}
     if keyed then
       sent = sent + 1
@@ -274,7 +287,7 @@ mod tests {
 
     #[test]
     fn the_order_script_posts_two_items_of_the_chosen_tenant() {
-        let script = lua_script(Endpoint::Orders, 300, false);
+        let script = lua_script(Endpoint::Orders, 300, false, false);
         assert!(script.contains("local tenants = 300"));
         assert!(script.contains("local method = \"POST\""));
         assert!(script.contains(r#"{"items":[{"id":"%08x-0000-4000-8000-%012x","qty":1}"#));
@@ -282,12 +295,12 @@ mod tests {
 
     #[test]
     fn reads_use_get() {
-        assert!(lua_script(Endpoint::Menu, 10, false).contains("local method = \"GET\""));
+        assert!(lua_script(Endpoint::Menu, 10, false, false).contains("local method = \"GET\""));
     }
 
     #[test]
     fn keyed_orders_send_a_key_of_their_own() {
-        let script = lua_script(Endpoint::Orders, 10, true);
+        let script = lua_script(Endpoint::Orders, 10, true, false);
         assert!(script.contains("local keyed = true"));
         assert!(script.contains("Idempotency-Key"));
     }

@@ -10,8 +10,13 @@
 //!   exist on this restaurant's menu, and add up to at most 99 each, depends on the database,
 //!   not on the request's shape), from `create_menu_item` and `update_menu_item` (a
 //!   `category_id` the schema admits, any UUID, may name no category: `unknown_category`), and
-//!   from `delete_tenant` (whether `confirm` is the tenant's primary domain); it also takes 404
-//!   from `update_menu_item` and `delete_tenant` (an id the schema admits may name nothing). Each
+//!   from `delete_tenant` (whether `confirm` is the tenant's primary domain), from
+//!   `create_option_group` and `update_option_group` (whether `min` fits the options and no
+//!   choice prices an item below 0 is a rule over several fields, or over the items offering the
+//!   group; a `sold_out_until` of the pattern's shape may name no date, such as February 30);
+//!   it also takes 404 from `update_menu_item`, `update_option_group`, `delete_option_group` and
+//!   `delete_tenant` (an id the schema admits may name nothing), and 409 from
+//!   `delete_option_group` (a group an item offers). Each
 //!   of these answers is documented with its operation.
 //! - `not_a_server_error` takes 503 from the storefront operations: the stateful phase reaches
 //!   `update_tenant` with the restaurant's id and suspends it, and a suspended restaurant's
@@ -78,6 +83,18 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
 [[operations]]
 include-operation-id = "update_menu_item"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
+[[operations]]
+include-operation-id = "create_option_group"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
+
+[[operations]]
+include-operation-id = "update_option_group"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
+[[operations]]
+include-operation-id = "delete_option_group"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409"]
 
 [[operations]]
 include-operation-id = "delete_tenant"
