@@ -1811,6 +1811,7 @@ pub async fn a_removed_tenant_is_gone_whole_and_its_domain_is_free_again<P: Port
 struct Collect {
     categories: Vec<Category>,
     menu: Vec<MenuItem>,
+    option_groups: Vec<OptionGroup>,
     orders: Vec<Order>,
     staff: Vec<crate::staff::StaffUser>,
     audit: Vec<crate::staff::AuditEntry>,
@@ -1848,6 +1849,13 @@ impl ExportSink for Collect {
         Ok(())
     }
 
+    async fn option_group(&mut self, group: OptionGroup) -> Result<(), SinkClosed> {
+        assert!(self.orders.is_empty(), "the groups come before the orders");
+        self.take()?;
+        self.option_groups.push(group);
+        Ok(())
+    }
+
     async fn order(&mut self, order: Order) -> Result<(), SinkClosed> {
         self.take()?;
         self.orders.push(order);
@@ -1875,8 +1883,10 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     let soup = add_item(app, &a, "Soup", 500).await;
     let bread = add_item(app, &a, "Bread", 300).await;
     let starters = add_category(app, &a, "Starters", 1).await;
+    let size = add_group(app, &a, "Size", 0, 1, &[("Large", 100)]).await;
     add_category(app, &b, "Foreign", 1).await;
     add_item(app, &b, "Foreign", 100).await;
+    add_group(app, &b, "Foreign", 0, 1, &[("Foreign", 0)]).await;
     let mut placed = Vec::new();
     for qty in 1..=3 {
         let order = app
@@ -1891,14 +1901,16 @@ pub async fn an_export_hands_over_the_menu_then_every_order_oldest_first<P: Port
     app.tenancy.export_tenant(&a, &mut sink).await.unwrap();
     assert_eq!(sink.categories, [starters]);
     assert_eq!(names(&sink.menu), ["Bread", "Soup"]);
+    assert_eq!(sink.option_groups, [size]);
     assert_eq!(sink.orders, placed, "every order, oldest first, as stored");
     let mut sink = Collect::default();
     app.tenancy.export_tenant(&b, &mut sink).await.unwrap();
     assert_eq!(names(&sink.menu), ["Foreign"]);
+    assert_eq!(sink.option_groups.len(), 1, "its own group only");
     assert!(sink.orders.is_empty(), "another tenant's orders never");
     // A sink that stops taking records stops the export, and the tenant stays usable.
     let mut sink = Collect {
-        limit: Some(4),
+        limit: Some(5),
         ..Collect::default()
     };
     assert!(matches!(

@@ -14,6 +14,7 @@ use std::io;
 
 use actix_web::web::Bytes;
 use chameleon_core::menu::{Category, MenuItem};
+use chameleon_core::options::OptionGroup;
 use chameleon_core::order::Order;
 use chameleon_core::ports::{ExportError, ExportSink, SinkClosed};
 use chameleon_core::staff::{AuditEntry, StaffUser};
@@ -34,6 +35,7 @@ pub const CHUNKS_IN_FLIGHT: usize = 8;
 enum Section {
     Categories { empty: bool },
     Menu { empty: bool },
+    OptionGroups { empty: bool },
     Orders { empty: bool },
     Staff { empty: bool },
     Audit { empty: bool },
@@ -97,9 +99,17 @@ impl JsonSink {
         }
     }
 
-    fn start_orders(&mut self) {
+    fn start_option_groups(&mut self) {
         self.start_menu();
         if let Section::Menu { .. } = self.section {
+            self.buf.extend_from_slice(b"],\"option_groups\":[");
+            self.section = Section::OptionGroups { empty: true };
+        }
+    }
+
+    fn start_orders(&mut self) {
+        self.start_option_groups();
+        if let Section::OptionGroups { .. } = self.section {
             self.buf.extend_from_slice(b"],\"orders\":[");
             self.section = Section::Orders { empty: true };
         }
@@ -163,6 +173,17 @@ impl ExportSink for JsonSink {
             }
             write_json(&mut self.buf, &convert::menu_item(&item));
         }
+        self.flush_if_full().await
+    }
+
+    async fn option_group(&mut self, group: OptionGroup) -> Result<(), SinkClosed> {
+        self.start_option_groups();
+        if let Section::OptionGroups { empty } = &mut self.section
+            && !std::mem::replace(empty, false)
+        {
+            self.buf.push(b',');
+        }
+        write_json(&mut self.buf, &convert::option_group(&group));
         self.flush_if_full().await
     }
 

@@ -743,13 +743,14 @@ impl TenantExport for MemoryStore {
     ) -> Result<(), ExportError> {
         // The snapshot is a copy taken under the lock: the data is in memory already, so the
         // copy is the fake's whole cost (PostgreSQL streams instead).
-        let (categories, mut menu, mut orders, (staff, audit)) =
+        let (categories, mut menu, groups, mut orders, (staff, audit)) =
             self.with_tenant(tenant, |data| {
                 let menu: Vec<MenuItem> = data.menu.values().cloned().collect();
                 let orders: Vec<Order> = data.orders.iter().map(|s| s.order.clone()).collect();
                 (
                     data.sorted_categories(),
                     menu,
+                    data.sorted_groups(),
                     orders,
                     data.staff.exported(),
                 )
@@ -761,6 +762,9 @@ impl TenantExport for MemoryStore {
         }
         for item in menu {
             sink.menu_item(item).await?;
+        }
+        for group in groups {
+            sink.option_group(group).await?;
         }
         for order in orders {
             sink.order(order).await?;

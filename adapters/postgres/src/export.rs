@@ -7,7 +7,7 @@ use chameleon_core::ports::{ExportError, ExportSink, TenantExport};
 use chameleon_core::tenant::Tenant;
 
 use crate::pool::PgPool;
-use crate::tables::{categories, menu_items, orders, staff};
+use crate::tables::{categories, menu_items, option_groups, orders, staff};
 use crate::tenant_tx::TenantTx;
 
 /// [`TenantExport`] over a tenant's tables.
@@ -38,6 +38,9 @@ impl TenantExport for PgExport {
         }
         for row in tx.query(menu_items::LIST_ALL, &[]).await? {
             sink.menu_item(menu_items::from_row(&row)?).await?;
+        }
+        for row in tx.query(option_groups::LIST, &[]).await? {
+            sink.option_group(option_groups::from_row(&row)?).await?;
         }
         let mut rows = tx.rows(orders::ALL_OLDEST_FIRST, &[]).await?;
         while let Some(row) = rows.next().await {

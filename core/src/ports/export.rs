@@ -5,6 +5,7 @@ use std::future::Future;
 use thiserror::Error;
 
 use crate::menu::{Category, MenuItem};
+use crate::options::OptionGroup;
 use crate::order::Order;
 use crate::staff::{AuditEntry, StaffUser};
 use crate::tenant::Tenant;
@@ -25,13 +26,18 @@ pub trait TenantExport: Send + Sync + 'static {
 }
 
 /// Where an export goes, one record at a time: all categories, then all menu items, then all
-/// orders.
+/// option groups, then all orders.
 pub trait ExportSink: Send {
     fn category(
         &mut self,
         category: Category,
     ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn menu_item(&mut self, item: MenuItem) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// After the menu items: every option group (by name).
+    fn option_group(
+        &mut self,
+        group: OptionGroup,
+    ) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     fn order(&mut self, order: Order) -> impl Future<Output = Result<(), SinkClosed>> + Send;
     /// After the orders: every staff member (by email).
     fn staff_member(

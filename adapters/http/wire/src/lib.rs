@@ -420,6 +420,9 @@ pub struct TenantExport {
     /// In the menu's order.
     pub categories: Vec<Category>,
     pub menu: Vec<MenuItem>,
+    /// By name.
+    #[serde(default)]
+    pub option_groups: Vec<OptionGroup>,
     pub orders: Vec<Order>,
     /// The restaurant's staff accounts (no password hash, no session), by email.
     #[serde(default)]

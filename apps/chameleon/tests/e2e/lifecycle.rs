@@ -355,7 +355,7 @@ async fn a_tenant_is_renamed_given_a_domain_suspended_exported_and_removed_whole
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.json::<Value>().await.unwrap(),
-        json!({"categories": [], "items": []}),
+        json!({"categories": [], "items": [], "option_groups": []}),
         "a fresh start"
     );
     assert_eq!(stack.count(&burger.schema_name, "menu_items").await, 0);
