@@ -22,6 +22,21 @@ use crate::options::{
     SoldOut,
 };
 
+/// The seed of the cases: core's property test prices 500 menus of 20 carts from it, and the
+/// port contract places the first [`CONTRACT_MENUS`] of the same menus and carts on an adapter.
+pub const SEED: u64 = 20261207;
+
+/// Carts drawn per menu.
+pub const CARTS_PER_MENU: usize = 20;
+
+/// The menus (of [`CARTS_PER_MENU`] carts each) the port contract places.
+pub const CONTRACT_MENUS: usize = 8;
+
+/// The instant the cases are priced at (what "sold out until" is judged against).
+pub fn cases_now() -> Timestamp {
+    Timestamp::constant(1_796_670_000, 0)
+}
+
 /// SplitMix64: small, seeded, the same on every machine.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -379,7 +394,7 @@ mod tests {
                 groups: groups.clone(),
                 categories: Vec::new(),
             };
-            for _ in 0..20 {
+            for _ in 0..CARTS_PER_MENU {
                 let cart = random_cart(&mut rng, &items, &groups);
                 let expected = reference_price(&cart, &items, &groups, now);
                 let actual = request(&cart).and_then(|order| {

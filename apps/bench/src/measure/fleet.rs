@@ -35,8 +35,9 @@ fn group_id(tenant: usize, group: u32) -> String {
     format!("{tenant:08x}-0000-4000-9000-{group:012x}")
 }
 
-/// The two option groups every bench item offers: a size (one of three, optional) and extras
-/// (up to three of four), as `option_groups` rows of tenant `tenant`.
+/// The two option groups the first half of the items offer (the second half offer none): a
+/// size (one of three, optional) and extras (up to three of four), as `option_groups` rows of
+/// tenant `tenant`.
 fn option_groups_sql(schema: &str, tenant: usize) -> String {
     let options = |group: u32, names: &[(&str, i64)]| {
         let list: Vec<serde_json::Value> = (1..)
@@ -61,7 +62,9 @@ fn option_groups_sql(schema: &str, tenant: usize) -> String {
     format!(
         "INSERT INTO \"{schema}\".option_groups (id, name, min_choices, max_choices, options) VALUES \
          ('{g1}', 'Size', 0, 1, '{size}'), ('{g2}', 'Extras', 0, 3, '{extras}');\n\
-         UPDATE \"{schema}\".menu_items SET option_group_ids = ARRAY['{g1}', '{g2}']::uuid[];\n",
+         UPDATE \"{schema}\".menu_items SET option_group_ids = ARRAY['{g1}', '{g2}']::uuid[] \
+         WHERE price <= {last_price};\n",
+        last_price = item_price(MENU_ITEMS / 2),
         g1 = group_id(tenant, 1),
         g2 = group_id(tenant, 2),
     )

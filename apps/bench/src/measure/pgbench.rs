@@ -10,7 +10,7 @@ use tokio::process::Command;
 
 use super::config::Config;
 use super::cpu;
-use super::fleet::{Fleet, item_id, item_price};
+use super::fleet::{Fleet, MENU_ITEMS, item_id, item_price};
 use super::stack::{PgLogin, Target};
 use super::stats::percentile;
 use crate::summary::{ColdWindow, Endpoint, Run, round};
@@ -211,11 +211,12 @@ fn scripts(fleet: &Fleet, endpoint: Endpoint, tenants: usize, pipelined: bool) -
             writeln!(script, "SET LOCAL ROLE \"{schema}\";").unwrap();
             writeln!(script, "SET LOCAL search_path TO \"{schema}\";").unwrap();
             match endpoint {
-                // The storefront menu's two reads, as the service runs them.
+                // The storefront menu's three reads, as the service runs them.
                 Endpoint::Menu => writeln!(
                     script,
-                    "SELECT id, name, position FROM \"{schema}\".categories ORDER BY position, name COLLATE \"C\", id;\n\
-                     SELECT id, name, price, is_available, category_id, description, image_url, tags FROM \"{schema}\".menu_items WHERE is_available ORDER BY name COLLATE \"C\", id;"
+                    "SELECT id, name, position, serving_hours FROM \"{schema}\".categories ORDER BY position, name COLLATE \"C\", id;\n\
+                     SELECT id, name, min_choices, max_choices, options FROM \"{schema}\".option_groups ORDER BY name COLLATE \"C\", id;\n\
+                     SELECT {ITEM_COLUMNS} FROM \"{schema}\".menu_items ORDER BY name COLLATE \"C\", id;"
                 )
                 .unwrap(),
                 _ => order_statements(&mut script, schema, tenant),
@@ -229,19 +230,33 @@ fn scripts(fleet: &Fleet, endpoint: Endpoint, tenants: usize, pipelined: bool) -
         .collect()
 }
 
-/// Placing an order of items 1 and 2 of `tenant`: read their prices, insert the order.
+/// The columns the service reads of an item.
+const ITEM_COLUMNS: &str = "id, name, price, is_available, category_id, description, image_url, \
+     tags, sold_out_until, option_group_ids";
+
+/// Placing a plain order of two items of `tenant` that offer no options, as the plain orders of
+/// the load do: read them, the option groups they offer and
+/// their categories (the service's three reads, in one round trip with `BEGIN`), insert the
+/// order.
 fn order_statements(script: &mut String, schema: &str, tenant: usize) {
-    let (a, b) = (item_id(tenant, 1), item_id(tenant, 2));
+    let (first, second) = (MENU_ITEMS / 2 + 1, MENU_ITEMS / 2 + 2);
+    let (a, b) = (item_id(tenant, first), item_id(tenant, second));
+    let ids = format!("ARRAY['{a}', '{b}']::uuid[]");
     writeln!(
         script,
-        "SELECT id, name, price, is_available, category_id, description, image_url, tags FROM \"{schema}\".menu_items WHERE id = ANY(ARRAY['{a}', '{b}']::uuid[]);"
+        "SELECT {ITEM_COLUMNS} FROM \"{schema}\".menu_items WHERE id = ANY({ids});\n\
+         SELECT id, name, min_choices, max_choices, options FROM \"{schema}\".option_groups WHERE id IN \
+         (SELECT unnest(option_group_ids) FROM \"{schema}\".menu_items WHERE id = ANY({ids}));\n\
+         SELECT id, name, position, serving_hours FROM \"{schema}\".categories WHERE id IN \
+         (SELECT category_id FROM \"{schema}\".menu_items WHERE id = ANY({ids}));"
     )
     .unwrap();
+    // The snapshot the service stores of a plain order (its lines carry no options).
     let items = json!([
-        {"id": a, "name": "Dish number 1", "price": item_price(1), "qty": 1},
-        {"id": b, "name": "Dish number 2", "price": item_price(2), "qty": 2},
+        {"id": a, "name": format!("Dish number {first}"), "price": item_price(first), "qty": 1},
+        {"id": b, "name": format!("Dish number {second}"), "price": item_price(second), "qty": 2},
     ]);
-    let total = item_price(1) + 2 * item_price(2);
+    let total = item_price(first) + 2 * item_price(second);
     writeln!(
         script,
         "INSERT INTO \"{schema}\".orders (id, customer_name, status, total_amount, items) \

@@ -249,8 +249,15 @@ request = function()
   local t = math.random(1, tenants)
   local host = "t" .. t .. ".bench.localhost"
   if method == "POST" then
-    local a = math.random(1, items)
-    local b = a % items + 1
+    -- The first half of the items offer the option groups, the second half none: plain
+    -- orders name two of the second half, orders with options two of the first.
+    local half = math.floor(items / 2)
+    local a = math.random(1, half)
+    local b = a % half + 1
+    if not options then
+      a = a + half
+      b = b + half
+    end
     local body
     if options then
       local size = 0x10 + math.random(1, 3)

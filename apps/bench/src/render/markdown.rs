@@ -530,9 +530,10 @@ fn options(md: &mut String, summary: &Summary) {
     writeln!(md, "\n## Orders with options\n").unwrap();
     writeln!(
         md,
-        "`POST /api/v1/store/orders` through nginx: two lines as in the hot path, plain, and with \
-         three options (a size and an extra on the first line, another extra on the second; \
-         every bench item offers both groups), in rounds that alternate which runs first.\n\n\
+        "`POST /api/v1/store/orders` through nginx, two lines each: plain (two of the items that \
+         offer no options, as in the hot path), and with three options (two of the items that \
+         offer a size and extras: a size and an extra on the first line, another extra on the \
+         second), in rounds that alternate which runs first.\n\n\
          | round | plain: req/s | p99 ms | with options: req/s | p99 ms | options / plain |\n\
          |---:|---:|---:|---:|---:|---:|"
     )
