@@ -200,7 +200,7 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
         sessions.push((session_of(&res), member["id"].as_str().unwrap().to_owned()));
     }
     let (manager, manager_id) = sessions[0].clone();
-    let (staff, _) = sessions[1].clone();
+    let (staff, staff_id) = sessions[1].clone();
     // The same email twice.
     problem(
         shop.with(&owner, Method::POST, "/api/v1/manager/staff")
@@ -257,6 +257,70 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // Sold out until a time, too; not the item's option groups.
+    let res = shop
+        .with(&staff, Method::PATCH, &item_path)
+        .json(&json!({"sold_out_until": "2030-01-01T11:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Option groups are the manager's; staff may only mark their options sold out or back.
+    let res = shop
+        .with(&manager, Method::POST, "/api/v1/manager/option-groups")
+        .json(&json!({"name": "Size", "min": 1, "max": 1, "options": [
+            {"name": "Small", "price_delta": 0}, {"name": "Large", "price_delta": 250}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let group: Value = res.json().await.unwrap();
+    let group_path = format!(
+        "/api/v1/manager/option-groups/{}",
+        group["id"].as_str().unwrap()
+    );
+    let large = group["options"][1]["id"].as_str().unwrap().to_owned();
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/manager/option-groups".to_owned(),
+            json!({"name": "Extras", "min": 0, "max": 1, "options": [{"name": "Egg", "price_delta": 100}]}),
+        ),
+        (Method::PATCH, group_path.clone(), json!({"name": "Sizes"})),
+        (
+            Method::PATCH,
+            group_path.clone(),
+            json!({"options": [{"id": large, "price_delta": 1}]}),
+        ),
+        (Method::DELETE, group_path.clone(), json!({})),
+        (
+            Method::PATCH,
+            item_path.clone(),
+            json!({"option_group_ids": [group["id"]]}),
+        ),
+    ] {
+        let mut request = shop.with(&staff, method.clone(), &path);
+        if method != Method::DELETE {
+            request = request.json(&body);
+        }
+        problem(
+            request.send().await.unwrap(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+    }
+    let res = shop
+        .with(&staff, Method::PATCH, &group_path)
+        .json(&json!({"options": [{"id": large, "sold_out_until": "indefinitely"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let marked: Value = res.json().await.unwrap();
+    assert_eq!(marked["name"], "Size", "nothing else changed");
+    assert_eq!(marked["options"][1]["sold_out_until"], "indefinitely");
+    assert_eq!(marked["options"][0]["sold_out_until"], Value::Null);
     // Nor staff nor managers manage staff, see the audit trail (staff) or rotate the key.
     for (session, path, method) in [
         (&staff, "/api/v1/manager/staff", Method::GET),
@@ -337,6 +401,9 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
         [
             "staff.update",
             "settings.update",
+            "option_group.update",
+            "option_group.create",
+            "menu_item.update",
             "menu_item.update",
             "menu_item.create",
             "staff.invite",
@@ -346,8 +413,12 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
     );
     assert_eq!(audit[0]["actor"], format!("staff:{owner_id}"));
     assert_eq!(audit[0]["target"], manager_id);
+    // Staff marking an option sold out: their own line, on the group.
+    assert_eq!(audit[2]["actor"], format!("staff:{staff_id}"));
+    assert_eq!(audit[2]["target"], group["id"]);
     assert_eq!(audit[3]["actor"], format!("staff:{manager_id}"));
-    assert_eq!(audit[6]["actor"], "platform");
+    assert_eq!(audit[6]["actor"], format!("staff:{manager_id}"));
+    assert_eq!(audit[9]["actor"], "platform");
     assert!(audit.iter().all(|e| e["request_id"].is_string()));
     // Writes with the API key are audited as such.
     let res = stack
