@@ -264,32 +264,7 @@ impl OptionGroup {
     /// Whether the group can be stored: 0 <= min <= max, max >= 1, 1 to 50 options (at least
     /// `min`), each option once.
     pub fn check(&self) -> Result<(), OptionGroupError> {
-        if self.max == 0 {
-            return Err(OptionGroupError::MaxZero);
-        }
-        if self.min > self.max {
-            return Err(OptionGroupError::MinAboveMax {
-                min: self.min,
-                max: self.max,
-            });
-        }
-        if self.options.len() > Self::MAX_OPTIONS {
-            return Err(OptionGroupError::TooManyOptions(self.options.len()));
-        }
-        if self.options.is_empty() {
-            return Err(OptionGroupError::NoOptions);
-        }
-        if self.options.len() < usize::from(self.min) {
-            return Err(OptionGroupError::FewerOptionsThanMin {
-                min: self.min,
-                options: self.options.len(),
-            });
-        }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(twice) = self.options.iter().find(|o| !seen.insert(o.id)) {
-            return Err(OptionGroupError::DuplicateOption(twice.id));
-        }
-        Ok(())
+        check_group(self.min, self.max, &self.options)
     }
 
     /// The option `id`, if it is one of this group's.
@@ -311,6 +286,33 @@ impl OptionGroup {
             .map(|(_, delta)| delta)
             .sum()
     }
+}
+
+/// The rules of [`OptionGroup::check`], for a stored group and for a new one alike.
+fn check_group(min: u8, max: u8, options: &[OptionChoice]) -> Result<(), OptionGroupError> {
+    if max == 0 {
+        return Err(OptionGroupError::MaxZero);
+    }
+    if min > max {
+        return Err(OptionGroupError::MinAboveMax { min, max });
+    }
+    if options.len() > OptionGroup::MAX_OPTIONS {
+        return Err(OptionGroupError::TooManyOptions(options.len()));
+    }
+    if options.is_empty() {
+        return Err(OptionGroupError::NoOptions);
+    }
+    if options.len() < usize::from(min) {
+        return Err(OptionGroupError::FewerOptionsThanMin {
+            min,
+            options: options.len(),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = options.iter().find(|o| !seen.insert(o.id)) {
+        return Err(OptionGroupError::DuplicateOption(twice.id));
+    }
+    Ok(())
 }
 
 /// A group's `min` from what a client sent (0 to 50).
@@ -377,6 +379,11 @@ pub struct NewOptionGroup {
 }
 
 impl NewOptionGroup {
+    /// The rules of [`OptionGroup::check`]: the service refuses a group that breaks them.
+    pub fn check(&self) -> Result<(), OptionGroupError> {
+        check_group(self.min, self.max, &self.options)
+    }
+
     /// The group as stored under `id`.
     pub fn with_id(self, id: OptionGroupId) -> OptionGroup {
         OptionGroup {

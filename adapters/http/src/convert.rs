@@ -546,13 +546,7 @@ pub fn new_option_group(body: &wire::NewOptionGroup) -> Result<NewOptionGroup, A
     let min = problems.check("min", min_choices(body.min));
     let max = problems.check("max", max_choices(body.max));
     if body.options.len() > OptionGroup::MAX_OPTIONS {
-        return Err(ApiError::new(
-            ProblemCode::LimitReached,
-            format!(
-                "options: a group has at most {} options",
-                OptionGroup::MAX_OPTIONS
-            ),
-        ));
+        return Err(too_many_options());
     }
     let options: Vec<Option<OptionChoice>> = body
         .options
@@ -578,20 +572,26 @@ pub fn new_option_group(body: &wire::NewOptionGroup) -> Result<NewOptionGroup, A
             })
         })
         .collect();
-    let group = problems.finish(|| {
+    // The rules of a group as a whole (min <= max, enough options) are the service's.
+    problems.finish(|| {
         Some(NewOptionGroup {
             name: name?,
             min: min?,
             max: max?,
             options: options.into_iter().collect::<Option<_>>()?,
         })
-    })?;
-    // The rules of a group as a whole (min <= max, enough options), once every field parsed.
-    group
-        .clone()
-        .with_id(OptionGroupId::from_uuid(uuid::Uuid::nil()))
-        .check()?;
-    Ok(group)
+    })
+}
+
+/// 422 `limit_reached` for a list of more options than a group may have.
+fn too_many_options() -> ApiError {
+    ApiError::new(
+        ProblemCode::LimitReached,
+        format!(
+            "options: a group has at most {} options",
+            OptionGroup::MAX_OPTIONS
+        ),
+    )
 }
 
 /// Body of `PATCH /api/v1/manager/option-groups/{id}`; a new option gets a fresh id.
@@ -605,15 +605,7 @@ pub fn option_group_patch(body: &wire::OptionGroupPatch) -> Result<OptionGroupPa
     let max = body.max.map(|max| problems.check("max", max_choices(max)));
     let options = match &body.options {
         None => Some(None),
-        Some(list) if list.len() > OptionGroup::MAX_OPTIONS => {
-            return Err(ApiError::new(
-                ProblemCode::LimitReached,
-                format!(
-                    "options: a group has at most {} options",
-                    OptionGroup::MAX_OPTIONS
-                ),
-            ));
-        }
+        Some(list) if list.len() > OptionGroup::MAX_OPTIONS => return Err(too_many_options()),
         Some(list) if list.is_empty() => {
             problems
                 .0

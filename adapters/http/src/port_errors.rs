@@ -183,6 +183,7 @@ impl From<OptionGroupError> for ApiError {
 impl From<CreateOptionGroupError> for ApiError {
     fn from(err: CreateOptionGroupError) -> Self {
         match err {
+            CreateOptionGroupError::Invalid(invalid) => invalid.into(),
             CreateOptionGroupError::LimitReached(_) => {
                 ApiError::new(ProblemCode::LimitReached, err.to_string())
             }

@@ -513,9 +513,6 @@ impl MenuRepository for MemoryStore {
         at_most: usize,
     ) -> Result<OptionGroup, CreateOptionGroupError> {
         let group = group.with_id(OptionGroupId::from_uuid(Uuid::now_v7()));
-        group
-            .check()
-            .map_err(|e| anyhow!("a group that does not check: {e}"))?;
         self.with_tenant(tenant, |data| {
             if data.option_groups.len() >= at_most {
                 return Err(CreateOptionGroupError::LimitReached(at_most));

@@ -377,9 +377,6 @@ impl MenuRepository for PgMenu {
         at_most: usize,
     ) -> Result<OptionGroup, CreateOptionGroupError> {
         let group = group.with_id(OptionGroupId::from_uuid(Uuid::now_v7()));
-        group
-            .check()
-            .map_err(|e| anyhow::anyhow!("a group that does not check: {e}"))?;
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         if count_held(&mut tx, option_groups::HOLD_CREATION, option_groups::COUNT).await? >= at_most
         {

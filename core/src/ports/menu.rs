@@ -154,6 +154,9 @@ pub trait MenuRepository: Send + Sync + 'static {
 
 #[derive(Debug, Error)]
 pub enum CreateOptionGroupError {
+    /// Refused by [`NewOptionGroup::check`] (the service checks before the repository stores).
+    #[error(transparent)]
+    Invalid(#[from] OptionGroupError),
     #[error("the menu already has {0} option groups, as many as a restaurant may have")]
     LimitReached(usize),
     #[error(transparent)]

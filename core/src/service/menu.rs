@@ -160,6 +160,7 @@ impl<M: MenuRepository> Menu<M> {
         tenant: &Tenant,
         group: NewOptionGroup,
     ) -> Result<OptionGroup, CreateOptionGroupError> {
+        group.check()?;
         self.menu
             .create_option_group(tenant, group, self.limits.option_groups)
             .await

@@ -170,7 +170,8 @@ fn core_accepts_items(field: &str, count: usize) -> bool {
                     })
                     .collect(),
             })
-            .is_ok()
+            // What the service then checks of the group as a whole.
+            .is_ok_and(|group| group.check().is_ok())
         }
         "OptionGroupPatch.options" => {
             chameleon_http::convert::option_group_patch(&chameleon_wire::OptionGroupPatch {
