@@ -327,6 +327,7 @@ pub fn request(cart: &[CartLine]) -> Result<crate::order::OrderRequest, Refusal>
     }));
     match lines {
         Ok(lines) => Ok(OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse("Ann").expect("a name"),
             lines,
         }),
@@ -347,7 +348,12 @@ pub fn refusal_of(rejection: &crate::order::OrderRejection) -> Option<Refusal> {
         R::UnavailableOption { line, group, .. } => Refusal::OptionUnavailable { line, group },
         R::OptionsBelowMin { line, group, .. } => Refusal::BelowMin { line, group },
         R::OptionsAboveMax { line, group, .. } => Refusal::AboveMax { line, group },
-        R::Closed { .. } | R::TotalOverflow => return None,
+        R::Closed { .. }
+        | R::TotalOverflow
+        | R::NotAccepting
+        | R::ClosingSoon { .. }
+        | R::SlotFull { .. }
+        | R::SlotInvalid(_) => return None,
     })
 }
 

@@ -21,8 +21,10 @@ use crate::options::{
 };
 use crate::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderPage, OrderRejection, OrderRequest,
-    OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused, TrackingToken,
+    OrderSort, OrderStatus, PageLimit, PlaceOrderRequest, Quantity, StatusChangeRefused,
+    TrackingToken,
 };
+use crate::pickup::{BusyMinutes, PickupPatch, PrepMinutes, SlotCapacity};
 use crate::ports::{
     ChangeOrderStatusError, CreateCategoryError, CreateMenuItemError, DeleteCategoryError,
     DeleteMenuItemError, DeleteOptionGroupError, DeprovisionError, DomainChangeError, ExportSink,
@@ -77,6 +79,9 @@ macro_rules! port_contract_tests {
             an_item_s_category_must_be_the_tenant_s_own,
             deleting_a_category_keeps_its_items_uncategorised,
             a_suspended_tenant_s_storefront_is_closed_by_core_and_its_manager_works,
+            pickup_slots_take_their_capacity_and_a_cancelled_order_frees_its_place,
+            concurrent_orders_never_overfill_a_slot,
+            paused_refuses_every_order_and_busy_moves_every_quote,
         );
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -174,6 +179,7 @@ pub async fn add_item<P: Ports>(
 fn order(lines: &[(MenuItemId, i64)]) -> PlaceOrderRequest {
     PlaceOrderRequest {
         order: OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse("John Doe").expect("test customer"),
             lines: OrderLines::parse(
                 lines
@@ -467,6 +473,7 @@ async fn offer<P: Ports>(
 fn order_with(item: MenuItemId, qty: i64, options: &[OptionId], at: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
         order: OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse("Ann").expect("test customer"),
             lines: OrderLines::parse_with_options([(
                 item,
@@ -1169,15 +1176,21 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
         .into_order();
 
     assert!(matches!(
-        app.ordering.confirm_order(&b, placed.id).await,
+        app.ordering.confirm_order(&b, placed.id, jiff::Timestamp::UNIX_EPOCH).await,
         Err(ChangeOrderStatusError::NotFound(id)) if id == placed.id
     ));
-    let confirmed = app.ordering.confirm_order(&a, placed.id).await.unwrap();
+    let confirmed = app
+        .ordering
+        .confirm_order(&a, placed.id, jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .unwrap();
     assert_eq!(confirmed.status, OrderStatus::Confirmed);
     assert_eq!(confirmed.id, placed.id);
     assert_eq!(confirmed.total_cents, placed.total_cents);
     assert!(matches!(
-        app.ordering.confirm_order(&a, placed.id).await,
+        app.ordering
+            .confirm_order(&a, placed.id, jiff::Timestamp::UNIX_EPOCH)
+            .await,
         Err(ChangeOrderStatusError::Refused(StatusChangeRefused {
             from: OrderStatus::Confirmed,
             to: OrderStatus::Confirmed,
@@ -1185,7 +1198,9 @@ pub async fn only_pending_orders_are_confirmed<P: Ports>(app: &Chameleon<P>) {
     ));
     let ghost = OrderId::from_uuid(Uuid::from_u128(5));
     assert!(matches!(
-        app.ordering.confirm_order(&a, ghost).await,
+        app.ordering
+            .confirm_order(&a, ghost, jiff::Timestamp::UNIX_EPOCH)
+            .await,
         Err(ChangeOrderStatusError::NotFound(_))
     ));
     assert_eq!(all_orders(app, &a).await[0].status, OrderStatus::Confirmed);
@@ -1300,7 +1315,7 @@ pub async fn an_idempotency_key_places_once_and_replays_the_first_answer<P: Port
 
     // Even once the order has moved on, a replay answers as the first answer did.
     app.ordering
-        .confirm_order(&tenant, placed.id)
+        .confirm_order(&tenant, placed.id, jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     let later = app
@@ -1448,11 +1463,11 @@ pub async fn orders_are_paged_newest_first_with_a_cursor_and_a_status<P: Ports>(
         );
     }
     app.ordering
-        .confirm_order(&tenant, placed[1].id)
+        .confirm_order(&tenant, placed[1].id, jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     app.ordering
-        .confirm_order(&tenant, placed[3].id)
+        .confirm_order(&tenant, placed[3].id, jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     let newest_first: Vec<OrderId> = placed.iter().rev().map(|o| o.id).collect();
@@ -1467,7 +1482,7 @@ pub async fn orders_are_paged_newest_first_with_a_cursor_and_a_status<P: Ports>(
                 OrderPage {
                     limit: PageLimit::try_from(2).unwrap(),
                     after,
-                    status: None,
+                    ..OrderPage::default()
                 },
             )
             .await
@@ -1561,6 +1576,7 @@ pub async fn a_tenant_s_settings_and_status_change_everywhere_at_once<P: Ports>(
         locale: Locale::parse("ja-JP").unwrap(),
         timezone: TimeZoneName::parse("Asia/Tokyo").unwrap(),
         opening_hours: Some(hours),
+        pickup: Default::default(),
     };
     assert_eq!(renamed.settings, trading);
     assert_eq!(
@@ -2044,13 +2060,15 @@ pub async fn an_order_is_followed_with_its_own_token_and_moves_as_core_allows<P:
     }
     // PENDING → CONFIRMED → READY → COMPLETED, nothing skipped, nothing after.
     assert!(matches!(
-        app.ordering.change_order_status(&a, placed.id, Ready).await,
+        app.ordering
+            .change_order_status(&a, placed.id, Ready, jiff::Timestamp::UNIX_EPOCH)
+            .await,
         Err(ChangeOrderStatusError::Refused(_))
     ));
     for next in [Confirmed, Ready] {
         assert_eq!(
             app.ordering
-                .change_order_status(&a, placed.id, next)
+                .change_order_status(&a, placed.id, next, jiff::Timestamp::UNIX_EPOCH)
                 .await
                 .unwrap()
                 .status,
@@ -2065,12 +2083,14 @@ pub async fn an_order_is_followed_with_its_own_token_and_moves_as_core_allows<P:
         .unwrap();
     assert_eq!(seen.status, Ready, "the customer sees the change");
     app.ordering
-        .change_order_status(&a, placed.id, Completed)
+        .change_order_status(&a, placed.id, Completed, jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     for next in [Cancelled, Confirmed] {
         assert!(matches!(
-            app.ordering.change_order_status(&a, placed.id, next).await,
+            app.ordering
+                .change_order_status(&a, placed.id, next, jiff::Timestamp::UNIX_EPOCH)
+                .await,
             Err(ChangeOrderStatusError::Refused(_))
         ));
     }
@@ -2081,12 +2101,12 @@ pub async fn an_order_is_followed_with_its_own_token_and_moves_as_core_allows<P:
         .unwrap()
         .into_order();
     app.ordering
-        .change_order_status(&a, other.id, Cancelled)
+        .change_order_status(&a, other.id, Cancelled, jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     assert!(matches!(
         app.ordering
-            .change_order_status(&b, other.id, Cancelled)
+            .change_order_status(&b, other.id, Cancelled, jiff::Timestamp::UNIX_EPOCH)
             .await,
         Err(ChangeOrderStatusError::NotFound(_))
     ));
@@ -2384,4 +2404,307 @@ pub async fn menus_are_capped_even_when_creations_race_for_the_last_place<P: Por
         limits.categories
     );
     add_category(app, &b, "Elsewhere", 0).await;
+}
+
+/// Mondays 11:00-14:00 UTC, prep 0, slots of 15 minutes taking `capacity` orders each.
+async fn slotted<P: Ports>(app: &Chameleon<P>, domain: &str, capacity: i64) -> Tenant {
+    let a = provision(app, domain).await;
+    let hours = OpeningHours::parse([("mon", vec![("11:00", "14:00")])]).unwrap();
+    let pickup = PickupPatch {
+        prep_minutes: Some(PrepMinutes::try_from(0).unwrap()),
+        slot_capacity: Some(Some(SlotCapacity::try_from(capacity).unwrap())),
+        ..PickupPatch::default()
+    };
+    let a = app
+        .tenancy
+        .update_tenant(
+            a.id,
+            TenantPatch {
+                opening_hours: Some(Some(hours)),
+                pickup: pickup.clone(),
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let stored = app.tenancy.tenant_by_id(a.id).await.unwrap().unwrap();
+    assert_eq!(stored.settings.pickup, pickup.apply(&Default::default()));
+    (*a).clone()
+}
+
+fn instant(text: &str) -> jiff::Timestamp {
+    text.parse().expect("test instant")
+}
+
+/// An order of one `item` placed at `now` for `pickup` (`None`: as soon as possible).
+fn for_pickup(item: MenuItemId, now: &str, pickup: Option<&str>) -> PlaceOrderRequest {
+    let mut request = order(&[(item, 1)]);
+    request.placed_at = instant(now);
+    request.order.pickup_at = pickup.map(instant);
+    request
+}
+
+pub async fn pickup_slots_take_their_capacity_and_a_cancelled_order_frees_its_place<P: Ports>(
+    app: &Chameleon<P>,
+) {
+    let a = slotted(app, "slots-a.com", 2).await;
+    let b = slotted(app, "slots-b.com", 2).await;
+    let soup = add_item(app, &a, "Soup", 500).await;
+    let other = add_item(app, &b, "Soup", 500).await;
+    // Sunday night: closed, but Monday's slots can be scheduled.
+    let night = "2026-12-06T22:00:00Z";
+    let noon = Some("2026-12-07T12:00:00Z");
+    let mut placed = Vec::new();
+    for _ in 0..2 {
+        let order = app
+            .ordering
+            .place_order(&open(&a), for_pickup(soup.id, night, noon))
+            .await
+            .unwrap()
+            .into_order();
+        assert_eq!(order.pickup_at, Some(instant("2026-12-07T12:00:00Z")));
+        assert_eq!(order.ready_at, Some(instant("2026-12-07T12:00:00Z")));
+        placed.push(order);
+    }
+    match app
+        .ordering
+        .place_order(&open(&a), for_pickup(soup.id, night, noon))
+        .await
+    {
+        Err(PlaceOrderError::Rejected(OrderRejection::SlotFull { next_available })) => {
+            assert_eq!(next_available, Some(instant("2026-12-07T12:15:00Z")));
+        }
+        other => panic!("expected SlotFull, got {other:?}"),
+    }
+    // Another tenant's slot at the same instant is its own.
+    app.ordering
+        .place_order(&open(&b), for_pickup(other.id, night, noon))
+        .await
+        .unwrap();
+    assert_eq!(all_orders(app, &a).await.len(), 2, "nothing stored");
+    let counts = app
+        .ordering
+        .slots(
+            &open(&a),
+            jiff::civil::Date::new(2026, 12, 7).ok(),
+            instant(night),
+        )
+        .await
+        .unwrap();
+    let noon_slot = counts
+        .slots
+        .iter()
+        .find(|v| v.slot.start == instant("2026-12-07T12:00:00Z"))
+        .unwrap();
+    assert_eq!((noon_slot.available, noon_slot.remaining), (false, Some(0)));
+    // A cancelled order frees its place; a completed one does not.
+    app.ordering
+        .change_order_status(&a, placed[0].id, OrderStatus::Cancelled, instant(night))
+        .await
+        .unwrap();
+    let counts = app
+        .ordering
+        .slots(
+            &open(&a),
+            jiff::civil::Date::new(2026, 12, 7).ok(),
+            instant(night),
+        )
+        .await
+        .unwrap();
+    assert!(
+        counts
+            .slots
+            .iter()
+            .any(|v| v.slot.start == instant("2026-12-07T12:00:00Z")
+                && v.available
+                && v.remaining == Some(1))
+    );
+    // A keyed order takes the last place; its retry replays at the full slot.
+    let mut keyed_request = for_pickup(soup.id, night, noon);
+    keyed_request.idempotency_key = Some(IdempotencyKey::parse("slot-retry-1").unwrap());
+    let first = app
+        .ordering
+        .place_order(&open(&a), keyed_request.clone())
+        .await
+        .unwrap()
+        .into_order();
+    match app
+        .ordering
+        .place_order(&open(&a), keyed_request.clone())
+        .await
+        .unwrap()
+    {
+        Placement::Replayed(order) => assert_eq!(order.id, first.id),
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    // The same key for another slot is another request.
+    keyed_request.order.pickup_at = Some(instant("2026-12-07T12:30:00Z"));
+    assert!(matches!(
+        app.ordering.place_order(&open(&a), keyed_request).await,
+        Err(PlaceOrderError::KeyReused(_))
+    ));
+    // As soon as possible at 12:05 Monday: the 12:00 slot is full, so 12:15, ready 12:15.
+    let asap = app
+        .ordering
+        .place_order(&open(&a), for_pickup(soup.id, "2026-12-07T12:05:00Z", None))
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(asap.pickup_at, None);
+    assert_eq!(asap.ready_at, Some(instant("2026-12-07T12:15:00Z")));
+    // Accepting sets ready_at to the later of the pickup time and now plus the prep time.
+    let accepted = app
+        .ordering
+        .confirm_order(&a, first.id, instant("2026-12-07T11:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(accepted.ready_at, Some(instant("2026-12-07T12:00:00Z")));
+    let accepted = app
+        .ordering
+        .confirm_order(&a, asap.id, instant("2026-12-07T12:30:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(accepted.ready_at, Some(instant("2026-12-07T12:30:00Z")));
+    // The kitchen's view: by ready_at, within a window, a page at a time.
+    let page = |after, from: Option<&str>, to: Option<&str>| OrderPage {
+        limit: PageLimit::try_from(2).unwrap(),
+        after,
+        sort: OrderSort::Pickup,
+        pickup_from: from.map(instant),
+        pickup_to: to.map(instant),
+        ..OrderPage::default()
+    };
+    let first_page = app
+        .ordering
+        .list_orders(&a, page(None, Some("2026-12-07T00:00:00Z"), None))
+        .await
+        .unwrap();
+    let ready: Vec<_> = first_page.items.iter().map(|o| o.ready_at).collect();
+    assert_eq!(
+        ready,
+        [
+            Some(instant("2026-12-07T12:00:00Z")),
+            Some(instant("2026-12-07T12:00:00Z"))
+        ]
+    );
+    let rest = app
+        .ordering
+        .list_orders(
+            &a,
+            page(first_page.next, Some("2026-12-07T00:00:00Z"), None),
+        )
+        .await
+        .unwrap();
+    // Three at noon (one of them cancelled), then the one accepted for 12:30.
+    assert_eq!(rest.items.len(), 2);
+    assert_eq!(rest.items[1].id, asap.id);
+    assert_eq!(rest.next, None);
+    let window = app
+        .ordering
+        .list_orders(
+            &a,
+            page(
+                None,
+                Some("2026-12-07T12:10:00Z"),
+                Some("2026-12-07T13:00:00Z"),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(window.items.len(), 1);
+    assert_eq!(window.items[0].id, asap.id);
+}
+
+pub async fn concurrent_orders_never_overfill_a_slot<P: Ports>(app: &Chameleon<P>) {
+    let a = slotted(app, "rush-a.com", 5).await;
+    let soup = add_item(app, &a, "Soup", 500).await;
+    let tenant = open(&a);
+    let attempts = (0..50).map(|_| {
+        app.ordering.place_order(
+            &tenant,
+            for_pickup(
+                soup.id,
+                "2026-12-07T11:00:00Z",
+                Some("2026-12-07T12:00:00Z"),
+            ),
+        )
+    });
+    let outcomes = join_all(attempts).await;
+    let placed = outcomes.iter().filter(|o| o.is_ok()).count();
+    let full = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Err(PlaceOrderError::Rejected(OrderRejection::SlotFull { .. }))
+            )
+        })
+        .count();
+    assert_eq!((placed, full), (5, 45), "{outcomes:?}");
+    assert_eq!(all_orders(app, &a).await.len(), 5);
+}
+
+pub async fn paused_refuses_every_order_and_busy_moves_every_quote<P: Ports>(app: &Chameleon<P>) {
+    let a = slotted(app, "paused-a.com", 100).await;
+    let soup = add_item(app, &a, "Soup", 500).await;
+    let now = "2026-12-07T11:02:00Z";
+    let board = app
+        .ordering
+        .slots(&open(&a), None, instant(now))
+        .await
+        .unwrap();
+    assert_eq!(board.asap, Some(instant(now)));
+    let busy = |patch: PickupPatch| TenantPatch {
+        pickup: patch,
+        ..TenantPatch::default()
+    };
+    let a = app
+        .tenancy
+        .update_tenant(
+            a.id,
+            busy(PickupPatch {
+                busy_extra_minutes: Some(BusyMinutes::try_from(20).unwrap()),
+                ..PickupPatch::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let board = app
+        .ordering
+        .slots(&open(&a), None, instant(now))
+        .await
+        .unwrap();
+    assert_eq!(board.asap, Some(instant("2026-12-07T11:22:00Z")));
+    let quoted = app
+        .ordering
+        .place_order(&open(&a), for_pickup(soup.id, now, None))
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(quoted.ready_at, Some(instant("2026-12-07T11:22:00Z")));
+    let a = app
+        .tenancy
+        .update_tenant(
+            a.id,
+            busy(PickupPatch {
+                accepting_orders: Some(false),
+                ..PickupPatch::default()
+            }),
+        )
+        .await
+        .unwrap();
+    for pickup in [None, Some("2026-12-07T12:00:00Z")] {
+        assert!(matches!(
+            app.ordering
+                .place_order(&open(&a), for_pickup(soup.id, now, pickup))
+                .await,
+            Err(PlaceOrderError::Rejected(OrderRejection::NotAccepting))
+        ));
+    }
+    assert_eq!(all_orders(app, &a).await.len(), 1);
+    // Following and moving orders go on.
+    app.ordering
+        .change_order_status(&a, quoted.id, OrderStatus::Cancelled, instant(now))
+        .await
+        .unwrap();
 }

@@ -13,6 +13,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan as _};
 use thiserror::Error;
 
+use crate::pickup::PickupSettings;
+
 /// An ISO 4217 currency code (`USD`, `EUR`, `JPY`, `KWD`, ...) and its minor units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Currency {
@@ -257,8 +259,49 @@ impl OpeningHours {
             .zip(self.days.iter().map(Vec::as_slice))
     }
 
+    /// Every day, all day.
+    pub fn always() -> Self {
+        let all_day = OpenRange {
+            start: TimeOfDay(0),
+            end: TimeOfDay(24 * 60),
+        };
+        Self {
+            days: std::array::from_fn(|_| vec![all_day]),
+        }
+    }
+
+    /// The spans business day `date` opens, as instants, in the order of its ranges: a range
+    /// running past midnight belongs to the day it opens on. A range whose ends fall the same
+    /// instant (a DST change can do it) opens nothing.
+    pub fn spans_of(&self, zone: &TimeZone, date: Date) -> Vec<(Timestamp, Timestamp)> {
+        let index = usize::from(date.weekday().to_monday_zero_offset().unsigned_abs());
+        self.days[index]
+            .iter()
+            .filter_map(|range| {
+                let end_date = if range.end <= range.start {
+                    next_day(date)
+                } else {
+                    Some(date)
+                };
+                let start = instant(zone, Some(date), range.start)?;
+                let end = instant(zone, end_date, range.end)?;
+                (start < end).then_some((start, end))
+            })
+            .collect()
+    }
+
     /// Whether the schedule is open at `now` in `zone`, and the next change.
     pub fn status(&self, zone: &TimeZone, now: Timestamp) -> OpenStatus {
+        self.status_except(zone, now, |_| false)
+    }
+
+    /// [`OpeningHours::status`], with the business days `closed` says are closed (holidays).
+    pub fn status_except(
+        &self,
+        zone: &TimeZone,
+        now: Timestamp,
+        closed: impl Fn(Date) -> bool,
+    ) -> OpenStatus {
         let today = now.to_zoned_datetime(zone.clone()).date();
         let mut spans = Vec::new();
         // From yesterday (an overnight range may still run) to a week ahead.
@@ -266,22 +309,8 @@ impl OpeningHours {
             let Ok(date) = today.checked_add(offset.days()) else {
                 continue;
             };
-            let index = usize::from(date.weekday().to_monday_zero_offset().unsigned_abs());
-            for range in &self.days[index] {
-                let end_date = if range.end <= range.start {
-                    next_day(date)
-                } else {
-                    Some(date)
-                };
-                let (Some(start), Some(end)) = (
-                    instant(zone, Some(date), range.start),
-                    instant(zone, end_date, range.end),
-                ) else {
-                    continue;
-                };
-                if start < end {
-                    spans.push((start, end));
-                }
+            if !closed(date) {
+                spans.extend(self.spans_of(zone, date));
             }
         }
         spans.sort();
@@ -336,18 +365,39 @@ pub struct StoreSettings {
     pub timezone: TimeZoneName,
     /// `None`: always open.
     pub opening_hours: Option<OpeningHours>,
+    /// Pickup times: lead time, slots, capacity, busy and paused, closures.
+    pub pickup: PickupSettings,
 }
 
 impl StoreSettings {
-    /// Open now (always, without hours) and the next change.
+    /// Open now (always, without hours, but on a closure) and the next change.
     pub fn status(&self, now: Timestamp) -> OpenStatus {
+        let closures = &self.pickup.closures;
         match &self.opening_hours {
-            None => OpenStatus {
+            None if closures.is_empty() => OpenStatus {
                 open_now: true,
                 next_change: None,
             },
-            Some(hours) => hours.status(self.timezone.zone(), now),
+            None => OpeningHours::always()
+                .status_except(self.timezone.zone(), now, |d| closures.contains(d)),
+            Some(hours) => hours.status_except(self.timezone.zone(), now, |d| closures.contains(d)),
         }
+    }
+
+    /// The spans business day `date` opens (none on a closure), as instants.
+    pub fn spans_of(&self, date: Date) -> Vec<(Timestamp, Timestamp)> {
+        if self.pickup.closures.contains(date) {
+            return Vec::new();
+        }
+        match &self.opening_hours {
+            None => OpeningHours::always().spans_of(self.timezone.zone(), date),
+            Some(hours) => hours.spans_of(self.timezone.zone(), date),
+        }
+    }
+
+    /// The calendar date of `now` in the restaurant's time zone.
+    pub fn today(&self, now: Timestamp) -> Date {
+        now.to_zoned_datetime(self.timezone.zone().clone()).date()
     }
 }
 

@@ -78,6 +78,10 @@ impl RequestFingerprint {
                 hash.update(format!(":{option}").as_bytes());
             }
         }
+        // As for options: an order for as soon as possible hashes as before pickup times.
+        if let Some(at) = request.pickup_at {
+            hash.update(format!("\npickup:{at}").as_bytes());
+        }
         Self(hash.finalize().into())
     }
 
@@ -154,6 +158,7 @@ mod tests {
 
     fn request(customer: &str, lines: &[(u128, i64)]) -> OrderRequest {
         OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse(customer).unwrap(),
             lines: OrderLines::parse(lines.iter().map(|(id, qty)| {
                 (
@@ -176,6 +181,8 @@ mod tests {
                 items: vec![],
                 tracking_token: None,
                 created_at,
+                pickup_at: None,
+                ready_at: None,
             },
             fingerprint,
             now: created_at + age,

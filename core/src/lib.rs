@@ -34,6 +34,7 @@ pub mod idempotency;
 pub mod menu;
 pub mod options;
 pub mod order;
+pub mod pickup;
 pub mod ports;
 pub mod service;
 pub mod staff;

@@ -179,6 +179,14 @@ impl fmt::Display for SoldOut {
     }
 }
 
+/// An RFC 3339 instant written in full, as [`SoldOut::parse`] takes one (a pickup time too).
+pub fn parse_instant(raw: &str) -> Option<Timestamp> {
+    if !is_full_rfc3339(raw) {
+        return None;
+    }
+    raw.parse().ok()
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)`, digits where digits go (the values are jiff's to
 /// judge).
 fn is_full_rfc3339(raw: &str) -> bool {

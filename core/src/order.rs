@@ -12,6 +12,7 @@ use crate::menu::{Category, MenuItem, MenuItemId, MenuItemName};
 use crate::options::{
     OptionChoice, OptionGroup, OptionGroupId, OptionGroupName, OptionId, OptionName, PriceDelta,
 };
+use crate::pickup::SlotChoice;
 use crate::text::{TextError, listing, parse_line};
 use chameleon_rules::codes::ORDER_STATUSES;
 use chameleon_rules::formats::TRACKING_TOKEN_LEN;
@@ -333,6 +334,8 @@ pub enum OrderLinesError {
 pub struct OrderRequest {
     pub customer: CustomerName,
     pub lines: OrderLines,
+    /// The pickup slot asked for (its start); `None`: as soon as possible.
+    pub pickup_at: Option<jiff::Timestamp>,
 }
 
 /// An order request with the client's `Idempotency-Key`, if it sent one.
@@ -433,6 +436,23 @@ pub enum OrderRejection {
     },
     #[error("the order's total is too large")]
     TotalOverflow,
+    /// Paused by the kitchen: no new order is taken.
+    #[error("the restaurant is not taking orders right now")]
+    NotAccepting,
+    /// Open, but closing (at `closes`) before an order placed now could be ready.
+    #[error("the kitchen closes before an order placed now could be ready")]
+    ClosingSoon {
+        closes: Option<jiff::Timestamp>,
+        opens: Option<jiff::Timestamp>,
+        opens_local: Option<String>,
+    },
+    /// The slot (or, for as soon as possible, every slot it could go into) is full.
+    #[error("that pickup time is full")]
+    SlotFull {
+        next_available: Option<jiff::Timestamp>,
+    },
+    #[error(transparent)]
+    SlotInvalid(#[from] crate::pickup::SlotInvalid),
 }
 
 /// An order priced from stored menu items, ready to be stored. Built only by
@@ -445,6 +465,8 @@ pub struct NewOrder {
     total_cents: i64,
     idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
     tracking: Option<TrackingToken>,
+    /// The slot asked for (`None`: as soon as possible) and the one it counts against.
+    pickup: Option<(Option<jiff::Timestamp>, SlotChoice)>,
 }
 
 impl NewOrder {
@@ -563,7 +585,21 @@ impl NewOrder {
             total_cents: total,
             idempotency: None,
             tracking: None,
+            pickup: None,
         })
+    }
+
+    /// The same order, for pickup at `pickup_at` (`None`: as soon as possible), counting
+    /// against the slot `choice` names and ready at its `ready_at`.
+    pub fn with_pickup(mut self, pickup_at: Option<jiff::Timestamp>, choice: SlotChoice) -> Self {
+        self.pickup = Some((pickup_at, choice));
+        self
+    }
+
+    /// The slot asked for (`None`: as soon as possible), the slot it counts against and when
+    /// it is to be ready; `None` before [`NewOrder::with_pickup`].
+    pub fn pickup(&self) -> Option<(Option<jiff::Timestamp>, SlotChoice)> {
+        self.pickup
     }
 
     /// The same order, followed with `token`.
@@ -613,12 +649,15 @@ impl NewOrder {
             items: self.items,
             tracking_token: self.tracking,
             created_at,
+            pickup_at: self.pickup.and_then(|(at, _)| at),
+            ready_at: self.pickup.map(|(_, choice)| choice.ready_at),
         }
     }
 }
 
-/// Where a page of orders starts: just after the order with this creation time and id (orders
-/// are listed newest first, ties broken by id, descending).
+/// Where a page of orders starts: just after the order with this time and id. The time is the
+/// order's creation time when orders are listed newest first (ties broken by id, descending),
+/// its `ready_at` when they are listed by pickup (ties by id, ascending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderCursor {
     pub created_at: SystemTime,
@@ -626,13 +665,31 @@ pub struct OrderCursor {
 }
 
 impl OrderCursor {
-    /// The cursor that continues after `order`.
-    pub fn after(order: &Order) -> Self {
+    /// The cursor that continues after `order` in a listing sorted by `sort`.
+    pub fn after(order: &Order, sort: OrderSort) -> Self {
+        let at = match sort {
+            OrderSort::Newest => order.created_at,
+            OrderSort::Pickup => order
+                .ready_at
+                .and_then(|t| SystemTime::try_from(t).ok())
+                .unwrap_or(order.created_at),
+        };
         Self {
-            created_at: order.created_at,
+            created_at: at,
             id: order.id,
         }
     }
+}
+
+/// How a listing of orders is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// By `ready_at`, soonest first (orders without one, placed before pickup times, are not
+    /// listed).
+    Pickup,
 }
 
 /// How many orders a page holds: 1 to 100.
@@ -678,6 +735,11 @@ pub struct OrderPage {
     pub after: Option<OrderCursor>,
     /// Only orders with this status.
     pub status: Option<OrderStatus>,
+    /// Only orders to be ready at or after this instant.
+    pub pickup_from: Option<jiff::Timestamp>,
+    /// Only orders to be ready before this instant.
+    pub pickup_to: Option<jiff::Timestamp>,
+    pub sort: OrderSort,
 }
 
 impl Default for OrderPage {
@@ -686,17 +748,48 @@ impl Default for OrderPage {
             limit: PageLimit::DEFAULT,
             after: None,
             status: None,
+            pickup_from: None,
+            pickup_to: None,
+            sort: OrderSort::Newest,
         }
     }
 }
 
 impl OrderPage {
-    /// Whether `order` belongs to this page's listing (status, and after the cursor).
+    /// Whether `order` belongs to this page's listing (status, pickup window, and after the
+    /// cursor).
     pub fn admits(&self, order: &Order) -> bool {
+        let by_pickup = self.sort == OrderSort::Pickup
+            || self.pickup_from.is_some()
+            || self.pickup_to.is_some();
+        if by_pickup && order.ready_at.is_none() {
+            return false;
+        }
+        let ready = order.ready_at;
         self.status.is_none_or(|status| order.status == status)
             && self
-                .after
-                .is_none_or(|after| (order.created_at, order.id) < (after.created_at, after.id))
+                .pickup_from
+                .is_none_or(|from| ready.is_some_and(|r| r >= from))
+            && self
+                .pickup_to
+                .is_none_or(|to| ready.is_some_and(|r| r < to))
+            && self.after.is_none_or(|after| {
+                let mine = OrderCursor::after(order, self.sort);
+                match self.sort {
+                    OrderSort::Newest => (mine.created_at, mine.id) < (after.created_at, after.id),
+                    OrderSort::Pickup => (mine.created_at, mine.id) > (after.created_at, after.id),
+                }
+            })
+    }
+
+    /// Sorts `orders` as this listing lists them.
+    pub fn sort(&self, orders: &mut [Order]) {
+        match self.sort {
+            OrderSort::Newest => {
+                orders.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)))
+            }
+            OrderSort::Pickup => orders.sort_by_key(|o| (o.ready_at, o.id)),
+        }
     }
 }
 
@@ -710,11 +803,12 @@ pub struct OrderList {
 impl OrderList {
     /// A page from the `limit + 1` newest admitted orders an adapter read: the extra one, if
     /// there, only tells that another page follows.
-    pub fn from_lookahead(mut orders: Vec<Order>, limit: PageLimit) -> Self {
+    pub fn from_lookahead(mut orders: Vec<Order>, page: &OrderPage) -> Self {
+        let limit = page.limit;
         let more = orders.len() > limit.get();
         orders.truncate(limit.get());
         let next = if more {
-            orders.last().map(OrderCursor::after)
+            orders.last().map(|o| OrderCursor::after(o, page.sort))
         } else {
             None
         };
@@ -736,6 +830,12 @@ pub struct Order {
     /// `None` for an order placed before orders could be followed.
     pub tracking_token: Option<TrackingToken>,
     pub created_at: SystemTime,
+    /// The slot the customer chose; `None`: as soon as possible.
+    pub pickup_at: Option<jiff::Timestamp>,
+    /// When the kitchen means it to be ready: the quote or the slot when placed, then
+    /// `max(pickup_at, accepted + prep)` once accepted. `None` for orders placed before pickup
+    /// times.
+    pub ready_at: Option<jiff::Timestamp>,
 }
 
 #[cfg(test)]
@@ -799,6 +899,7 @@ mod tests {
 
     fn request(lines: OrderLines) -> OrderRequest {
         OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse("Ann").unwrap(),
             lines,
         }

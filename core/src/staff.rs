@@ -134,7 +134,13 @@ impl Role {
             Role::Manager => !matches!(what, ManageStaff | RotateApiKey),
             Role::Staff => matches!(
                 what,
-                ReadMenu | MarkSoldOut | ReadOrders | MoveOrders | OwnAccount
+                ReadMenu
+                    | MarkSoldOut
+                    | ReadOrders
+                    | MoveOrders
+                    | ReadSettings
+                    | PauseOrders
+                    | OwnAccount
             ),
         }
     }
@@ -155,6 +161,10 @@ pub enum Permission {
     ReadOrders,
     /// Confirm orders and move them along.
     MoveOrders,
+    /// Read every setting.
+    ReadSettings,
+    /// Set busy (minutes added to every quote) and paused (no new orders), and nothing else.
+    PauseOrders,
     /// Change opening hours and trading settings.
     EditSettings,
     /// Read the audit trail.
@@ -168,13 +178,15 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadMenu,
         Permission::EditMenu,
         Permission::MarkSoldOut,
         Permission::EditOptions,
         Permission::ReadOrders,
         Permission::MoveOrders,
+        Permission::ReadSettings,
+        Permission::PauseOrders,
         Permission::EditSettings,
         Permission::ReadAudit,
         Permission::ManageStaff,
@@ -195,6 +207,8 @@ impl Permission {
             Permission::EditOptions => "edit option groups",
             Permission::ReadOrders => "read orders",
             Permission::MoveOrders => "confirm and move orders",
+            Permission::ReadSettings => "read the settings",
+            Permission::PauseOrders => "set busy and pause orders",
             Permission::EditSettings => "change opening hours and trading settings",
             Permission::ReadAudit => "read the audit trail",
             Permission::ManageStaff => "manage staff",
@@ -591,6 +605,8 @@ mod tests {
                 (EditOptions, managers.clone()),
                 (ReadOrders, all.clone()),
                 (MoveOrders, all.clone()),
+                (ReadSettings, all.clone()),
+                (PauseOrders, all.clone()),
                 (EditSettings, managers.clone()),
                 (ReadAudit, managers),
                 (ManageStaff, owners.clone()),

@@ -9,6 +9,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
+use crate::pickup::PickupPatch;
 use chameleon_rules::codes::TENANT_STATUSES;
 use chameleon_rules::formats::{HOSTNAME, MANAGER_KEY_HEX_DIGITS, MANAGER_KEY_PREFIX};
 use chameleon_rules::text::TextRule;
@@ -497,6 +498,8 @@ pub struct TenantPatch {
     pub timezone: Option<TimeZoneName>,
     /// `Some(None)`: always open from now on.
     pub opening_hours: Option<Option<OpeningHours>>,
+    /// Pickup times, busy and paused, closures.
+    pub pickup: PickupPatch,
 }
 
 impl TenantPatch {
@@ -520,6 +523,7 @@ impl TenantPatch {
                     .opening_hours
                     .clone()
                     .unwrap_or_else(|| tenant.settings.opening_hours.clone()),
+                pickup: self.pickup.apply(&tenant.settings.pickup),
             },
             ..tenant.clone()
         }

@@ -19,7 +19,11 @@ use chameleon_core::options::{
 };
 use chameleon_core::order::{
     CustomerName, Order, OrderCursor, OrderId, OrderLines, OrderLinesError, OrderList, OrderPage,
-    OrderRequest, OrderStatus, PageLimit, Quantity,
+    OrderRequest, OrderSort, OrderStatus, PageLimit, Quantity,
+};
+use chameleon_core::pickup::{
+    BusyMinutes, Closures, DayBoard, DaysAhead, PickupPatch, PickupSettings, PrepMinutes,
+    SlotCapacity, SlotMinutes,
 };
 use chameleon_core::rules::numbers::OPTION_GROUPS_PER_ITEM;
 use chameleon_core::service::StoreConfig;
@@ -28,6 +32,7 @@ use chameleon_core::tenant::{
 };
 use chameleon_core::theme::{Font, Theme, ThemeColor};
 use chameleon_wire as wire;
+use jiff::tz::TimeZone;
 
 use crate::error::ApiError;
 use crate::problem_code::ProblemCode;
@@ -149,6 +154,72 @@ fn parse_settings(
     }
 }
 
+/// The pickup fields a body may carry, as sent.
+#[derive(Default)]
+struct PickupFields<'a> {
+    prep_minutes: Option<i64>,
+    slot_minutes: Option<i64>,
+    slot_capacity: Option<Option<i64>>,
+    schedule_days_ahead: Option<i64>,
+    busy_extra_minutes: Option<i64>,
+    accepting_orders: Option<bool>,
+    closures: Option<&'a [wire::Closure]>,
+}
+
+macro_rules! pickup_fields {
+    ($body:expr) => {
+        PickupFields {
+            prep_minutes: $body.prep_minutes,
+            slot_minutes: $body.slot_minutes,
+            slot_capacity: $body.slot_capacity,
+            schedule_days_ahead: $body.schedule_days_ahead,
+            busy_extra_minutes: $body.busy_extra_minutes,
+            accepting_orders: $body.accepting_orders,
+            closures: $body.closures.as_deref(),
+        }
+    };
+}
+
+/// The pickup patch of `fields`; `None` when a problem was recorded.
+fn parse_pickup(problems: &mut Problems, fields: PickupFields<'_>) -> Option<PickupPatch> {
+    fn field<T>(value: Option<Option<T>>) -> Result<Option<T>, ()> {
+        settled(value)
+    }
+    let prep = fields
+        .prep_minutes
+        .map(|v| problems.check("prep_minutes", PrepMinutes::try_from(v)));
+    let slot = fields
+        .slot_minutes
+        .map(|v| problems.check("slot_minutes", SlotMinutes::try_from(v)));
+    let capacity = fields.slot_capacity.map(|c| match c {
+        None => Some(None),
+        Some(v) => problems
+            .check("slot_capacity", SlotCapacity::try_from(v))
+            .map(Some),
+    });
+    let days = fields
+        .schedule_days_ahead
+        .map(|v| problems.check("schedule_days_ahead", DaysAhead::try_from(v)));
+    let busy = fields
+        .busy_extra_minutes
+        .map(|v| problems.check("busy_extra_minutes", BusyMinutes::try_from(v)));
+    let closures = fields.closures.map(|list| {
+        problems.check(
+            "closures",
+            Closures::parse(list.iter().map(|c| (c.date.as_str(), c.reason.as_str()))),
+        )
+    });
+    Some(PickupPatch {
+        prep_minutes: field(prep).ok()?,
+        slot_minutes: field(slot).ok()?,
+        slot_capacity: field(capacity).ok()?,
+        schedule_days_ahead: field(days).ok()?,
+        busy_extra_minutes: field(busy).ok()?,
+        accepting_orders: fields.accepting_orders,
+        closures: field(closures).ok()?,
+    })
+}
+
 /// `Some(Some(v))` → `Some(v)`; `Some(None)` (invalid, recorded) → `Err`; `None` → `None`.
 fn settled<T>(field: Option<Option<T>>) -> Result<Option<T>, ()> {
     match field {
@@ -178,12 +249,14 @@ pub fn new_tenant(
         body.timezone.as_ref(),
         body.opening_hours.as_ref().map(Some),
     );
+    let pickup = parse_pickup(&mut problems, pickup_fields!(body));
     problems.finish(|| {
         let settings = StoreSettings {
             currency: settled(settings.currency).ok()?.unwrap_or_default(),
             locale: settled(settings.locale).ok()?.unwrap_or_default(),
             timezone: settled(settings.timezone).ok()?.unwrap_or_default(),
             opening_hours: settled(settings.hours).ok()?.flatten(),
+            pickup: pickup?.apply(&PickupSettings::default()),
         };
         Some((domain?, name?, theme?, settings))
     })
@@ -198,6 +271,7 @@ struct PatchFields<'a> {
     locale: Option<&'a String>,
     timezone: Option<&'a String>,
     hours: Option<Option<&'a wire::OpeningHours>>,
+    pickup: PickupFields<'a>,
 }
 
 /// The validated parts of a tenant patch.
@@ -210,6 +284,7 @@ fn tenant_patch_of(fields: PatchFields<'_>) -> Result<TenantPatch, ApiError> {
         locale,
         timezone,
         hours,
+        pickup,
     } = fields;
     let mut problems = Problems::default();
     let name = name.map(|name| problems.check("name", TenantName::parse(name)));
@@ -217,8 +292,10 @@ fn tenant_patch_of(fields: PatchFields<'_>) -> Result<TenantPatch, ApiError> {
         status.map(|status| problems.check("status", TenantStatus::parse(status.as_str())));
     let theme = theme.map(|theme| parse_theme(&mut problems, theme));
     let settings = parse_settings(&mut problems, currency, locale, timezone, hours);
+    let pickup = parse_pickup(&mut problems, pickup);
     problems.finish(|| {
         Some(TenantPatch {
+            pickup: pickup?,
             name: name.map(|n| n.ok_or(())).transpose().ok()?,
             theme: theme.map(|t| t.ok_or(())).transpose().ok()?,
             currency: settled(settings.currency).ok()?,
@@ -239,6 +316,7 @@ pub fn tenant_patch(body: &wire::TenantPatch) -> Result<TenantPatch, ApiError> {
         locale: body.locale.as_ref(),
         timezone: body.timezone.as_ref(),
         hours: body.opening_hours.as_ref().map(Option::as_ref),
+        pickup: PickupFields::default(),
     })
 }
 
@@ -251,6 +329,7 @@ pub fn settings_patch(body: &wire::SettingsPatch) -> Result<TenantPatch, ApiErro
         locale: body.locale.as_ref(),
         timezone: body.timezone.as_ref(),
         hours: body.opening_hours.as_ref().map(Option::as_ref),
+        pickup: pickup_fields!(body),
     })
 }
 
@@ -748,11 +827,26 @@ pub fn order_request(body: &wire::PlaceOrder) -> Result<OrderRequest, ApiError> 
     } else {
         None
     };
+    let pickup_at = body
+        .pickup_at
+        .as_deref()
+        .map(|at| problems.check("pickup_at", instant(at)));
     problems.finish(|| {
         Some(OrderRequest {
             customer: customer?,
             lines: lines?,
+            pickup_at: settled(pickup_at).ok()?,
         })
+    })
+}
+
+/// An RFC 3339 instant written in full, with its offset (`2026-12-08T18:30:00+01:00`, or `Z`).
+pub fn instant(raw: &str) -> Result<jiff::Timestamp, String> {
+    chameleon_core::options::parse_instant(raw).ok_or_else(|| {
+        format!(
+            "{:?} is not an RFC 3339 instant (2026-12-08T18:30:00+01:00)",
+            raw.chars().take(40).collect::<String>()
+        )
     })
 }
 
@@ -788,6 +882,23 @@ pub fn order_page(query: &wire::ListOrdersQuery) -> Result<OrderPage, ApiError> 
                 .map_err(|e| ApiError::bad_request(format!("status: {e}")))?,
         );
     }
+    let bound = |name: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .map(instant)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("{name}: {e}")))
+    };
+    page.pickup_from = bound("pickup_from", &query.pickup_from)?;
+    page.pickup_to = bound("pickup_to", &query.pickup_to)?;
+    page.sort = match query.sort.as_deref() {
+        None => OrderSort::Newest,
+        Some("pickup") => OrderSort::Pickup,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "sort: {other:?} is not a sort (`pickup`, or none for newest first)"
+            )));
+        }
+    };
     Ok(page)
 }
 
@@ -829,9 +940,9 @@ fn decode_cursor(text: &str) -> Option<OrderCursor> {
     })
 }
 
-pub fn order_list(list: &OrderList) -> wire::OrderPage {
+pub fn order_list(list: &OrderList, zone: &TimeZone) -> wire::OrderPage {
     wire::OrderPage {
-        items: list.items.iter().map(order).collect(),
+        items: list.items.iter().map(|o| order(o, zone)).collect(),
         next_cursor: list.next.as_ref().map(encode_cursor),
     }
 }
@@ -873,7 +984,8 @@ pub fn menu_item(item: &MenuItem) -> wire::MenuItem {
     }
 }
 
-pub fn order(order: &Order) -> wire::Order {
+/// An order as the API shows it; its pickup times with the offset of `zone` (the restaurant's).
+pub fn order(order: &Order, zone: &TimeZone) -> wire::Order {
     wire::Order {
         order_id: order.id.as_uuid(),
         status: order.status.as_str().to_owned(),
@@ -902,7 +1014,70 @@ pub fn order(order: &Order) -> wire::Order {
             .collect(),
         customer: order.customer.as_str().to_owned(),
         created_at: rfc3339(order.created_at),
+        pickup_at: order.pickup_at.map(|at| local(at, zone)),
+        ready_at: order.ready_at.map(|at| local(at, zone)),
         tracking_token: order.tracking_token.as_ref().map(|t| t.expose().to_owned()),
+    }
+}
+
+/// `at` in RFC 3339 with the offset it has in `zone`, to the second:
+/// `2026-12-08T18:30:00+01:00`.
+pub fn local(at: jiff::Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// A business day's pickup board, its instants with the restaurant's offset.
+pub fn store_slots(board: &DayBoard, zone: &TimeZone) -> wire::StoreSlots {
+    wire::StoreSlots {
+        date: board.date.to_string(),
+        asap: wire::AsapQuote {
+            available: board.asap.is_some(),
+            ready_at: board.asap.map(|at| local(at, zone)),
+        },
+        slots: board
+            .slots
+            .iter()
+            .map(|view| wire::PickupSlot {
+                start: local(view.slot.start, zone),
+                end: local(view.slot.end, zone),
+                available: view.available,
+                remaining: view.remaining.map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
+            })
+            .collect(),
+    }
+}
+
+/// Every setting of `tenant`, and whether it is open at `config`'s instant.
+pub fn settings(config: StoreConfig, tenant: &Tenant) -> wire::Settings {
+    let pickup = &tenant.settings.pickup;
+    let store = store_config(config);
+    wire::Settings {
+        tenant_id: store.tenant_id,
+        name: store.name,
+        theme: store.theme,
+        css: store.css,
+        currency: store.currency,
+        locale: store.locale,
+        timezone: store.timezone,
+        opening_hours: tenant.settings.opening_hours.as_ref().map(opening_hours),
+        open_now: store.open_now,
+        next_change: store.next_change,
+        prep_minutes: store.prep_minutes,
+        slot_minutes: store.slot_minutes,
+        slot_capacity: pickup.slot_capacity.map(|c| i64::from(c.get())),
+        schedule_days_ahead: store.schedule_days_ahead,
+        busy_extra_minutes: store.busy_extra_minutes,
+        accepting_orders: store.accepting_orders,
+        closures: pickup
+            .closures
+            .iter()
+            .map(|c| wire::Closure {
+                date: c.date.to_string(),
+                reason: c.reason.as_str().to_owned(),
+            })
+            .collect(),
     }
 }
 
@@ -917,6 +1092,11 @@ pub fn store_config(config: StoreConfig) -> wire::StoreConfig {
         timezone: config.settings.timezone.as_str().to_owned(),
         open_now: config.hours.open_now,
         next_change: config.hours.next_change.map(|at| at.to_string()),
+        accepting_orders: config.settings.pickup.accepting_orders,
+        busy_extra_minutes: i64::from(config.settings.pickup.busy_extra_minutes.get()),
+        prep_minutes: i64::from(config.settings.pickup.prep_minutes.get()),
+        slot_minutes: i64::from(config.settings.pickup.slot_minutes.get()),
+        schedule_days_ahead: i64::from(config.settings.pickup.schedule_days_ahead.get()),
     }
 }
 
@@ -951,6 +1131,16 @@ mod tests {
                 mon: Some(vec![["09:00".into(), "25:00".into()]]),
                 ..wire::OpeningHours::default()
             }),
+            prep_minutes: Some(241),
+            slot_minutes: Some(4),
+            slot_capacity: Some(Some(0)),
+            schedule_days_ahead: Some(15),
+            busy_extra_minutes: Some(-1),
+            accepting_orders: None,
+            closures: Some(vec![wire::Closure {
+                date: "2026-02-30".into(),
+                reason: "Holiday".into(),
+            }]),
             owner_email: None,
         };
         let detail = detail(new_tenant(&body).unwrap_err());
@@ -963,6 +1153,12 @@ mod tests {
             "locale:",
             "timezone:",
             "opening_hours:",
+            "prep_minutes:",
+            "slot_minutes:",
+            "slot_capacity:",
+            "schedule_days_ahead:",
+            "busy_extra_minutes:",
+            "closures:",
         ] {
             assert!(detail.contains(field), "{detail}");
         }
@@ -981,6 +1177,13 @@ mod tests {
             locale: None,
             timezone: None,
             opening_hours: None,
+            prep_minutes: None,
+            slot_minutes: None,
+            slot_capacity: None,
+            schedule_days_ahead: None,
+            busy_extra_minutes: None,
+            accepting_orders: None,
+            closures: None,
             owner_email: None,
         };
         let (domain, name, _, settings) = new_tenant(&body).unwrap();
@@ -998,6 +1201,7 @@ mod tests {
     #[test]
     fn order_lines_are_checked_one_by_one() {
         let body = wire::PlaceOrder {
+            pickup_at: None,
             items: vec![
                 wire::OrderLine {
                     id: Uuid::nil(),
@@ -1021,6 +1225,7 @@ mod tests {
     #[test]
     fn an_order_without_items_is_refused() {
         let body = wire::PlaceOrder {
+            pickup_at: None,
             items: vec![],
             customer: "Ann".into(),
         };

@@ -26,6 +26,8 @@ pub struct ApiError {
     line: Option<u64>,
     /// The problem's `group_id` member: which option group.
     group_id: Option<uuid::Uuid>,
+    /// The problem's `next_available` member (`slot_full`): `Some(None)` is `null`.
+    next_available: Option<Option<String>>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -50,7 +52,14 @@ impl ApiError {
             cause: None,
             line: None,
             group_id: None,
+            next_available: None,
         }
+    }
+
+    /// Names the next pickup slot that still takes an order (`None`: none does).
+    pub fn next_available(mut self, slot: Option<String>) -> Self {
+        self.next_available = Some(slot);
+        self
     }
 
     /// Names the order line (its index as sent) the problem is about.
@@ -144,6 +153,7 @@ impl ApiError {
             code: self.code.as_str().to_owned(),
             line: self.line,
             group_id: self.group_id,
+            next_available: self.next_available.clone(),
         }
     }
 }

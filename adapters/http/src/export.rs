@@ -47,12 +47,15 @@ pub struct JsonSink {
     tx: mpsc::Sender<Result<Bytes, io::Error>>,
     buf: Vec<u8>,
     section: Section,
+    /// The restaurant's: orders' pickup times are written with its offset.
+    zone: jiff::tz::TimeZone,
 }
 
 impl JsonSink {
     /// A sink that starts the document with `tenant`, and the response body that reads it.
     pub fn channel(
         tenant: &wire::TenantDetails,
+        zone: jiff::tz::TimeZone,
     ) -> (
         JsonSink,
         impl Stream<Item = Result<Bytes, io::Error>> + 'static,
@@ -72,6 +75,7 @@ impl JsonSink {
                 tx,
                 buf,
                 section: Section::Categories { empty: true },
+                zone,
             },
             body,
         )
@@ -194,7 +198,7 @@ impl ExportSink for JsonSink {
         {
             self.buf.push(b',');
         }
-        write_json(&mut self.buf, &convert::order(&order));
+        write_json(&mut self.buf, &convert::order(&order, &self.zone));
         self.flush_if_full().await
     }
 

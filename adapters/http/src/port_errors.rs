@@ -17,8 +17,10 @@ use chameleon_core::ports::{
 use chameleon_core::ports::{
     CreateOptionGroupError, DeleteOptionGroupError, ListOptionGroupsError, UpdateOptionGroupError,
 };
+use chameleon_core::service::SlotsError;
 use chameleon_core::tenant::TenantId;
 
+use crate::convert;
 use crate::error::ApiError;
 use crate::problem_code::ProblemCode;
 
@@ -297,9 +299,60 @@ impl From<PlaceOrderError> for ApiError {
     }
 }
 
+impl From<SlotsError> for ApiError {
+    fn from(err: SlotsError) -> Self {
+        match err {
+            SlotsError::OutOfRange(out) => {
+                ApiError::new(ProblemCode::DateOutOfRange, out.to_string())
+            }
+            SlotsError::Unknown(err) => err.into(),
+        }
+    }
+}
+
+/// `slot_full`, naming the next slot with room as the restaurant's slots read (with its
+/// offset, exactly as `/slots` gives a slot's `start`).
+pub fn slot_full(next_available: Option<jiff::Timestamp>, zone: &jiff::tz::TimeZone) -> ApiError {
+    let next = next_available.map(|at| convert::local(at, zone));
+    ApiError::new(
+        ProblemCode::SlotFull,
+        match &next {
+            Some(at) => format!("that pickup time is full; the next with room is {at}"),
+            None => "that pickup time is full, and so is every later one that can be scheduled"
+                .to_owned(),
+        },
+    )
+    .next_available(next)
+}
+
 impl From<OrderRejection> for ApiError {
     fn from(rejection: OrderRejection) -> Self {
         ApiError::invalid(match rejection {
+            OrderRejection::NotAccepting => {
+                return ApiError::new(
+                    ProblemCode::NotAcceptingOrders,
+                    "the restaurant is not taking orders right now; please try again later",
+                );
+            }
+            OrderRejection::ClosingSoon { opens_local, .. } => {
+                return ApiError::new(
+                    ProblemCode::RestaurantClosed,
+                    match opens_local {
+                        Some(at) => format!(
+                            "the kitchen closes before an order placed now could be ready; \
+                             schedule one for later, or order when it opens {at}"
+                        ),
+                        None => "the kitchen closes before an order placed now could be ready"
+                            .to_owned(),
+                    },
+                );
+            }
+            OrderRejection::SlotFull { next_available } => {
+                return slot_full(next_available, &jiff::tz::TimeZone::UTC);
+            }
+            OrderRejection::SlotInvalid(invalid) => {
+                return ApiError::new(ProblemCode::SlotInvalid, format!("pickup_at: {invalid}"));
+            }
             OrderRejection::Closed { opens_local, .. } => {
                 return ApiError::new(
                     ProblemCode::RestaurantClosed,

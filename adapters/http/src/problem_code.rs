@@ -120,6 +120,10 @@ problem_codes! {
     InvalidStatusChange = ("invalid_status_change", 409, Service),
     /// An order under this Idempotency-Key is still being placed; try again shortly.
     IdempotencyKeyInFlight = ("idempotency_key_in_flight", 409, Service),
+    /// The pickup slot chosen (or, for as soon as possible, every slot today's kitchen could
+    /// still fill) takes no more orders; `next_available` names the next slot that does, or is
+    /// `null`.
+    SlotFull = ("slot_full", 409, Service),
     /// The setup link is used, expired, or not one of this restaurant's.
     InvalidSetupToken = ("invalid_setup_token", 400, Service),
     /// The request body is larger than the limit.
@@ -154,6 +158,16 @@ problem_codes! {
     ItemUnavailable = ("item_unavailable", 422, Service),
     /// An order line chose a sold-out option (`line`, `group_id`).
     OptionUnavailable = ("option_unavailable", 422, Service),
+    /// `pickup_at` is not a slot that can be chosen: not a slot's start, too soon (before now
+    /// plus the kitchen's prep and busy time), past the days that can be scheduled, outside the
+    /// opening hours or on a closure, or the restaurant takes orders for as soon as possible
+    /// only.
+    SlotInvalid = ("slot_invalid", 422, Service),
+    /// The kitchen paused orders (`accepting_orders: false`): none is taken, as soon as
+    /// possible or scheduled; tracking and the manager API go on.
+    NotAcceptingOrders = ("not_accepting_orders", 422, Service),
+    /// The pickup day asked for is in the past or beyond `schedule_days_ahead`.
+    DateOutOfRange = ("date_out_of_range", 422, Service),
     /// Too many requests from this address for one kind of request; `Retry-After` says when.
     RateLimited = ("rate_limited", 429, Both),
     /// Too many failed sign-ins for this account or from this address; `Retry-After` says when.

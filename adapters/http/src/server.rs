@@ -24,7 +24,7 @@ use crate::problem_code::ProblemCode;
 use crate::state::Access;
 use crate::state::{AcmeChallenges, AppState, ReadinessCheck, WorkerWarmUp};
 use crate::telemetry::request_span;
-use crate::tenancy::{admin_only, manager_tenant, store_tenant, tracking_budget};
+use crate::tenancy::{admin_only, manager_tenant, slots_budget, store_tenant, tracking_budget};
 
 /// Request bodies above this are refused with 413 (nginx enforces the same limit in front).
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -185,6 +185,7 @@ pub fn app<P: Ports>(
                 .service(web::resource("/audit").route(web::get().to(staff::audit::<P>)))
                 .service(
                     web::resource("/settings")
+                        .route(web::get().to(tenancy::get_settings::<P>))
                         .route(web::patch().to(tenancy::update_settings::<P>)),
                 )
                 .service(
@@ -241,6 +242,11 @@ pub fn app<P: Ports>(
                     web::resource("/orders/{id}")
                         .wrap(from_fn(tracking_budget::<P, _>))
                         .route(web::get().to(ordering::track_order::<P>)),
+                )
+                .service(
+                    web::resource("/slots")
+                        .wrap(from_fn(slots_budget::<P, _>))
+                        .route(web::get().to(ordering::store_slots::<P>)),
                 ),
         )
         .default_service(web::to(no_route))

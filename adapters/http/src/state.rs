@@ -116,6 +116,8 @@ pub struct AppState<P: Ports> {
     pub unknown_hosts: ClientBudget,
     /// Each client's budget of order tracking requests.
     pub tracking: ClientBudget,
+    /// Each client's budget of pickup board requests (`/api/v1/store/slots`), the same size.
+    pub slots: ClientBudget,
     /// Each client's budget of ACME challenge lookups (each costs a query).
     pub challenge_lookups: ClientBudget,
     /// Where challenge answers are kept; `None`: every challenge is 404.
@@ -152,6 +154,7 @@ impl<P: Ports> AppState<P> {
             ),
             admin_token_digest: Sha256::digest(admin_token.expose_secret().as_bytes()).into(),
             tracking: ClientBudget::new(TRACKING_PER_CLIENT_PER_SECOND, TRACKING_PER_CLIENT_BURST),
+            slots: ClientBudget::new(TRACKING_PER_CLIENT_PER_SECOND, TRACKING_PER_CLIENT_BURST),
             challenge_lookups: ClientBudget::new(
                 UNKNOWN_HOSTS_PER_CLIENT_PER_SECOND,
                 UNKNOWN_HOSTS_PER_CLIENT_BURST,

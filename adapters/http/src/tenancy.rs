@@ -401,18 +401,37 @@ pub async fn tracking_budget<P: Ports, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let allowed = state::<P>(&req).and_then(|state| {
-        state
-            .tracking
-            .spend(client_of(req.request(), &state.access.trusted_proxies))
-            .map(|()| None)
-            .map_err(|retry_after_secs| {
-                ApiError::new(
-                    ProblemCode::RateLimited,
-                    "too many order tracking requests from this address; try again shortly",
-                )
-                .retry_after(retry_after_secs)
-            })
-    });
+    let allowed = state::<P>(&req)
+        .and_then(|state| spend(&state.tracking, &req, &state, "order tracking requests"));
     proceed::<CurrentTenant, B>(req, next, allowed).await
+}
+
+/// Pickup boards (`/api/v1/store/slots`): a budget of their own, as large as tracking's (a
+/// checkout asks for a day or two, a few times).
+pub async fn slots_budget<P: Ports, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let allowed = state::<P>(&req)
+        .and_then(|state| spend(&state.slots, &req, &state, "pickup time requests"));
+    proceed::<CurrentTenant, B>(req, next, allowed).await
+}
+
+/// One request of `req`'s client from `budget`; 429 `rate_limited` past it.
+fn spend<P: Ports>(
+    budget: &crate::client_budget::ClientBudget,
+    req: &ServiceRequest,
+    state: &AppState<P>,
+    what: &str,
+) -> Result<Option<CurrentTenant>, ApiError> {
+    budget
+        .spend(client_of(req.request(), &state.access.trusted_proxies))
+        .map(|()| None)
+        .map_err(|retry_after_secs| {
+            ApiError::new(
+                ProblemCode::RateLimited,
+                format!("too many {what} from this address; try again shortly"),
+            )
+            .retry_after(retry_after_secs)
+        })
 }

@@ -63,6 +63,8 @@ struct TenantData {
 struct StoredOrder {
     order: Order,
     idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
+    /// The pickup slot it counts against (until cancelled).
+    slot: Option<jiff::Timestamp>,
 }
 
 /// Now, to the microsecond: what PostgreSQL keeps of a timestamp, so orders placed here page
@@ -675,11 +677,20 @@ impl OrderRepository for MemoryStore {
                 items,
             };
             let new = (placing.price)(&stock)?;
+            let plan = placing
+                .pickup
+                .ok_or_else(|| anyhow::anyhow!("an order priced without a pickup plan"))?;
+            let taken = |slot: jiff::Timestamp| data.taken(slot);
+            let choice = plan
+                .first_with_room(taken)
+                .ok_or_else(|| plan.full(taken))?;
+            let new = new.with_pickup(plan.pickup_at, choice);
             let idempotency = new.idempotency().cloned();
             let order = new.placed(OrderId::from_uuid(Uuid::now_v7()), now);
             data.orders.push(StoredOrder {
                 order: order.clone(),
                 idempotency,
+                slot: Some(choice.slot),
             });
             Ok(Placement::Placed(order))
         })?
@@ -693,9 +704,9 @@ impl OrderRepository for MemoryStore {
                 .map(|stored| stored.order.clone())
                 .filter(|order| page.admits(order))
                 .collect();
-            orders.sort_by_key(|order| std::cmp::Reverse((order.created_at, order.id)));
+            page.sort(&mut orders);
             orders.truncate(page.limit.get() + 1);
-            OrderList::from_lookahead(orders, page.limit)
+            OrderList::from_lookahead(orders, &page)
         })?)
     }
 
@@ -706,7 +717,7 @@ impl OrderRepository for MemoryStore {
         decide: F,
     ) -> Result<Order, ChangeOrderStatusError>
     where
-        F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send,
+        F: FnOnce(&Order) -> Result<Order, StatusChangeRefused> + Send,
     {
         self.with_tenant(tenant, |data| {
             let order = &mut data
@@ -715,7 +726,9 @@ impl OrderRepository for MemoryStore {
                 .find(|stored| stored.order.id == id)
                 .ok_or(ChangeOrderStatusError::NotFound(id))?
                 .order;
-            order.status = decide(order)?;
+            let changed = decide(order)?;
+            order.status = changed.status;
+            order.ready_at = changed.ready_at;
             let order = order.clone();
             data.staff.audit(tenant, AuditAction::OrderStatus, id);
             Ok(order)
@@ -729,6 +742,43 @@ impl OrderRepository for MemoryStore {
                 .find(|stored| stored.order.id == id)
                 .map(|stored| stored.order.clone())
         })?)
+    }
+
+    async fn slot_counts(
+        &self,
+        tenant: &Tenant,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<(jiff::Timestamp, u64)>, ListOrdersError> {
+        Ok(self.with_tenant(tenant, |data| {
+            let mut counts: BTreeMap<jiff::Timestamp, u64> = BTreeMap::new();
+            for slot in data.orders.iter().filter_map(StoredOrder::counted_slot) {
+                if (from..=to).contains(&slot) {
+                    *counts.entry(slot).or_default() += 1;
+                }
+            }
+            counts.into_iter().collect()
+        })?)
+    }
+}
+
+impl TenantData {
+    /// Orders that take a place in `slot`.
+    fn taken(&self, slot: jiff::Timestamp) -> u64 {
+        let holding = self
+            .orders
+            .iter()
+            .filter(|stored| stored.counted_slot() == Some(slot))
+            .count();
+        u64::try_from(holding).unwrap_or(u64::MAX)
+    }
+}
+
+impl StoredOrder {
+    /// The slot it takes a place in: none once cancelled.
+    fn counted_slot(&self) -> Option<jiff::Timestamp> {
+        self.slot
+            .filter(|_| self.order.status != OrderStatus::Cancelled)
     }
 }
 

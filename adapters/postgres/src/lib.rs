@@ -45,6 +45,7 @@ pub mod menu;
 pub mod orders;
 pub mod pool;
 pub mod provisioning;
+pub mod slot_counts;
 pub mod sqlstate;
 pub mod staff;
 pub mod tables;

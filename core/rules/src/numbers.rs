@@ -67,3 +67,30 @@ pub const DOMAINS_PER_TENANT: usize = 20;
 
 /// Opening ranges one day may have at most.
 pub const OPENING_RANGES_PER_DAY: usize = 8;
+
+/// Minutes a kitchen needs for an order: nothing is offered sooner than now plus these.
+pub const PREP_MINUTES: IntRange = IntRange { min: 0, max: 240 };
+
+/// Minutes a kitchen needs for an order unless told otherwise.
+pub const DEFAULT_PREP_MINUTES: i64 = 20;
+
+/// A pickup slot's length in minutes.
+pub const SLOT_MINUTES: IntRange = IntRange { min: 5, max: 60 };
+
+/// A pickup slot's length unless told otherwise.
+pub const DEFAULT_SLOT_MINUTES: i64 = 15;
+
+/// Orders one pickup slot takes at most (when limited).
+pub const SLOT_CAPACITY: IntRange = IntRange { min: 1, max: 1000 };
+
+/// Days ahead an order may be scheduled (0: as soon as possible only).
+pub const SCHEDULE_DAYS_AHEAD: IntRange = IntRange { min: 0, max: 14 };
+
+/// Days ahead an order may be scheduled unless told otherwise.
+pub const DEFAULT_SCHEDULE_DAYS_AHEAD: i64 = 6;
+
+/// Minutes a busy kitchen adds to every quote.
+pub const BUSY_EXTRA_MINUTES: IntRange = IntRange { min: 0, max: 240 };
+
+/// One-off closures (holidays) a restaurant lists at most.
+pub const CLOSURES: usize = 100;

@@ -26,6 +26,13 @@ pub struct TextRule {
     pub class: TextClass,
 }
 
+/// Why a restaurant is closed on a day (a holiday), shown to customers.
+pub const CLOSURE_REASON: TextRule = TextRule {
+    what: "a closure's reason",
+    max_chars: 100,
+    class: TextClass::Line,
+};
+
 /// A restaurant's display name.
 pub const TENANT_NAME: TextRule = TextRule {
     what: "a restaurant's name",

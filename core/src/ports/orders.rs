@@ -7,10 +7,11 @@ use thiserror::Error;
 use crate::idempotency::{IdempotencyKey, KeyReused, PriorAttempt, PriorOutcome};
 use crate::menu::MenuItemId;
 use crate::order::{
-    NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, OrderStatus,
-    StatusChangeRefused, Stock,
+    NewOrder, Order, OrderId, OrderList, OrderPage, OrderRejection, StatusChangeRefused, Stock,
 };
+use crate::pickup::PickupPlan;
 use crate::tenant::Tenant;
+use jiff::Timestamp;
 
 /// One order placement, as core hands it to the repository: what to read, and the rules to
 /// apply to what was read, all inside the repository's one transaction.
@@ -20,6 +21,10 @@ pub struct Placing<'a, Judge, Price> {
     pub wanted: &'a [MenuItemId],
     /// The client's key, if it sent one.
     pub key: Option<&'a IdempotencyKey>,
+    /// Where the order may go: the repository takes the first candidate with room, counting
+    /// in its transaction (see [`OrderRepository::place`]). `None` only when `price` refuses
+    /// every order.
+    pub pickup: Option<&'a PickupPlan>,
     /// Called with the order already stored under `key`, if there is one.
     pub judge_prior: Judge,
     /// Called with the stored items of `wanted` (those that exist), the option groups they offer
@@ -61,7 +66,13 @@ pub trait OrderRepository: Send + Sync + 'static {
     /// 2. reads the tenant's items named in `wanted` (those that exist; another tenant's never),
     ///    every option group they offer and their categories, hands them to `price` as a
     ///    [`Stock`], and stores the [`NewOrder`] it returns (with its key) under a
-    ///    freshly drawn id, PENDING; `Err(Rejected)` with `price`'s refusal stores nothing.
+    ///    freshly drawn id, PENDING; `Err(Rejected)` with `price`'s refusal stores nothing;
+    /// 3. before storing it, picks its slot from `pickup`: without a capacity, the first
+    ///    candidate; with one, the first candidate holding fewer than `capacity` orders that
+    ///    are not CANCELLED, counted so that concurrent placements can never overfill a slot;
+    ///    none: `Err(Rejected)` with [`PickupPlan::full`] (a keyed request first looks for the
+    ///    order under its key, as for any refusal). The order is stored with
+    ///    [`NewOrder::with_pickup`].
     ///
     /// When another transaction stores an order under the same key first, MUST wait for it and
     /// then answer as step 1 would (`Err(KeyInFlight)` when it is still not done after the
@@ -86,10 +97,11 @@ pub trait OrderRepository: Send + Sync + 'static {
         page: OrderPage,
     ) -> impl Future<Output = Result<OrderList, ListOrdersError>> + Send;
 
-    /// Reads order `id` and keeps it from changing, asks `decide` for its next status, stores
-    /// it, all in one transaction. MUST return the order with its new status; `Err(NotFound)`
-    /// when the tenant has no order `id`; `Err(Refused)` with `decide`'s refusal, changing
-    /// nothing.
+    /// Reads order `id` and keeps it from changing, asks `decide` for the order changed (its
+    /// status and `ready_at`; nothing else of it changes), stores that, all in one transaction.
+    /// MUST return the order as changed; `Err(NotFound)` when the tenant has no order `id`;
+    /// `Err(Refused)` with `decide`'s refusal, changing nothing. A CANCELLED order frees its
+    /// place in its slot.
     fn change_status<F>(
         &self,
         tenant: &Tenant,
@@ -97,7 +109,18 @@ pub trait OrderRepository: Send + Sync + 'static {
         decide: F,
     ) -> impl Future<Output = Result<Order, ChangeOrderStatusError>> + Send
     where
-        F: FnOnce(&Order) -> Result<OrderStatus, StatusChangeRefused> + Send;
+        F: FnOnce(&Order) -> Result<Order, StatusChangeRefused> + Send;
+
+    /// How many orders that are not CANCELLED each slot starting from `from` to `to`
+    /// (inclusive) holds (slots holding none may be left out). May be answered from a cache a
+    /// few seconds old (what the storefront shows; placing counts afresh), but MUST reflect the
+    /// placements and cancellations made through this repository at once.
+    fn slot_counts(
+        &self,
+        tenant: &Tenant,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(Timestamp, u64)>, ListOrdersError>> + Send;
 
     /// MUST return the tenant's order `id`, `Ok(None)` when it has none (another tenant's
     /// order included).

@@ -27,7 +27,7 @@ pub mod tenancy;
 use std::fmt;
 
 pub use menu::{Menu, MenuLimits};
-pub use ordering::Ordering;
+pub use ordering::{Ordering, SlotsError};
 pub use staffing::Staffing;
 pub use tenancy::{StoreConfig, Tenancy};
 

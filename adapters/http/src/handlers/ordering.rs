@@ -4,10 +4,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chameleon_core::order::OrderRejection;
 use chameleon_core::order::{OrderId, OrderStatus, PlaceOrderRequest, TrackingToken};
-use chameleon_core::ports::{Placement, Ports};
+use chameleon_core::pickup::parse_date;
+use chameleon_core::ports::{PlaceOrderError, Placement, Ports};
 use chameleon_wire::{
-    ListOrdersQuery, Order, OrderPage, OrderStatusChange, PlaceOrder, TrackOrderQuery,
+    ListOrdersQuery, Order, OrderPage, OrderStatusChange, PlaceOrder, SlotsQuery, StoreSlots,
+    TrackOrderQuery,
 };
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -16,6 +19,7 @@ use crate::body::JsonObject;
 use crate::convert;
 use crate::error::ApiError;
 use crate::handlers::TenantHeader;
+use crate::port_errors;
 use crate::problem_code::ProblemCode;
 use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, ManagerRefusals, StoreRefusals};
 use crate::state::AppState;
@@ -53,10 +57,12 @@ pub async fn list_orders<P: Ports>(
     let tenant = manager.acting(Permission::ReadOrders);
     let page = convert::order_page(&query)?;
     let orders = state.app.ordering.list_orders(&tenant, page).await?;
-    Ok(HttpResponse::Ok().json(convert::order_list(&orders)))
+    let zone = tenant.settings.timezone.zone();
+    Ok(HttpResponse::Ok().json(convert::order_list(&orders, zone)))
 }
 
-/// Confirms a PENDING order.
+/// Confirms (accepts) a PENDING order; it is then to be ready at the later of its pickup time
+/// and now plus the prep time (`ready_at`).
 #[utoipa::path(
     post,
     path = "/api/v1/manager/orders/{id}/confirm",
@@ -77,8 +83,13 @@ pub async fn confirm_order<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = manager.acting(Permission::MoveOrders);
     let id = OrderId::from_uuid(id.into_inner());
-    let order = state.app.ordering.confirm_order(&tenant, id).await?;
-    Ok(HttpResponse::Ok().json(convert::order(&order)))
+    let order = state
+        .app
+        .ordering
+        .confirm_order(&tenant, id, jiff::Timestamp::now())
+        .await?;
+    let zone = tenant.settings.timezone.zone();
+    Ok(HttpResponse::Ok().json(convert::order(&order, zone)))
 }
 
 /// Moves an order along: PENDING → CONFIRMED → READY → COMPLETED, or CANCELLED from any status
@@ -111,10 +122,11 @@ pub async fn change_order_status<P: Ports>(
     let order = state
         .app
         .ordering
-        .change_order_status(&tenant, id, next)
+        .change_order_status(&tenant, id, next, jiff::Timestamp::now())
         .await?;
     tracing::info!(order = %order.id, status = %order.status, "order status changed");
-    Ok(HttpResponse::Ok().json(convert::order(&order)))
+    let zone = tenant.settings.timezone.zone();
+    Ok(HttpResponse::Ok().json(convert::order(&order, zone)))
 }
 
 /// Places a guest order. The total is computed from the restaurant's stored prices.
@@ -154,7 +166,15 @@ pub async fn place_order<P: Ports>(
         idempotency_key,
     };
     let mut response = HttpResponse::Created();
-    let order = match state.app.ordering.place_order(&tenant, request).await? {
+    let zone = tenant.settings.timezone.zone();
+    let placement = match state.app.ordering.place_order(&tenant, request).await {
+        // Named as `/slots` names its slots: with the restaurant's offset.
+        Err(PlaceOrderError::Rejected(OrderRejection::SlotFull { next_available })) => {
+            return Err(port_errors::slot_full(next_available, zone));
+        }
+        placement => placement?,
+    };
+    let order = match placement {
         Placement::Placed(order) => {
             tracing::info!(order = %order.id, total = order.total_cents, "order placed");
             metrics::counter!("chameleon_orders_total", "outcome" => "placed").increment(1);
@@ -167,7 +187,7 @@ pub async fn place_order<P: Ports>(
             order
         }
     };
-    Ok(response.json(convert::order(&order)))
+    Ok(response.json(convert::order(&order, zone)))
 }
 
 /// The header that makes a retried order take effect once.
@@ -232,5 +252,49 @@ pub async fn track_order<P: Ports>(
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(convert::order(&order)))
+        .json(convert::order(&order, tenant.settings.timezone.zone())))
+}
+
+/// When an order can be picked up on a business day (`date`, in the restaurant's time zone;
+/// default today): the quote for as soon as possible, and the day's slots with what each still
+/// takes. Answered from the cached settings and counts a few seconds old (placing counts
+/// afresh); rate-limited per client like order tracking.
+#[utoipa::path(
+    get,
+    path = "/api/v1/store/slots",
+    operation_id = "get_store_slots",
+    tag = "storefront",
+    params(SlotsQuery),
+    responses(
+        (status = 200, description = "The day's pickup times", body = StoreSlots),
+        (status = 400, response = BadRequest),
+        StoreRefusals,
+    ),
+)]
+pub async fn store_slots<P: Ports>(
+    state: web::Data<AppState<P>>,
+    StoreTenant(tenant): StoreTenant,
+    query: web::Query<SlotsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let date = query
+        .date
+        .as_deref()
+        .map(|raw| {
+            parse_date(raw).ok_or_else(|| {
+                ApiError::bad_request(format!("date: {raw:?} is not a date (YYYY-MM-DD)"))
+            })
+        })
+        .transpose()?;
+    let board = state
+        .app
+        .ordering
+        .slots(&tenant, date, jiff::Timestamp::now())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Host"))
+        .json(convert::store_slots(
+            &board,
+            tenant.settings.timezone.zone(),
+        )))
 }

@@ -354,7 +354,10 @@ pub async fn export_tenant<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let details = details_of(&state, TenantId::from_uuid(path.into_inner())).await?;
     let filename = format!("{}-export.json", details.tenant.domain);
-    let (sink, body) = export::JsonSink::channel(&convert::tenant_details(&details));
+    let (sink, body) = export::JsonSink::channel(
+        &convert::tenant_details(&details),
+        details.tenant.settings.timezone.zone().clone(),
+    );
     let tenant = details.tenant;
     actix_web::rt::spawn(async move {
         let mut sink = sink;
@@ -415,8 +418,37 @@ pub async fn rotate_manager_key<P: Ports>(
         }))
 }
 
-/// Changes the restaurant's own name or theme; the storefront shows the change on its next
-/// load. (Its status is the operator's: `PATCH /api/v1/sys/tenants/{id}`.)
+/// Every setting of the restaurant: branding, currency and locale, time zone and hours, and how
+/// it takes pickup orders (prep time, slots and their capacity, days ahead, busy, paused,
+/// closures). Any member of its staff may read them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/manager/settings",
+    operation_id = "get_settings",
+    tag = "manager",
+    params(TenantHeader),
+    security(("manager_key" = [])),
+    responses(
+        (status = 200, description = "Every setting", body = chameleon_wire::Settings),
+        ManagerRefusals,
+    ),
+)]
+pub async fn get_settings<P: Ports>(
+    state: web::Data<AppState<P>>,
+    manager: CurrentTenant,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = manager.acting(Permission::ReadSettings);
+    state.app.staff.repository().me(&tenant).await?;
+    Ok(HttpResponse::Ok().json(convert::settings(
+        state.app.tenancy.config(&tenant, jiff::Timestamp::now()),
+        &tenant,
+    )))
+}
+
+/// Changes the restaurant's own settings; only the fields present change, and the storefront
+/// shows the change at once (busy and paused on every instance). Service staff may set busy
+/// (`busy_extra_minutes`) and paused (`accepting_orders`) alone; managers and owners any
+/// setting. (Its status is the operator's: `PATCH /api/v1/sys/tenants/{id}`.)
 #[utoipa::path(
     patch,
     path = "/api/v1/manager/settings",
@@ -426,7 +458,7 @@ pub async fn rotate_manager_key<P: Ports>(
     request_body = SettingsPatch,
     security(("manager_key" = [])),
     responses(
-        (status = 200, description = "The storefront's settings as changed", body = StoreConfig),
+        (status = 200, description = "Every setting, as changed", body = chameleon_wire::Settings),
         ManagerRefusals,
         JsonBodyRefusals,
     ),
@@ -436,8 +468,17 @@ pub async fn update_settings<P: Ports>(
     manager: CurrentTenant,
     body: JsonObject<SettingsPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = manager.acting(Permission::EditSettings);
     let patch = convert::settings_patch(&body)?;
+    let only_busy_or_paused = !patch.pickup.beyond_busy_and_paused()
+        && chameleon_core::tenant::TenantPatch {
+            pickup: patch.pickup.clone(),
+            ..Default::default()
+        } == patch;
+    let tenant = manager.acting(if only_busy_or_paused {
+        Permission::PauseOrders
+    } else {
+        Permission::EditSettings
+    });
     // As for the API key: checked first, audited once made (the settings are not in the
     // tenant's schema).
     let staff = state.app.staff.repository();
@@ -451,8 +492,9 @@ pub async fn update_settings<P: Ports>(
         )
         .await?;
     tracing::info!("settings updated");
-    Ok(HttpResponse::Ok().json(convert::store_config(
+    Ok(HttpResponse::Ok().json(convert::settings(
         state.app.tenancy.config(&updated, jiff::Timestamp::now()),
+        &updated,
     )))
 }
 

@@ -15,12 +15,13 @@ use chameleon_core::rules::formats::{
     IMAGE_URL_MAX_LEN, LOCALE, ORDER_CURSOR_LEN, TRACKING_TOKEN_LEN, URI_CHARACTERS,
 };
 use chameleon_core::rules::numbers::{
-    CATEGORY_POSITION, GROUP_OPTIONS, ITEM_OPTION_GROUPS, IntRange, OPENING_RANGES_PER_DAY,
-    OPTION_MAX, OPTION_MIN, ORDER_LINES, PAGE_LIMIT, PRICE, PRICE_DELTA, QUANTITY,
+    BUSY_EXTRA_MINUTES, CATEGORY_POSITION, CLOSURES, GROUP_OPTIONS, ITEM_OPTION_GROUPS, IntRange,
+    OPENING_RANGES_PER_DAY, OPTION_MAX, OPTION_MIN, ORDER_LINES, PAGE_LIMIT, PREP_MINUTES, PRICE,
+    PRICE_DELTA, QUANTITY, SCHEDULE_DAYS_AHEAD, SLOT_CAPACITY, SLOT_MINUTES,
 };
 use chameleon_core::rules::text::{
-    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME, OPTION_NAME,
-    TENANT_NAME, TextRule,
+    CATEGORY_NAME, CLOSURE_REASON, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME,
+    OPTION_NAME, TENANT_NAME, TextRule,
 };
 use serde_json::Value;
 use utoipa::Modify;
@@ -62,6 +63,10 @@ pub enum Rule {
     TimeOfDay,
     /// Sold out until: an RFC 3339 instant written in full, or `indefinitely`.
     SoldOutUntil,
+    /// An RFC 3339 instant written in full.
+    Instant,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
     /// Exactly one of these words (the schema of the value itself: `enum`).
     OneOf(&'static [&'static str]),
 }
@@ -83,6 +88,12 @@ const DAY_RANGES: IntRange = IntRange {
     max: OPENING_RANGES_PER_DAY as i64,
 };
 
+/// At most so many closures.
+const CLOSURE_COUNT: IntRange = IntRange {
+    min: 0,
+    max: CLOSURES as i64,
+};
+
 /// `(component schema, property, rule)`; an empty property is the schema itself, and `[]`
 /// after a property (or alone) means the items of an array.
 pub const SCHEMAS: &[(&str, &str, Rule)] = &[
@@ -98,6 +109,40 @@ pub const SCHEMAS: &[(&str, &str, Rule)] = &[
     ("SettingsPatch", "name", Rule::Text(TENANT_NAME)),
     ("SettingsPatch", "currency", Rule::Currency),
     ("SettingsPatch", "locale", Rule::Locale),
+    ("SettingsPatch", "prep_minutes", Rule::Int(PREP_MINUTES)),
+    ("SettingsPatch", "slot_minutes", Rule::Int(SLOT_MINUTES)),
+    ("SettingsPatch", "slot_capacity", Rule::Int(SLOT_CAPACITY)),
+    (
+        "SettingsPatch",
+        "schedule_days_ahead",
+        Rule::Int(SCHEDULE_DAYS_AHEAD),
+    ),
+    (
+        "SettingsPatch",
+        "busy_extra_minutes",
+        Rule::Int(BUSY_EXTRA_MINUTES),
+    ),
+    ("SettingsPatch", "closures", Rule::Items(CLOSURE_COUNT)),
+    ("ProvisionRequest", "prep_minutes", Rule::Int(PREP_MINUTES)),
+    ("ProvisionRequest", "slot_minutes", Rule::Int(SLOT_MINUTES)),
+    (
+        "ProvisionRequest",
+        "slot_capacity",
+        Rule::Int(SLOT_CAPACITY),
+    ),
+    (
+        "ProvisionRequest",
+        "schedule_days_ahead",
+        Rule::Int(SCHEDULE_DAYS_AHEAD),
+    ),
+    (
+        "ProvisionRequest",
+        "busy_extra_minutes",
+        Rule::Int(BUSY_EXTRA_MINUTES),
+    ),
+    ("ProvisionRequest", "closures", Rule::Items(CLOSURE_COUNT)),
+    ("Closure", "date", Rule::Date),
+    ("Closure", "reason", Rule::Text(CLOSURE_REASON)),
     ("NewDomain", "domain", Rule::Domain),
     ("Theme", "primary_color", Rule::Color),
     ("Theme", "font", Rule::Font),
@@ -157,6 +202,7 @@ pub const SCHEMAS: &[(&str, &str, Rule)] = &[
     ("OrderLine", "qty", Rule::Int(QUANTITY)),
     ("PlaceOrder", "items", Rule::Items(ORDER_LINES)),
     ("PlaceOrder", "customer", Rule::Text(CUSTOMER_NAME)),
+    ("PlaceOrder", "pickup_at", Rule::Instant),
 ];
 
 /// `(operation id, parameter name, rule)`.
@@ -165,7 +211,11 @@ pub const PARAMETERS: &[(&str, &str, Rule)] = &[
     ("list_orders", "cursor", Rule::OrderCursor),
     ("list_orders", "status", Rule::OrderStatus),
     ("place_order", "Idempotency-Key", Rule::IdempotencyKey),
+    ("list_orders", "pickup_from", Rule::Instant),
+    ("list_orders", "pickup_to", Rule::Instant),
+    ("list_orders", "sort", Rule::OneOf(&["pickup"])),
     ("track_order", "t", Rule::TrackingToken),
+    ("get_store_slots", "date", Rule::Date),
 ];
 
 /// The `Modify` that applies [`SCHEMAS`] and [`PARAMETERS`].
@@ -280,6 +330,8 @@ fn constrain(target: &mut RefOr<Schema>, rule: Rule) {
         ),
         Rule::TimeOfDay => (None, None, Some(time_of_day_pattern())),
         Rule::SoldOutUntil => (None, None, Some(sold_out_until_pattern())),
+        Rule::Instant => (None, None, Some(instant_pattern())),
+        Rule::Date => (None, None, Some(date_pattern())),
         Rule::Int(range) => {
             object.minimum = Some(utoipa::Number::Int(range.min as isize));
             object.maximum = Some(utoipa::Number::Int(range.max as isize));
@@ -404,6 +456,19 @@ pub fn sold_out_until_pattern() -> String {
     "^(indefinitely|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?\
      (Z|[+-][0-9]{2}:[0-9]{2}))$"
         .to_owned()
+}
+
+/// What a pickup time and the order list's bounds take (a date that does not exist fits the
+/// pattern and is still refused).
+pub fn instant_pattern() -> String {
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?\
+     (Z|[+-][0-9]{2}:[0-9]{2})$"
+        .to_owned()
+}
+
+/// A calendar date (one that does not exist fits the pattern and is still refused).
+pub fn date_pattern() -> String {
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$".to_owned()
 }
 
 pub fn time_of_day_pattern() -> String {

@@ -59,7 +59,7 @@ async fn every_operation_is_named_and_authenticated_as_it_must_be() {
             }
         }
     }
-    assert_eq!(operations, 33);
+    assert_eq!(operations, 35);
 }
 
 #[actix_web::test]

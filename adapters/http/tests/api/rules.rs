@@ -17,13 +17,17 @@ use chameleon_core::options::{
 use chameleon_core::order::{
     CustomerName, OrderLines, OrderStatus, PageLimit, Quantity, TrackingToken,
 };
+use chameleon_core::pickup::{
+    BusyMinutes, Closures, DaysAhead, PrepMinutes, SlotCapacity, SlotMinutes,
+};
 use chameleon_core::rules::codes::{TAGS, TENANT_STATUSES};
 use chameleon_core::rules::numbers::{
-    CATEGORY_POSITION, IntRange, OPTION_MAX, OPTION_MIN, PAGE_LIMIT, PRICE, PRICE_DELTA, QUANTITY,
+    BUSY_EXTRA_MINUTES, CATEGORY_POSITION, IntRange, OPTION_MAX, OPTION_MIN, PAGE_LIMIT,
+    PREP_MINUTES, PRICE, PRICE_DELTA, QUANTITY, SCHEDULE_DAYS_AHEAD, SLOT_CAPACITY, SLOT_MINUTES,
 };
 use chameleon_core::rules::text::{
-    CATEGORY_NAME, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME, OPTION_NAME,
-    TENANT_NAME, TextRule,
+    CATEGORY_NAME, CLOSURE_REASON, CUSTOMER_NAME, DESCRIPTION, MENU_ITEM_NAME, OPTION_GROUP_NAME,
+    OPTION_NAME, TENANT_NAME, TextRule,
 };
 use chameleon_core::tenant::{Domain, TenantName, TenantStatus};
 use chameleon_core::theme::{Font, ThemeColor};
@@ -93,6 +97,15 @@ fn core_accepts(rule: Rule, sample: &str) -> bool {
         Rule::IdempotencyKey => IdempotencyKey::parse(sample).is_ok(),
         Rule::TimeOfDay => TimeOfDay::parse(sample).is_ok(),
         Rule::SoldOutUntil => SoldOut::parse(sample).is_ok(),
+        Rule::Instant => chameleon_core::options::parse_instant(sample).is_some(),
+        Rule::Date => chameleon_core::pickup::parse_date(sample).is_some(),
+        Rule::OneOf(["pickup"]) => {
+            chameleon_http::convert::order_page(&chameleon_wire::ListOrdersQuery {
+                sort: Some(sample.to_owned()),
+                ..Default::default()
+            })
+            .is_ok()
+        }
         Rule::OneOf(words) if words == TENANT_STATUSES => TenantStatus::parse(sample).is_ok(),
         Rule::OneOf(words) if words.len() == TAGS.len() => Tag::parse(sample).is_ok(),
         other => panic!("no string parser for {other:?}"),
@@ -114,6 +127,8 @@ fn text_parser(rule: TextRule) -> fn(&str) -> bool {
         |s| OptionGroupName::parse(s).is_ok()
     } else if rule == OPTION_NAME {
         |s| OptionName::parse(s).is_ok()
+    } else if rule == CLOSURE_REASON {
+        |s| Closures::parse([("2026-12-25", s)]).is_ok()
     } else {
         panic!("no parser for {rule:?}")
     }
@@ -134,6 +149,16 @@ fn core_accepts_int(range: IntRange, sample: i64) -> bool {
         min_choices(sample).is_ok()
     } else if range == OPTION_MAX {
         max_choices(sample).is_ok()
+    } else if range == PREP_MINUTES {
+        PrepMinutes::try_from(sample).is_ok()
+    } else if range == BUSY_EXTRA_MINUTES {
+        BusyMinutes::try_from(sample).is_ok()
+    } else if range == SLOT_MINUTES {
+        SlotMinutes::try_from(sample).is_ok()
+    } else if range == SLOT_CAPACITY {
+        SlotCapacity::try_from(sample).is_ok()
+    } else if range == SCHEDULE_DAYS_AHEAD {
+        DaysAhead::try_from(sample).is_ok()
     } else {
         panic!("no parser for {range:?}")
     }
@@ -187,6 +212,17 @@ fn core_accepts_items(field: &str, count: usize) -> bool {
                 ..Default::default()
             })
             .is_ok()
+        }
+        "SettingsPatch.closures" | "ProvisionRequest.closures" => {
+            let dates: Vec<String> = (0..count)
+                .map(|n| {
+                    jiff::civil::date(2026, 1, 1)
+                        .checked_add(jiff::Span::new().days(n as i64))
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            Closures::parse(dates.iter().map(|d| (d.as_str(), "Holiday"))).is_ok()
         }
         day => {
             let day = day.rsplit('.').next().unwrap();
@@ -481,6 +517,37 @@ fn specific_samples(rule: Rule) -> Vec<String> {
             "2026-12-07T21:00:00+0100",
             "2026-12-07",
             "tomorrow",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        Rule::Instant => [
+            "2026-12-07T21:00:00Z",
+            "2026-12-07T21:00:00+01:00",
+            "2026-12-07T21:00:00-05:30",
+            "2026-12-07T21:00:00.5Z",
+            "2026-12-07T21:00:00.1234567890Z",
+            "2026-12-07T21:00Z",
+            "2026-12-07 21:00:00Z",
+            "2026-12-07t21:00:00z",
+            "2026-12-07T21:00:00",
+            "2026-12-07T21:00:00+0100",
+            "2026-12-07T21:00:00Z[Europe/Paris]",
+            "2026-12-07",
+            "indefinitely",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        Rule::Date => [
+            "2026-12-07",
+            "2026-12-7",
+            "26-12-07",
+            "2026-12-07T00:00:00Z",
+            "2026/12/07",
+            "20261207",
+            " 2026-12-07",
+            "today",
             "",
         ]
         .map(str::to_owned)

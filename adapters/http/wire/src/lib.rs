@@ -57,6 +57,11 @@ mod whole_number {
             .transpose()
             .map_err(|e| D::Error::custom(format!("expected {e}")))
     }
+
+    /// `null` and absent kept apart, as in [`super::nullable`]: `Some(None)` for `null`.
+    pub fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        optional(d).map(Some)
+    }
 }
 
 /// `null` and absent kept apart: `Some(None)` for `null`, `None` when the field is absent.
@@ -222,6 +227,37 @@ pub struct ProvisionRequest {
     /// Absent or `null`: always open.
     #[serde(default)]
     pub opening_hours: Option<OpeningHours>,
+    /// Minutes a kitchen needs for an order, 0 to 240 (default 20): nothing is offered sooner.
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 20))]
+    pub prep_minutes: Option<i64>,
+    /// Length of a pickup slot in minutes, 5 to 60 (default 15); slots start at each opening.
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 15))]
+    pub slot_minutes: Option<i64>,
+    /// Orders a slot takes, 1 to 1000; `null`: unlimited (the default); absent: unchanged.
+    #[serde(
+        default,
+        deserialize_with = "whole_number::nullable",
+        serialize_with = "nullable::serialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, nullable, example = 5))]
+    pub slot_capacity: Option<Option<i64>>,
+    /// Days ahead an order may be scheduled, 0 to 14 (default 6; 0: as soon as possible only).
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 6))]
+    pub schedule_days_ahead: Option<i64>,
+    /// Busy: minutes added to every quote at once, 0 to 240 (default 0).
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 0))]
+    pub busy_extra_minutes: Option<i64>,
+    /// `false`: paused, no new orders (tracking and the manager API keep working).
+    #[serde(default)]
+    pub accepting_orders: Option<bool>,
+    /// One-off days without slots (holidays); replaces the list (`[]`: none).
+    #[serde(default)]
+    pub closures: Option<Vec<Closure>>,
     /// The restaurant's first owner: they get a one-time setup link (`owner_setup_url` in the
     /// answer, valid 72 hours) to choose their password and sign in.
     #[serde(default)]
@@ -390,6 +426,82 @@ pub struct SettingsPatch {
     #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<OpeningHours>, nullable))]
     pub opening_hours: Option<Option<OpeningHours>>,
+    /// Minutes a kitchen needs for an order, 0 to 240 (default 20): nothing is offered sooner.
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 20))]
+    pub prep_minutes: Option<i64>,
+    /// Length of a pickup slot in minutes, 5 to 60 (default 15); slots start at each opening.
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 15))]
+    pub slot_minutes: Option<i64>,
+    /// Orders a slot takes, 1 to 1000; `null`: unlimited (the default); absent: unchanged.
+    #[serde(
+        default,
+        deserialize_with = "whole_number::nullable",
+        serialize_with = "nullable::serialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, nullable, example = 5))]
+    pub slot_capacity: Option<Option<i64>>,
+    /// Days ahead an order may be scheduled, 0 to 14 (default 6; 0: as soon as possible only).
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 6))]
+    pub schedule_days_ahead: Option<i64>,
+    /// Busy: minutes added to every quote at once, 0 to 240 (default 0).
+    #[serde(default, deserialize_with = "whole_number::optional")]
+    #[cfg_attr(feature = "openapi", schema(example = 0))]
+    pub busy_extra_minutes: Option<i64>,
+    /// `false`: paused, no new orders (tracking and the manager API keep working).
+    #[serde(default)]
+    pub accepting_orders: Option<bool>,
+    /// One-off days without slots (holidays); replaces the list (`[]`: none).
+    #[serde(default)]
+    pub closures: Option<Vec<Closure>>,
+}
+
+/// A day the restaurant is closed although its weekly hours would open it (a holiday): no slot
+/// is offered on it, and it takes no orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// `YYYY-MM-DD`, in the restaurant's time zone: the business day (a range opening that day
+    /// and running past midnight is closed too).
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-25"))]
+    pub date: String,
+    /// Shown to customers, 1 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Christmas"))]
+    pub reason: String,
+}
+
+/// Response of `GET` and `PATCH /api/v1/manager/settings`: every setting of the restaurant (what
+/// `GET /api/v1/store/config` answers, and the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Settings {
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub theme: Theme,
+    /// The theme as CSS custom properties.
+    pub css: String,
+    pub currency: String,
+    pub locale: String,
+    pub timezone: String,
+    /// `null`: always open.
+    pub opening_hours: Option<OpeningHours>,
+    /// Whether the restaurant is open now, by its hours and closures.
+    pub open_now: bool,
+    /// When that next changes (RFC 3339, UTC); `null` when it never does.
+    pub next_change: Option<String>,
+    pub prep_minutes: i64,
+    pub slot_minutes: i64,
+    /// `null`: unlimited.
+    pub slot_capacity: Option<i64>,
+    pub schedule_days_ahead: i64,
+    pub busy_extra_minutes: i64,
+    pub accepting_orders: bool,
+    /// Oldest first.
+    pub closures: Vec<Closure>,
 }
 
 /// Body of `POST /api/v1/sys/tenants/{id}/domains`.
@@ -846,6 +958,12 @@ pub struct Order {
     pub customer: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// The slot the customer chose (RFC 3339, with the restaurant's offset); `null`: as soon as
+    /// possible.
+    pub pickup_at: Option<String>,
+    /// When the kitchen means it to be ready (RFC 3339, with the restaurant's offset): the quote
+    /// or the slot when placed, then set when the kitchen accepts it.
+    pub ready_at: Option<String>,
     /// The secret that lets the customer follow the order at `/orders/{order_id}?t=<token>`
     /// (`GET /api/v1/store/orders/{order_id}?t=<token>`); absent for orders placed before
     /// orders could be followed.
@@ -884,9 +1002,15 @@ pub struct ListOrdersQuery {
     pub cursor: Option<String>,
     /// Only orders with this status.
     pub status: Option<String>,
+    /// Only orders to be ready at or after this instant (RFC 3339, on `ready_at`).
+    pub pickup_from: Option<String>,
+    /// Only orders to be ready before this instant (RFC 3339, on `ready_at`).
+    pub pickup_to: Option<String>,
+    /// `pickup`: by `ready_at`, soonest first; absent: newest first.
+    pub sort: Option<String>,
 }
 
-/// A page of orders, newest first.
+/// A page of orders, newest first (or by `ready_at` with `sort=pickup`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct OrderPage {
@@ -924,6 +1048,62 @@ pub struct StoreConfig {
     pub open_now: bool,
     /// When that next changes (RFC 3339, UTC); `null` when it never does.
     pub next_change: Option<String>,
+    /// `false`: paused by the kitchen; no order is taken (ASAP or scheduled).
+    pub accepting_orders: bool,
+    /// Minutes the kitchen added to every quote (busy).
+    pub busy_extra_minutes: i64,
+    /// Minutes the kitchen needs for an order.
+    pub prep_minutes: i64,
+    /// Length of a pickup slot in minutes.
+    pub slot_minutes: i64,
+    /// Days ahead an order may be scheduled (0: as soon as possible only).
+    pub schedule_days_ahead: i64,
+}
+
+/// The query of `GET /api/v1/store/slots`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct SlotsQuery {
+    /// `YYYY-MM-DD`, a business day in the restaurant's time zone, from today to
+    /// `schedule_days_ahead` days ahead; default today.
+    pub date: Option<String>,
+}
+
+/// Response of `GET /api/v1/store/slots`: when an order can be picked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoreSlots {
+    /// The business day, `YYYY-MM-DD`.
+    pub date: String,
+    /// An order placed now for as soon as possible.
+    pub asap: AsapQuote,
+    /// The day's slots, in time order (full ones included, not available).
+    pub slots: Vec<PickupSlot>,
+}
+
+/// When an order placed now would be ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AsapQuote {
+    /// Whether an order for as soon as possible is taken now.
+    pub available: bool,
+    /// RFC 3339 with the restaurant's offset; `null` when not available.
+    pub ready_at: Option<String>,
+}
+
+/// One pickup slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PickupSlot {
+    /// RFC 3339 with the restaurant's offset: what `pickup_at` takes.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-08T18:30:00+01:00"))]
+    pub start: String,
+    pub end: String,
+    /// Whether an order can be scheduled for it (not too soon, not full).
+    pub available: bool,
+    /// Orders it still takes; `null`: unlimited.
+    pub remaining: Option<i64>,
 }
 
 /// Response of `GET /api/v1/store/menu`: the categories in the manager's order (every one,
@@ -965,6 +1145,11 @@ pub struct PlaceOrder {
     /// The guest's name, up to 100 characters.
     #[cfg_attr(feature = "openapi", schema(example = "John Doe"))]
     pub customer: String,
+    /// A slot's `start` (RFC 3339) from `GET /api/v1/store/slots`; absent or `null`: as soon as
+    /// possible.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-08T18:30:00+01:00"))]
+    pub pickup_at: Option<String>,
 }
 
 // --- health and problems ----------------------------------------------------------------------
@@ -997,6 +1182,11 @@ pub struct Problem {
     /// For a refused choice of options: the group it concerns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Uuid>,
+    /// For `slot_full`: the next slot that still takes an order (RFC 3339), or `null` when none
+    /// does within the days that can be scheduled.
+    #[serde(default, with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub next_available: Option<Option<String>>,
 }
 
 /// The media type of [`Problem`] bodies.

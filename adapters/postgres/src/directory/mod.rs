@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::hours::{Currency, Locale, TimeZoneName};
+use chameleon_core::pickup::PickupPatch;
 use chameleon_core::ports::{
     DomainChangeError, ListTenantsError, ResolveTenantError, TenantDirectory, UpdateTenantError,
 };
@@ -288,8 +289,15 @@ impl TenantDirectory for PgDirectory {
             .opening_hours
             .as_ref()
             .and_then(|h| h.as_ref().map(tenants::hours_to_json));
-        let row = conn
-            .client()
+        let pickup = tenants::PickupArgs::of(id, &patch.pickup);
+        // One transaction: the tenant's own settings, then its pickup settings.
+        let tx = conn
+            .client_mut()
+            .transaction()
+            .await
+            .at_seam()
+            .context("updating a tenant")?;
+        let row = tx
             .query_opt(
                 &statement,
                 &[
@@ -308,6 +316,16 @@ impl TenantDirectory for PgDirectory {
             .at_seam()
             .context("updating a tenant")?
             .ok_or(UpdateTenantError::NotFound(id))?;
+        let row = if patch.pickup == PickupPatch::default() {
+            row
+        } else {
+            tx.query_opt(tenants::UPDATE_PICKUP, &pickup.params())
+                .await
+                .at_seam()
+                .context("updating a tenant's pickup settings")?
+                .ok_or(UpdateTenantError::NotFound(id))?
+        };
+        tx.commit().await.at_seam().context("updating a tenant")?;
         let tenant = Arc::new(tenants::from_row(&row)?);
         drop(conn);
         // Under every domain: the storefront on each of them changes.

@@ -18,16 +18,31 @@ use uuid::Uuid;
 /// The columns [`from_row`] reads.
 macro_rules! columns {
     () => {
-        "id, customer_name, status, total_amount, items, tracking_token, created_at"
+        "id, customer_name, status, total_amount, items, tracking_token, created_at, pickup_at, \
+         ready_at"
     };
 }
 
 /// Stores a new PENDING order: id, customer, total, items snapshot, idempotency key and request
-/// fingerprint (both NULL without a key), tracking token; its creation time.
+/// fingerprint (both NULL without a key), tracking token, pickup time asked for (NULL: as soon
+/// as possible), ready time, the slot it takes a place in; its creation time.
 pub const INSERT: &str = "INSERT INTO orders \
      (id, customer_name, status, total_amount, items, idempotency_key, request_fingerprint, \
-      tracking_token) \
-     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) RETURNING created_at";
+      tracking_token, pickup_at, ready_at, slot_start) \
+     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at";
+
+/// Waits for, then holds until the transaction ends, the lock on one pickup slot (`$1`, a key
+/// drawn from the tenant's schema and the slot's start): placements into one slot take turns.
+pub const LOCK_SLOT: &str = "SELECT pg_advisory_xact_lock($1)";
+
+/// How many orders that are not cancelled each of the slots `$1` (a list of starts) holds; a
+/// slot holding none has no row.
+pub const COUNT_SLOTS: &str = "SELECT slot_start, count(*) FROM orders \
+     WHERE slot_start = ANY($1) AND status <> 'CANCELLED' GROUP BY slot_start";
+
+/// How many orders that are not cancelled each slot starting from `$1` to `$2` holds.
+pub const COUNT_SLOT_RANGE: &str = "SELECT slot_start, count(*) FROM orders \
+     WHERE slot_start BETWEEN $1 AND $2 AND status <> 'CANCELLED' GROUP BY slot_start";
 
 /// The order stored under key `$1`, with its request's fingerprint and the database's `now()`,
 /// kept from changing (and its key from being taken) until the transaction ends.
@@ -41,14 +56,28 @@ pub const FIND_BY_KEY: &str = concat!(
 pub const FORGET_KEY: &str =
     "UPDATE orders SET idempotency_key = NULL, request_fingerprint = NULL WHERE id = $1";
 
-/// A page: status `$1` (or any), after the position `($2, $3)` (or from the newest), newest
-/// first, at most `$4`.
+/// A page: status `$1` (or any), after the position `($2, $3)` (or from the newest), to be
+/// ready from `$5` and before `$6` (either or both may be NULL), newest first, at most `$4`.
 pub const PAGE: &str = concat!(
     "SELECT ",
     columns!(),
     " FROM orders WHERE ($1::text IS NULL OR status = $1) ",
     "AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) ",
+    "AND ($5::timestamptz IS NULL OR ready_at >= $5) ",
+    "AND ($6::timestamptz IS NULL OR ready_at < $6) ",
     "ORDER BY created_at DESC, id DESC LIMIT $4"
+);
+
+/// [`PAGE`] by pickup: orders with a ready time, after the position `($2, $3)` in
+/// `(ready_at, id)`, soonest first.
+pub const PAGE_BY_PICKUP: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM orders WHERE ready_at IS NOT NULL AND ($1::text IS NULL OR status = $1) ",
+    "AND ($2::timestamptz IS NULL OR (ready_at, id) > ($2, $3)) ",
+    "AND ($5::timestamptz IS NULL OR ready_at >= $5) ",
+    "AND ($6::timestamptz IS NULL OR ready_at < $6) ",
+    "ORDER BY ready_at, id LIMIT $4"
 );
 
 /// Order `$1`, kept from changing until the transaction ends.
@@ -58,8 +87,8 @@ pub const LOCK: &str = concat!(
     " FROM orders WHERE id = $1 FOR UPDATE"
 );
 
-/// Gives order `$1` the status `$2`.
-pub const SET_STATUS: &str = "UPDATE orders SET status = $2 WHERE id = $1";
+/// Gives order `$1` the status `$2` and the ready time `$3`.
+pub const SET_STATUS: &str = "UPDATE orders SET status = $2, ready_at = $3 WHERE id = $1";
 
 /// Order `$1`.
 pub const GET: &str = concat!("SELECT ", columns!(), " FROM orders WHERE id = $1");
@@ -172,7 +201,21 @@ pub fn from_row(row: &Row) -> anyhow::Result<Order> {
             .map(TrackingToken::parse)
             .transpose()?,
         created_at: row.try_get("created_at")?,
+        pickup_at: instant(row.try_get("pickup_at")?)?,
+        ready_at: instant(row.try_get("ready_at")?)?,
     })
+}
+
+/// A stored `timestamptz` as core's instant.
+pub fn instant(at: Option<SystemTime>) -> anyhow::Result<Option<jiff::Timestamp>> {
+    at.map(jiff::Timestamp::try_from)
+        .transpose()
+        .context("a stored instant out of range")
+}
+
+/// Core's instant as a `timestamptz` parameter.
+pub fn stored(at: jiff::Timestamp) -> SystemTime {
+    super::staff::system_time(at)
 }
 
 /// What a row of [`FIND_BY_KEY`] says of the earlier attempt under the key.

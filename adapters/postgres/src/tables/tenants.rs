@@ -4,6 +4,10 @@
 
 use anyhow::{Context as _, anyhow};
 use chameleon_core::hours::{Currency, Locale, OpeningHours, StoreSettings, TimeZoneName};
+use chameleon_core::pickup::{
+    BusyMinutes, Closures, DaysAhead, PickupPatch, PickupSettings, PrepMinutes, SlotCapacity,
+    SlotMinutes,
+};
 use chameleon_core::tenant::{
     Domain, ManagerKeyHash, SchemaName, Tenant, TenantId, TenantName, TenantStatus,
 };
@@ -15,7 +19,9 @@ use tokio_postgres::Row;
 macro_rules! columns {
     () => {
         "t.id, t.schema_name, t.domain, t.name, t.theme, t.status, t.manager_key_hash, \
-         t.currency, t.locale, t.timezone, t.opening_hours"
+         t.currency, t.locale, t.timezone, t.opening_hours, t.prep_minutes, t.slot_minutes, \
+         t.slot_capacity, t.schedule_days_ahead, t.busy_extra_minutes, t.accepting_orders, \
+         t.closures"
     };
 }
 pub(crate) use columns;
@@ -47,6 +53,14 @@ pub const UPDATE: &str = concat!(
     "SELECT ",
     columns!(),
     " FROM chameleon_sys.update_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9) t"
+);
+
+/// Changes the pickup settings that are not NULL among `$2`, `$3`, `$6`..`$9` of tenant `$1`
+/// (`$4`: whether to set the slot capacity, to `$5`); the tenant as stored, or no row.
+pub const UPDATE_PICKUP: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM chameleon_sys.update_pickup($1, $2, $3, $4, $5, $6, $7, $8, $9) t"
 );
 
 /// Registers tenant `$1` on domain `$2` (name `$3`, theme `$4`, key hash `$5`) and creates its
@@ -90,6 +104,8 @@ pub fn from_row(row: &Row) -> anyhow::Result<Tenant> {
     let hash: &[u8] = row.try_get("manager_key_hash")?;
     let status: &str = row.try_get("status")?;
     let hours: Option<serde_json::Value> = row.try_get("opening_hours")?;
+    let pickup =
+        pickup_from_row(row).with_context(|| format!("tenant {id} has invalid pickup settings"))?;
     Ok(Tenant {
         acting: None,
         status: TenantStatus::parse(status)?,
@@ -102,6 +118,7 @@ pub fn from_row(row: &Row) -> anyhow::Result<Tenant> {
                 .map(hours_from_json)
                 .transpose()
                 .with_context(|| format!("tenant {id} has invalid opening hours"))?,
+            pickup,
         },
         id,
         schema,
@@ -152,6 +169,116 @@ pub fn hours_from_json(value: &serde_json::Value) -> anyhow::Result<OpeningHours
         days.push((day.as_str(), ranges));
     }
     Ok(OpeningHours::parse(days)?)
+}
+
+/// The arguments of [`UPDATE_PICKUP`] for a patch, owned.
+#[derive(Debug)]
+pub struct PickupArgs {
+    id: uuid::Uuid,
+    prep: Option<i16>,
+    slot: Option<i16>,
+    set_capacity: bool,
+    capacity: Option<i16>,
+    days_ahead: Option<i16>,
+    busy: Option<i16>,
+    accepting: Option<bool>,
+    closures: Option<serde_json::Value>,
+}
+
+/// Every value of core's ranges fits a `smallint` (at most 1000).
+fn small(value: u16) -> i16 {
+    i16::try_from(value).unwrap_or(i16::MAX)
+}
+
+impl PickupArgs {
+    pub fn of(id: TenantId, patch: &PickupPatch) -> Self {
+        Self {
+            id: id.as_uuid(),
+            prep: patch.prep_minutes.map(|m| small(m.get())),
+            slot: patch.slot_minutes.map(|m| small(m.get())),
+            set_capacity: patch.slot_capacity.is_some(),
+            capacity: patch.slot_capacity.flatten().map(|c| small(c.get())),
+            days_ahead: patch.schedule_days_ahead.map(|d| small(u16::from(d.get()))),
+            busy: patch.busy_extra_minutes.map(|m| small(m.get())),
+            accepting: patch.accepting_orders,
+            closures: patch.closures.as_ref().map(closures_to_json),
+        }
+    }
+
+    /// Every setting of `settings`, as a patch.
+    pub fn all(id: TenantId, settings: &PickupSettings) -> Self {
+        Self::of(
+            id,
+            &PickupPatch {
+                prep_minutes: Some(settings.prep_minutes),
+                slot_minutes: Some(settings.slot_minutes),
+                slot_capacity: Some(settings.slot_capacity),
+                schedule_days_ahead: Some(settings.schedule_days_ahead),
+                busy_extra_minutes: Some(settings.busy_extra_minutes),
+                accepting_orders: Some(settings.accepting_orders),
+                closures: Some(settings.closures.clone()),
+            },
+        )
+    }
+
+    pub fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 9] {
+        [
+            &self.id,
+            &self.prep,
+            &self.slot,
+            &self.set_capacity,
+            &self.capacity,
+            &self.days_ahead,
+            &self.busy,
+            &self.accepting,
+            &self.closures,
+        ]
+    }
+}
+
+/// The pickup settings of a row of [`columns!`].
+fn pickup_from_row(row: &Row) -> anyhow::Result<PickupSettings> {
+    let number =
+        |name: &str| -> anyhow::Result<i64> { Ok(i64::from(row.try_get::<_, i16>(name)?)) };
+    let capacity: Option<i16> = row.try_get("slot_capacity")?;
+    let closures: serde_json::Value = row.try_get("closures")?;
+    Ok(PickupSettings {
+        prep_minutes: PrepMinutes::try_from(number("prep_minutes")?)?,
+        slot_minutes: SlotMinutes::try_from(number("slot_minutes")?)?,
+        slot_capacity: capacity
+            .map(|c| SlotCapacity::try_from(i64::from(c)))
+            .transpose()?,
+        schedule_days_ahead: DaysAhead::try_from(number("schedule_days_ahead")?)?,
+        busy_extra_minutes: BusyMinutes::try_from(number("busy_extra_minutes")?)?,
+        accepting_orders: row.try_get("accepting_orders")?,
+        closures: closures_from_json(&closures)?,
+    })
+}
+
+/// The stored (and API) form of closures: `[{"date": "2026-12-25", "reason": "Christmas"}]`,
+/// by date.
+pub fn closures_to_json(closures: &Closures) -> serde_json::Value {
+    closures
+        .iter()
+        .map(|c| json!({ "date": c.date.to_string(), "reason": c.reason.as_str() }))
+        .collect()
+}
+
+fn closures_from_json(value: &serde_json::Value) -> anyhow::Result<Closures> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| anyhow!("closures are not a list"))?
+        .iter()
+        .map(|c| {
+            let date = c.get("date").and_then(serde_json::Value::as_str);
+            let reason = c.get("reason").and_then(serde_json::Value::as_str);
+            Ok((
+                date.ok_or_else(|| anyhow!("a closure without a date"))?,
+                reason.ok_or_else(|| anyhow!("a closure without a reason"))?,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Closures::parse(list)?)
 }
 
 /// The stored form of a theme.

@@ -216,7 +216,66 @@ async fn tenants_from_every_earlier_release_work_like_new_ones_once_migrated() {
         // And option groups (V6): the burger (stored before them) offered a group, an order
         // with an option priced and stored with its snapshot.
         options_work_on(&app, tenant, &item).await;
+        // And pickup times (V7): a slot takes its capacity and no more.
+        pickup_works_on(&app, tenant, &item).await;
     }
+}
+
+async fn pickup_works_on(
+    app: &chameleon_core::service::Chameleon<super::support::PgPorts>,
+    tenant: &Tenant,
+    item: &chameleon_core::menu::MenuItem,
+) {
+    use chameleon_core::order::{OrderRejection, TrackingToken};
+    use chameleon_core::pickup::{PickupPatch, SlotCapacity};
+    use chameleon_core::ports::PlaceOrderError;
+    use chameleon_core::tenant::TenantPatch;
+    let tenant = app
+        .tenancy
+        .update_tenant(
+            tenant.id,
+            TenantPatch {
+                pickup: PickupPatch {
+                    slot_capacity: Some(Some(SlotCapacity::try_from(1).unwrap())),
+                    ..PickupPatch::default()
+                },
+                ..TenantPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Always open, in UTC: tomorrow at noon is a slot.
+    let now = jiff::Timestamp::now();
+    let noon = tenant
+        .settings
+        .today(now)
+        .checked_add(jiff::ToSpan::day(1))
+        .unwrap()
+        .at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp();
+    let request = || {
+        let mut request = order_of(item, 1, "Later Guest");
+        request.placed_at = now;
+        request.order.pickup_at = Some(noon);
+        request.tracking_token = TrackingToken::parse(&"C".repeat(43)).unwrap();
+        request
+    };
+    let placed = app
+        .ordering
+        .place_order(&open(&tenant), request())
+        .await
+        .unwrap()
+        .into_order();
+    assert_eq!(
+        (placed.pickup_at, placed.ready_at),
+        (Some(noon), Some(noon))
+    );
+    assert!(matches!(
+        app.ordering.place_order(&open(&tenant), request()).await,
+        Err(PlaceOrderError::Rejected(OrderRejection::SlotFull { .. }))
+    ));
 }
 
 async fn options_work_on(
@@ -245,6 +304,7 @@ async fn options_work_on(
             &open(tenant),
             PlaceOrderRequest {
                 order: OrderRequest {
+                    pickup_at: None,
                     customer: CustomerName::parse("Old Guest").unwrap(),
                     lines: OrderLines::parse_with_options([(
                         item.id,

@@ -158,6 +158,7 @@ pub fn order_of(item: &MenuItem, qty: i64, customer: &str) -> PlaceOrderRequest 
         placed_at: jiff::Timestamp::now(),
         tracking_token: chameleon_core::order::TrackingToken::parse(&"A".repeat(43)).unwrap(),
         order: OrderRequest {
+            pickup_at: None,
             customer: CustomerName::parse(customer).unwrap(),
             lines: OrderLines::parse([(item.id, Quantity::try_from(qty).unwrap())]).unwrap(),
         },

@@ -1,6 +1,7 @@
 //! `chameleon demo`: two restaurants to look at, with different brands and menus.
 
 use chameleon_core::hours::{Currency, Locale, StoreSettings, TimeZoneName};
+use chameleon_core::pickup::{PickupSettings, SlotCapacity};
 use std::io::Write as _;
 
 use crate::startup::{self, CacheSettings};
@@ -201,6 +202,11 @@ pub async fn run(database: DatabaseArgs, args: DemoArgs) -> anyhow::Result<()> {
                 locale: Locale::parse(demo.trading.1)?,
                 timezone: TimeZoneName::parse(demo.trading.2)?,
                 opening_hours: None,
+                // A kitchen that takes ten orders a quarter of an hour, as a real one would.
+                pickup: PickupSettings {
+                    slot_capacity: Some(SlotCapacity::try_from(10)?),
+                    ..PickupSettings::default()
+                },
             },
             manager_key_hash: key.hash(),
         };
