@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use chameleon_wire::{Order, PlaceOrder, Problem, StoreConfig, StoreMenu};
-use gloo_net::http::{Request, Response};
+use chameleon_wire::{Order, PlaceOrder, Problem, StoreConfig, StoreMenu, StoreSlots};
+use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 
 /// Why a call failed, worded for the customer.
@@ -16,12 +16,14 @@ pub enum ApiError {
     Closed,
     /// The API refused the request; `detail` is its problem+json explanation, `code` its
     /// stable code (empty without a problem body), `line` the order line it is about (0-based,
-    /// in the order as sent), when it is about one.
+    /// in the order as sent), when it is about one; `next_available` the next free pickup
+    /// slot, for a full one (`slot_full`).
     Refused {
         status: u16,
         detail: String,
         code: String,
         line: Option<usize>,
+        next_available: Option<String>,
     },
     /// The request never got an answer.
     Network(String),
@@ -89,6 +91,7 @@ impl ApiError {
                 detail: humanize(&problem.detail),
                 line: problem.line.and_then(|line| usize::try_from(line).ok()),
                 code: problem.code,
+                next_available: problem.next_available.flatten(),
             },
             Err(_) if status >= 500 => ApiError::Unexpected(format!("HTTP {status}")),
             Err(_) => ApiError::Refused {
@@ -96,6 +99,7 @@ impl ApiError {
                 detail: format!("The request was refused (HTTP {status})."),
                 code: String::new(),
                 line: None,
+                next_available: None,
             },
         }
     }
@@ -108,7 +112,7 @@ impl ApiError {
 
     /// The error worded for a checkout whose lines are named `labels` (in the order's order):
     /// a refusal about one line names it ("Steak is not available right now…") instead of
-    /// giving its index.
+    /// giving its index; one about the pickup time asks for another.
     pub fn explain_for_order(&self, labels: &[String]) -> String {
         if let ApiError::Refused {
             code,
@@ -119,7 +123,29 @@ impl ApiError {
         {
             return reason.replace("{}", label);
         }
-        self.to_string()
+        match self.code() {
+            "slot_full" => "That pickup time has just filled up: please choose another.".to_owned(),
+            "slot_invalid" => {
+                "That pickup time can no longer be chosen: please choose another.".to_owned()
+            }
+            _ => self.to_string(),
+        }
+    }
+
+    /// The problem's code, for a refusal that has one (else empty).
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Refused { code, .. } => code,
+            _ => "",
+        }
+    }
+
+    /// The next free pickup slot a `slot_full` refusal names.
+    pub fn next_available(&self) -> Option<String> {
+        match self {
+            ApiError::Refused { next_available, .. } => next_available.clone(),
+            _ => None,
+        }
     }
 }
 
@@ -151,52 +177,50 @@ fn humanize(detail: &str) -> String {
     text
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// Sends `request`; the body of a successful answer, or the error an unsuccessful one means.
+/// Not generic: one copy serves every call, and only [`parse`] is per type (the WASM stays
+/// smaller).
+async fn call(request: Result<Request, gloo_net::Error>) -> Result<String, ApiError> {
+    let response = request
+        .map_err(|e| ApiError::Unexpected(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let body = response.text().await;
     if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| ApiError::Unexpected(e.to_string()));
+        body.map_err(|e| ApiError::Unexpected(e.to_string()))
+    } else {
+        Err(ApiError::from_status(
+            response.status(),
+            &body.unwrap_or_default(),
+        ))
     }
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    Err(ApiError::from_status(status, &body))
 }
 
-fn network(err: gloo_net::Error) -> ApiError {
-    ApiError::Network(err.to_string())
+fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::Unexpected(e.to_string()))
 }
 
 pub async fn store_config() -> Result<StoreConfig, ApiError> {
-    decode(
-        Request::get("/api/v1/store/config")
-            .send()
-            .await
-            .map_err(network)?,
-    )
-    .await
+    parse(&call(Request::get("/api/v1/store/config").build()).await?)
 }
 
 pub async fn store_menu() -> Result<StoreMenu, ApiError> {
-    decode(
-        Request::get("/api/v1/store/menu")
-            .send()
-            .await
-            .map_err(network)?,
-    )
-    .await
+    parse(&call(Request::get("/api/v1/store/menu").build()).await?)
+}
+
+/// When an order can be picked up on `date` (`YYYY-MM-DD`, the restaurant's; `None`: today),
+/// and whether it can be for as soon as possible. Rate-limited: read when the checkout opens
+/// or the day changes, never in a loop.
+pub async fn store_slots(date: Option<&str>) -> Result<StoreSlots, ApiError> {
+    let request = Request::get("/api/v1/store/slots").query(date.map(|date| ("date", date)));
+    parse(&call(request.build()).await?)
 }
 
 /// Order `id`, for the customer holding its tracking `token`.
 pub async fn track_order(id: &str, token: &str) -> Result<Order, ApiError> {
-    decode(
-        Request::get(&format!("/api/v1/store/orders/{id}"))
-            .query([("t", token)])
-            .send()
-            .await
-            .map_err(network)?,
-    )
-    .await
+    let request = Request::get(&format!("/api/v1/store/orders/{id}")).query([("t", token)]);
+    parse(&call(request.build()).await?)
 }
 
 /// Places `order` under `idempotency_key`: sending it again with the same key never places a
@@ -204,9 +228,8 @@ pub async fn track_order(id: &str, token: &str) -> Result<Order, ApiError> {
 pub async fn place_order(order: &PlaceOrder, idempotency_key: &str) -> Result<Order, ApiError> {
     let request = Request::post("/api/v1/store/orders")
         .header("Idempotency-Key", idempotency_key)
-        .json(order)
-        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-    decode(request.send().await.map_err(network)?).await
+        .json(order);
+    parse(&call(request).await?)
 }
 
 #[cfg(test)]
@@ -281,6 +304,21 @@ mod tests {
         let closed = ApiError::from_status(422, body);
         assert!(!closed.menu_changed());
         assert_eq!(closed.explain_for_order(&labels), "Closed.");
+    }
+
+    #[test]
+    fn a_full_slot_names_the_next_free_one() {
+        let body = r#"{"type":"about:blank","title":"Conflict","status":409,"detail":"slot full","code":"slot_full","next_available":"2026-12-08T18:45:00+01:00"}"#;
+        let err = ApiError::from_status(409, body);
+        assert_eq!(err.code(), "slot_full");
+        assert_eq!(
+            err.next_available().as_deref(),
+            Some("2026-12-08T18:45:00+01:00")
+        );
+        assert!(!err.menu_changed());
+        assert!(err.explain_for_order(&[]).contains("filled up"));
+        let body = r#"{"type":"about:blank","title":"Conflict","status":409,"detail":"slot full","code":"slot_full","next_available":null}"#;
+        assert_eq!(ApiError::from_status(409, body).next_available(), None);
     }
 
     #[test]

@@ -166,8 +166,9 @@ impl Cart {
         Cart { lines }
     }
 
-    /// The order body for this cart. Prices are not sent: the server takes them from the menu.
-    pub fn to_order(&self, customer: &str) -> PlaceOrder {
+    /// The order body for this cart, to be picked up at `pickup_at` (a slot's start; `None`: as
+    /// soon as possible). Prices are not sent: the server takes them from the menu.
+    pub fn to_order(&self, customer: &str, pickup_at: Option<String>) -> PlaceOrder {
         PlaceOrder {
             items: self
                 .lines
@@ -180,6 +181,7 @@ impl Cart {
                 })
                 .collect(),
             customer: customer.trim().to_owned(),
+            pickup_at,
         }
     }
 
@@ -390,8 +392,9 @@ mod tests {
             add(&plain(2, 1200), &[]),
             add(&pizza, &[&size.options[1]]),
         ]);
-        let order = c.to_order("  Ann ");
+        let order = c.to_order("  Ann ", None);
         assert_eq!(order.customer, "Ann");
+        assert_eq!(order.pickup_at, None, "as soon as possible");
         assert_eq!(
             order.items,
             vec![

@@ -7,11 +7,14 @@
 //!
 //! # Layout
 //! - [`app`]: the root component: loading, unknown restaurant, or the storefront.
-//! - [`hooks`]: the fetching and theming logic (`use_tenant_config`, `use_menu`, `use_checkout`).
+//! - [`hooks`]: the fetching and theming logic (`use_tenant_config`, `use_menu`, `use_pickup`,
+//!   `use_checkout`).
 //! - [`components`]: what is rendered, one component per file.
 //! - [`api`]: every HTTP call, decoding problem+json into readable errors.
 //! - [`cart`]: the cart as a pure reducer; a line is an item with a set of options.
 //! - [`options`]: choosing a dish's options: the groups' rules, what may be ticked, the price.
+//! - [`pickup`]: the pickup choice (as soon as possible, or a slot) as a pure reducer, and the
+//!   calendar arithmetic of its day picker.
 //! - [`checkout_retry`]: how a checkout retries under one `Idempotency-Key`.
 //! - [`money`], [`hours`], [`theme`]: formatting (prices, times) and colour helpers.
 //!
@@ -27,6 +30,7 @@ mod hooks;
 mod hours;
 mod money;
 mod options;
+mod pickup;
 mod theme;
 
 fn main() {

@@ -13,9 +13,16 @@ pub struct CartPanelProps {
     pub on_place: Callback<String>,
     pub submitting: bool,
     pub error: Option<AttrValue>,
+    /// The pickup choice, shown under the name.
+    #[prop_or_default]
+    pub pickup: Html,
+    /// Why the order cannot be placed now (no pickup time chosen, orders paused), if so.
+    #[prop_or_default]
+    pub blocker: Option<AttrValue>,
 }
 
-/// The cart: quantities, the running total, the customer's name and "Place order".
+/// The cart: quantities, the running total, the customer's name, when to pick the order up and
+/// "Place order".
 #[function_component(CartPanel)]
 pub fn cart_panel(props: &CartPanelProps) -> Html {
     let pricing = use_context::<Pricing>().unwrap_or_default();
@@ -51,7 +58,16 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
     };
 
     // A line that sold out since it was added: the order would be refused.
-    let blocked = !props.cart.orderable();
+    let reason = if !props.cart.orderable() {
+        Some(AttrValue::from(
+            "Something in your order is not available right now. Remove it to place your order.",
+        ))
+    } else if props.cart.is_empty() {
+        None
+    } else {
+        props.blocker.clone()
+    };
+    let blocked = reason.is_some();
 
     html! {
         <section id="cart" aria-labelledby="cart-title"
@@ -136,12 +152,13 @@ pub fn cart_panel(props: &CartPanelProps) -> Html {
                        maxlength={chameleon_rules::text::CUSTOMER_NAME.max_chars.to_string()} value={(*customer).clone()} oninput={on_name} placeholder="e.g. Alex"
                        aria-invalid={(*blank_name).to_string()}
                        class="rounded-lg border border-stone-300 px-3 py-2 text-stone-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-primary" />
+                { props.pickup.clone() }
                 if let Some(message) = error {
                     <ErrorMessage {message} />
                 }
-                if blocked {
-                    <p id="place-order-reason" class="text-sm font-medium text-red-800">
-                        { "Something in your order is not available right now. Remove it to place your order." }
+                if let Some(reason) = reason {
+                    <p id="place-order-reason" data-testid="place-order-reason" class="text-sm font-medium text-red-800">
+                        { reason }
                     </p>
                 }
                 <button type="submit" data-testid="place-order" disabled={props.cart.is_empty() || props.submitting || blocked}

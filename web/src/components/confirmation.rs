@@ -3,7 +3,8 @@ use std::rc::Rc;
 use chameleon_wire::Order;
 use yew::prelude::*;
 
-use super::OrderLines;
+use super::{OrderLines, pickup_time};
+use crate::hours::Clock;
 
 #[derive(Properties, PartialEq)]
 pub struct ConfirmationProps {
@@ -11,9 +12,10 @@ pub struct ConfirmationProps {
     pub on_new_order: Callback<()>,
 }
 
-/// The order went through: its id, what was ordered, what it costs.
+/// The order went through: when to pick it up, its id, what was ordered, what it costs.
 #[function_component(Confirmation)]
 pub fn confirmation(props: &ConfirmationProps) -> Html {
+    let clock = use_context::<Clock>().unwrap_or_default();
     let order = &props.order;
     let again = props.on_new_order.reform(|_: MouseEvent| ());
     html! {
@@ -21,6 +23,7 @@ pub fn confirmation(props: &ConfirmationProps) -> Html {
                  class="mx-auto max-w-xl rounded-xl border border-stone-200 bg-white p-6 shadow-sm">
             <p class="text-sm font-semibold uppercase tracking-wide text-primary">{ "Order placed" }</p>
             <h2 class="mt-1 text-2xl font-bold text-stone-900">{ format!("Thank you, {}!", order.customer) }</h2>
+            { pickup_time(&clock, order) }
             <p class="mt-2 text-sm text-stone-600">
                 { "Your order number is " }
                 <code data-testid="order-id" class="break-all rounded bg-stone-100 px-1.5 py-0.5 text-stone-900">{ order.order_id.to_string() }</code>

@@ -12,6 +12,9 @@ mod menu_grid;
 mod no_restaurant;
 mod option_dialog;
 mod order_lines;
+mod pickup_choice;
+mod pickup_slots;
+mod pickup_time;
 mod storefront;
 mod tracking;
 
@@ -27,5 +30,8 @@ pub use menu_grid::MenuGrid;
 pub use no_restaurant::NoRestaurant;
 pub use option_dialog::OptionDialog;
 pub use order_lines::OrderLines;
+pub use pickup_choice::PickupChoice;
+pub use pickup_slots::pickup_slots;
+pub use pickup_time::pickup_time;
 pub use storefront::Storefront;
 pub use tracking::Tracking;

@@ -6,12 +6,15 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::menu_card::add_button_id;
-use super::{CartBar, CartPanel, Confirmation, ErrorMessage, Header, MenuGrid, OptionDialog};
+use super::{
+    CartBar, CartPanel, Confirmation, ErrorMessage, Header, MenuGrid, OptionDialog, PickupChoice,
+};
 use crate::cart::{Cart, CartAction};
-use crate::hooks::{Checkout, CheckoutRequest, MenuState, use_checkout, use_menu};
+use crate::hooks::{Checkout, CheckoutRequest, MenuState, use_checkout, use_menu, use_pickup};
 use crate::hours::{Clock, open_status};
 use crate::money::Pricing;
 use crate::options::groups_of;
+use crate::pickup::PickupAction;
 
 #[derive(Properties, PartialEq)]
 pub struct StorefrontProps {
@@ -19,16 +22,22 @@ pub struct StorefrontProps {
 }
 
 /// The branded page: header, menu and cart, or the confirmation once the order is placed; the
-/// options dialog of the dish being chosen; on a phone, a bar that leads to the cart.
+/// options dialog of the dish being chosen; on a phone, a bar that leads to the cart. While the
+/// kitchen has paused orders, the menu can be browsed but no order placed.
 #[function_component(Storefront)]
 pub fn storefront(props: &StorefrontProps) -> Html {
+    let config = &props.config;
     let (menu, reload_menu) = use_menu();
     let pricing = Pricing {
-        currency: props.config.currency.clone(),
-        locale: props.config.locale.clone(),
+        currency: config.currency.clone(),
+        locale: config.locale.clone(),
     };
     let cart = use_reducer(Cart::default);
     let (checkout, submit, reset) = use_checkout();
+    // Paused since the page loaded: an order was refused with `not_accepting_orders`.
+    let paused = use_state(|| false);
+    let accepting = config.accepting_orders && !*paused;
+    let pickup = use_pickup(accepting && !cart.is_empty(), config.schedule_days_ahead);
     // The dish whose options are being chosen, if any.
     let choosing = use_state(|| None::<StoreMenuItem>);
     // The id of the button that opened the dialog: focus goes back there when it closes.
@@ -59,17 +68,28 @@ pub fn storefront(props: &StorefrontProps) -> Html {
         });
     }
     {
-        // Refused because the menu changed under the customer: read it again.
-        let reload_menu = reload_menu.clone();
+        // Refused because the menu changed under the customer: read it again. Refused for its
+        // pickup time: read the slots again (choosing the next free one, if named). Refused
+        // because the kitchen paused orders: say so.
+        let (reload_menu, pickup, paused) = (reload_menu.clone(), pickup.clone(), paused.clone());
         use_effect_with(checkout.clone(), move |checkout| {
-            if matches!(
-                checkout,
-                Checkout::Failed {
-                    menu_changed: true,
-                    ..
+            if let Checkout::Failed {
+                menu_changed,
+                code,
+                next_available,
+                ..
+            } = checkout
+            {
+                if *menu_changed {
+                    reload_menu.emit(());
                 }
-            ) {
-                reload_menu.emit(());
+                match code.as_str() {
+                    "slot_full" | "slot_invalid" | "restaurant_closed" => {
+                        pickup.dispatch(PickupAction::Reread(next_available.clone()));
+                    }
+                    "not_accepting_orders" => paused.set(true),
+                    _ => {}
+                }
             }
         });
     }
@@ -109,10 +129,10 @@ pub fn storefront(props: &StorefrontProps) -> Html {
         Callback::from(move |action: CartAction| cart.dispatch(action))
     };
     let on_place = {
-        let cart = cart.clone();
+        let (cart, pickup) = (cart.clone(), pickup.clone());
         Callback::from(move |customer: String| {
             submit.emit(CheckoutRequest {
-                order: cart.to_order(&customer),
+                order: cart.to_order(&customer, pickup.pickup_at()),
                 labels: cart.labels(),
             })
         })
@@ -154,9 +174,27 @@ pub fn storefront(props: &StorefrontProps) -> Html {
         }
         (_, MenuState::Failed(message)) => html! { <ErrorMessage message={message.clone()} /> },
         (_, MenuState::Ready(menu)) => {
+            // Paused: the notice above says it, not an error as well.
             let error = match &checkout {
-                Checkout::Failed { message, .. } => Some(AttrValue::from(message.clone())),
+                Checkout::Failed { message, .. } if accepting => {
+                    Some(AttrValue::from(message.clone()))
+                }
                 _ => None,
+            };
+            let (choice, blocker) = if accepting {
+                let on = {
+                    let pickup = pickup.clone();
+                    Callback::from(move |action| pickup.dispatch(action))
+                };
+                let choice = html! {
+                    <PickupChoice pickup={(*pickup).clone()} busy_minutes={config.busy_extra_minutes} {on} />
+                };
+                (choice, pickup.blocker().map(AttrValue::Static))
+            } else {
+                (
+                    Html::default(),
+                    Some(AttrValue::Static("Orders are paused for now.")),
+                )
             };
             html! {
                 <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
@@ -165,7 +203,8 @@ pub fn storefront(props: &StorefrontProps) -> Html {
                         <MenuGrid menu={menu.clone()} {on_add} />
                     </section>
                     <CartPanel cart={(*cart).clone()} {on_action} {on_place}
-                               submitting={checkout == Checkout::Submitting} {error} />
+                               submitting={checkout == Checkout::Submitting} {error}
+                               pickup={if cart.is_empty() { Html::default() } else { choice }} {blocker} />
                 </div>
             }
         }
@@ -174,14 +213,22 @@ pub fn storefront(props: &StorefrontProps) -> Html {
 
     html! {
         <ContextProvider<Pricing> context={pricing}>
-        <ContextProvider<Clock> context={Clock::of(&props.config)}>
+        <ContextProvider<Clock> context={Clock::of(config)}>
             // Behind an open dialog the page is inert: no focus, no clicks, not read out.
             <div inert={choosing.is_some()}
                  class={classes!("min-h-screen", "bg-stone-50", "font-brand", "text-stone-900",
                                  bar.then_some("pb-24 md:pb-0"))}>
-                <Header name={props.config.name.clone()} items_in_cart={cart.count()}
-                        open_status={open_status(&props.config).map(AttrValue::from)} />
-                <main class="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{ body }</main>
+                <Header name={config.name.clone()} items_in_cart={cart.count()}
+                        open_status={open_status(config).map(AttrValue::from)} />
+                <main class="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">
+                    if !accepting && !placed {
+                        <p data-testid="not-accepting" role="status"
+                           class="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 font-medium text-amber-900">
+                            { format!("{} is not taking orders right now. You can still look at the menu.", config.name) }
+                        </p>
+                    }
+                    { body }
+                </main>
                 if bar {
                     <CartBar count={cart.count()} total={cart.total_cents()}
                              on_open={Callback::from(|()| focus_by_id("cart-title", true))} />

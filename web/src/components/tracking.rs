@@ -3,8 +3,9 @@ use std::rc::Rc;
 use chameleon_wire::{Order, StoreConfig};
 use yew::prelude::*;
 
-use super::{Header, OrderLines};
+use super::{Header, OrderLines, pickup_time};
 use crate::api::{self, ApiError};
+use crate::hours::Clock;
 use crate::money::Pricing;
 
 /// How often the tracking page asks for the order again. Polling, not server-sent events: one
@@ -79,7 +80,7 @@ pub fn tracking(props: &TrackingProps) -> Html {
         Tracked::Failed(message) => {
             html! { <p data-testid="error" role="alert" class="text-stone-700">{ message.clone() }</p> }
         }
-        Tracked::Found(order) => order_view(order),
+        Tracked::Found(order) => order_view(order, &Clock::of(&props.config)),
     };
     html! {
         <ContextProvider<Pricing> context={pricing.clone()}>
@@ -110,7 +111,7 @@ const STEPS: [(&str, &str); 4] = [
     ("COMPLETED", "Completed"),
 ];
 
-fn order_view(order: &Rc<Order>) -> Html {
+fn order_view(order: &Rc<Order>, clock: &Clock) -> Html {
     let reached = STEPS
         .iter()
         .position(|(s, _)| *s == order.status)
@@ -123,6 +124,9 @@ fn order_view(order: &Rc<Order>) -> Html {
             <p class="mt-4 text-lg font-semibold" aria-live="polite">
                 <span data-testid="order-status" data-status={order.status.clone()}>{ label(&order.status) }</span>
             </p>
+            if !cancelled {
+                { pickup_time(clock, order) }
+            }
             if !cancelled {
                 <ol class="mt-4 grid grid-cols-4 gap-2 text-center text-xs font-medium" aria-label="Progress">
                     { for STEPS.iter().enumerate().map(|(i, (_, name))| {

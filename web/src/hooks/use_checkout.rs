@@ -23,6 +23,10 @@ pub enum Checkout {
         message: String,
         /// The refusal means the menu changed (something sold out): read it again.
         menu_changed: bool,
+        /// The problem's code (`slot_full`, `not_accepting_orders`, …); empty without one.
+        code: String,
+        /// For `slot_full`: the next slot still free.
+        next_available: Option<String>,
     },
 }
 
@@ -70,6 +74,8 @@ pub fn use_checkout() -> (Checkout, Callback<CheckoutRequest>, Callback<()>) {
                     Err(err) => Checkout::Failed {
                         message: err.explain_for_order(&labels),
                         menu_changed: err.menu_changed(),
+                        code: err.code().to_owned(),
+                        next_available: err.next_available(),
                     },
                 });
             });

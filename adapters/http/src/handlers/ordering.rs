@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::handlers::TenantHeader;
 use crate::port_errors;
 use crate::problem_code::ProblemCode;
-use crate::problems::{BadRequest, Conflict, JsonBodyRefusals, ManagerRefusals, StoreRefusals};
+use crate::problems::{
+    BadRequest, Conflict, JsonBodyRefusals, ManagerRefusals, StoreRefusals, Unprocessable,
+};
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, StoreTenant};
 use chameleon_core::staff::Permission;
@@ -267,7 +269,7 @@ pub async fn track_order<P: Ports>(
     params(SlotsQuery),
     responses(
         (status = 200, description = "The day's pickup times", body = StoreSlots),
-        (status = 400, response = BadRequest),
+        (status = 422, response = Unprocessable),
         StoreRefusals,
     ),
 )]

@@ -6,6 +6,7 @@ mod helpers;
 mod manager;
 mod openapi;
 mod options;
+mod pickup;
 mod problem_codes;
 mod rules;
 mod store;

@@ -252,7 +252,7 @@ async fn pickup_works_on(
         .checked_add(jiff::ToSpan::day(1))
         .unwrap()
         .at(12, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .unwrap()
         .timestamp();
     let request = || {

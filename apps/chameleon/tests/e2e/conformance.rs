@@ -18,6 +18,12 @@
 //!   `delete_tenant` (an id the schema admits may name nothing), and 409 from
 //!   `delete_option_group` (a group an item offers). Each
 //!   of these answers is documented with its operation.
+//! - `positive_data_acceptance` also takes, for pickup times, 400 from `get_store_slots` and
+//!   `list_orders` (a date or an instant of the pattern's shape may name no day, such as
+//!   February 30), 422 from `get_store_slots` (a day beyond those that can be scheduled:
+//!   `date_out_of_range`) and from `update_settings` and `provision_tenant` (such a date in
+//!   `closures`, or one date listed twice), and 429 from `get_store_slots` (rate-limited per
+//!   client like tracking).
 //! - `not_a_server_error` takes 503 from the storefront operations: the stateful phase reaches
 //!   `update_tenant` with the restaurant's id and suspends it, and a suspended restaurant's
 //!   storefront answers `503 tenant_suspended` by contract (documented).
@@ -99,6 +105,26 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409"]
 [[operations]]
 include-operation-id = "delete_tenant"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
+# Pickup times: a date (or an instant) of the pattern's shape may name no day, such as February
+# 30 (400 from a query, 422 from a body); a day the schema admits may lie beyond the days that
+# can be scheduled (422 `date_out_of_range`); closures listing one date twice are refused (422),
+# which no schema can say. Each documented with its operation.
+[[operations]]
+include-operation-id = "get_store_slots"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404", "422", "429"]
+
+[[operations]]
+include-operation-id = "list_orders"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
+
+[[operations]]
+include-operation-id = "update_settings"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
+
+[[operations]]
+include-operation-id = "provision_tenant"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
 
 [[operations]]
 include-operation-id = "add_tenant_domain"

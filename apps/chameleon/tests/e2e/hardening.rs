@@ -190,6 +190,10 @@ async fn every_answer_nginx_makes_itself_is_problem_json() {
             }),
         ),
         (
+            "pickup times",
+            Box::new(|| get(port, "a.com", "/api/v1/store/slots?date=2026-12-07")),
+        ),
+        (
             "sys",
             Box::new(|| get(port, "localhost", "/api/v1/sys/tenants")),
         ),

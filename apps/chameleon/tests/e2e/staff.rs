@@ -348,6 +348,51 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // Service staff read every setting, and set busy and paused with one tap; nothing else,
+    // not even beside them.
+    let res = shop
+        .with(&staff, Method::GET, "/api/v1/manager/settings")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let settings: Value = res.json().await.unwrap();
+    assert_eq!(settings["currency"], "EUR");
+    let res = shop
+        .with(&staff, Method::PATCH, "/api/v1/manager/settings")
+        .json(&json!({"busy_extra_minutes": 20, "accepting_orders": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let busy: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&busy["busy_extra_minutes"], &busy["accepting_orders"]),
+        (&json!(20), &json!(false))
+    );
+    for refused in [
+        json!({"prep_minutes": 5}),
+        json!({"busy_extra_minutes": 0, "slot_capacity": 3}),
+        json!({"accepting_orders": true, "closures": []}),
+    ] {
+        problem(
+            shop.with(&staff, Method::PATCH, "/api/v1/manager/settings")
+                .json(&refused)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+    }
+    let res = shop
+        .with(&staff, Method::PATCH, "/api/v1/manager/settings")
+        .json(&json!({"busy_extra_minutes": 0, "accepting_orders": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 
     // Demoting the manager ends their sessions at once.
     let res = shop

@@ -1573,3 +1573,349 @@ async fn a_dish_s_options_are_chosen_by_keyboard_alone_and_a_sold_out_dish_canno
         .assert_no_csp_violation("options and sold-out dishes")
         .await;
 }
+
+/// Chooses the pickup day at `index` in the day picker, then waits for that day's times (or for
+/// its "no pickup times").
+async fn show_day(b: &Client, index: usize) {
+    wait_for(b, "[data-testid=pickup-day]")
+        .await
+        .select_by_index(index)
+        .await
+        .unwrap();
+    until(
+        b,
+        &format!(
+            "(day => {{
+                const slot = document.querySelector('[data-testid=pickup-slot]');
+                return day.selectedIndex === {index} && (slot ? slot.value.startsWith(day.value)
+                    : !!document.querySelector('[data-testid=no-slots]'));
+             }})(document.querySelector('[data-testid=pickup-day]'))"
+        ),
+        "the day's pickup times show",
+    )
+    .await;
+}
+
+/// Puts a dish in the cart, chooses "Schedule" and shows tomorrow's pickup times: a whole day
+/// of a restaurant that is always open, none of them too soon, whatever the time of the run.
+async fn schedule_for_tomorrow(b: &Client, page: &str) {
+    b.goto(page).await.unwrap();
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(b, "[data-testid=pickup-schedule]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    until(
+        b,
+        "document.querySelector('[data-testid=pickup-slot]') || document.querySelector('[data-testid=no-slots]')",
+        "today's pickup times show",
+    )
+    .await;
+    show_day(b, 1).await;
+}
+
+#[tokio::test]
+async fn a_customer_schedules_a_pickup_slot_that_then_shows_full_and_a_paused_kitchen_takes_no_order()
+ {
+    let dist = repo_root().join("web/dist");
+    let stack = Stack::start(Some(&dist)).await;
+    let shop = open_shop(
+        &stack,
+        "Slot Kitchen",
+        "slots.localhost",
+        "#0f766e",
+        "rgb(15, 118, 110)",
+        vec![("Bowl", 1100)],
+    )
+    .await;
+    let tenant = &shop.tenant;
+    // Always open (no hours), one order per slot.
+    let res = stack
+        .manager(Method::PATCH, tenant, "/api/v1/manager/settings")
+        .json(&json!({"slot_capacity": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let config: Value = stack
+        .request(Method::GET, "slots.localhost", "/api/v1/store/config")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["accepting_orders"], true, "{config}");
+    let days_ahead = config["schedule_days_ahead"].as_u64().expect("days ahead");
+    assert!(days_ahead >= 2, "{config}");
+
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    let page = format!("http://slots.localhost:{}/", stack.port);
+    b.goto(&page).await.unwrap();
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Always open: as soon as possible is chosen, with the time it would be ready.
+    until(
+        b,
+        "document.querySelector('[data-testid=pickup-asap]').closest('label').textContent.includes('ready about')",
+        "the quote for as soon as possible shows",
+    )
+    .await;
+    let asap = js(
+        b,
+        "const asap = document.querySelector('[data-testid=pickup-asap]');
+         return [asap.checked, asap.disabled, !!document.querySelector('[data-testid=pickup-day]')]",
+    )
+    .await;
+    assert_eq!(
+        asap,
+        json!([true, false, false]),
+        "no day picker for as soon as possible"
+    );
+    schedule_for_tomorrow(b, &page).await;
+
+    // The day picker: today, tomorrow, then weekdays, as far as orders may be scheduled.
+    let days = js(
+        b,
+        "return [...document.querySelectorAll('[data-testid=pickup-day] option')]
+           .map(o => [o.value, o.textContent.trim()])",
+    )
+    .await;
+    let days = days.as_array().unwrap();
+    assert_eq!(days.len() as u64, days_ahead + 1, "{days:?}");
+    assert_eq!(days[0][1], "Today");
+    assert_eq!(days[1][1], "Tomorrow");
+    let date = days[1][0].as_str().unwrap().to_owned();
+
+    // One time per slot the API offers that day, in its order, all free.
+    let shown = js(
+        b,
+        "return [...document.querySelectorAll('[data-testid=pickup-slot]')]
+           .map(i => [i.value, !i.disabled])",
+    )
+    .await;
+    let offered: Value = stack
+        .request(
+            Method::GET,
+            "slots.localhost",
+            &format!("/api/v1/store/slots?date={date}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected: Vec<Value> = offered["slots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("slots: {offered}"))
+        .iter()
+        .map(|slot| json!([slot["start"], slot["available"]]))
+        .collect();
+    assert!(!expected.is_empty(), "{offered}");
+    assert_eq!(
+        shown,
+        Value::Array(expected),
+        "the page offers the API's slots"
+    );
+
+    // Schedule without a time: the order cannot be placed yet, and the page says why.
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Ada")
+        .await
+        .unwrap();
+    let place = wait_for(b, "[data-testid=place-order]").await;
+    assert!(!place.is_enabled().await.unwrap(), "no time chosen yet");
+    assert!(
+        text_of(b, "[data-testid=place-order-reason]")
+            .await
+            .contains("pickup time")
+    );
+    let checked = js(
+        b,
+        "return document.querySelector('[data-testid=pickup-schedule]').checked",
+    )
+    .await;
+    assert_eq!(checked, json!(true));
+
+    // The first free time, clicked on its tile.
+    let slot = wait_for(b, "[data-testid=pickup-slot]:not(:disabled)").await;
+    let start = slot.attr("value").await.unwrap().expect("a slot's start");
+    assert!(start.starts_with(&date), "{start} is on {date}");
+    let time = js(
+        b,
+        "return document.querySelector('[data-testid=pickup-slot]:not(:disabled)')
+           .closest('label').textContent.trim()",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned();
+    assert!(
+        !time.is_empty() && !time.contains('T'),
+        "a time of day: {time}"
+    );
+    wait_for(b, "label:has(> [data-testid=pickup-slot]:not(:disabled))")
+        .await
+        .click()
+        .await
+        .unwrap();
+    until(
+        b,
+        &format!(
+            "(document.querySelector('[data-testid=pickup-slot]:checked') || {{}}).value === {}",
+            json!(start)
+        ),
+        "the slot is chosen",
+    )
+    .await;
+    assert!(place.is_enabled().await.unwrap(), "a time is chosen");
+    assert_accessible(b, "the checkout with a pickup time chosen").await;
+    std::fs::write(
+        screenshots_dir().join("pickup-schedule.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    b.set_window_size(375, 812).await.unwrap();
+    until(
+        b,
+        "document.documentElement.scrollWidth <= window.innerWidth",
+        "the pickup times fit a 375 px phone screen",
+    )
+    .await;
+    js(
+        b,
+        "document.querySelector('[data-testid=pickup-choice]').scrollIntoView(); return null",
+    )
+    .await;
+    std::fs::write(
+        screenshots_dir().join("pickup-schedule-phone.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    b.set_window_size(1280, 900).await.unwrap();
+
+    place.click().await.unwrap();
+    let pickup = text_of(
+        b,
+        "[data-testid=order-confirmation] [data-testid=pickup-time]",
+    )
+    .await;
+    assert_eq!(pickup, format!("Pickup tomorrow at {time}"));
+    assert_accessible(b, "the confirmation of a scheduled order").await;
+    let href = wait_for(b, "[data-testid=tracking-link]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (path, token) = href.split_once("?t=").unwrap();
+    let order_id = path.strip_prefix("/orders/").unwrap();
+    let order: Value = stack
+        .request(
+            Method::GET,
+            "slots.localhost",
+            &format!("/api/v1/store/orders/{order_id}?t={token}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        order["pickup_at"],
+        json!(start),
+        "the slot was sent: {order}"
+    );
+
+    // The tracking page says it too.
+    b.goto(&format!("http://slots.localhost:{}{href}", stack.port))
+        .await
+        .unwrap();
+    let tracked = text_of(b, "[data-testid=pickup-time]").await;
+    assert_eq!(tracked, pickup);
+
+    // The slots read again: the one taken is full, shown but not to be chosen.
+    schedule_for_tomorrow(b, &page).await;
+    let taken = format!("[data-testid=pickup-slot][value={}]", json!(start));
+    let taken_slot = wait_for(b, &taken).await;
+    assert!(
+        !taken_slot.is_enabled().await.unwrap(),
+        "the slot taken is disabled"
+    );
+    let label = js(
+        b,
+        &format!(
+            "return document.querySelector({}).closest('label').textContent",
+            json!(taken)
+        ),
+    )
+    .await;
+    assert!(label.as_str().unwrap().contains("full"), "{label}");
+    assert_accessible(b, "the pickup times with a full slot").await;
+
+    // The kitchen pauses orders: the menu still shows and fills the cart, no order is taken.
+    let res = stack
+        .manager(Method::PATCH, tenant, "/api/v1/manager/settings")
+        .json(&json!({"accepting_orders": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.goto(&page).await.unwrap();
+    let notice = text_of(b, "[data-testid=not-accepting]").await;
+    assert!(
+        notice.contains("Slot Kitchen is not taking orders right now"),
+        "{notice}"
+    );
+    assert!(
+        wait_for(b, "[data-testid=not-accepting]")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    wait_for(b, "[data-testid=add-to-cart]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(b, "[data-testid=cart-count]").await, "1");
+    wait_for(b, "[data-testid=customer-name]")
+        .await
+        .send_keys("Ada")
+        .await
+        .unwrap();
+    assert!(
+        !wait_for(b, "[data-testid=place-order]")
+            .await
+            .is_enabled()
+            .await
+            .unwrap(),
+        "no order while paused"
+    );
+    assert!(
+        b.find(Locator::Css("[data-testid=pickup-choice]"))
+            .await
+            .is_err(),
+        "no pickup choice while paused"
+    );
+    assert_accessible(b, "a paused kitchen").await;
+    std::fs::write(
+        screenshots_dir().join("pickup-paused.png"),
+        b.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.assert_no_csp_violation("pickup times").await;
+}
