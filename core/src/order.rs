@@ -785,9 +785,7 @@ impl OrderPage {
     /// Sorts `orders` as this listing lists them.
     pub fn sort(&self, orders: &mut [Order]) {
         match self.sort {
-            OrderSort::Newest => {
-                orders.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)))
-            }
+            OrderSort::Newest => orders.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id))),
             OrderSort::Pickup => orders.sort_by_key(|o| (o.ready_at, o.id)),
         }
     }

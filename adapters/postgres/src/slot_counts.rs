@@ -23,10 +23,12 @@ const MAX_ENTRIES: usize = 20_000;
 
 type Counts = Vec<(Timestamp, u64)>;
 type Key = (TenantId, (Timestamp, Timestamp));
+/// When an entry was made, and its counts once read (readers of one entry wait for one read).
+type Entry = (Instant, Arc<OnceCell<Counts>>);
 
 #[derive(Debug, Default, Clone)]
 pub struct SlotCounts {
-    entries: Arc<Mutex<HashMap<Key, (Instant, Arc<OnceCell<Counts>>)>>>,
+    entries: Arc<Mutex<HashMap<Key, Entry>>>,
 }
 
 impl SlotCounts {

@@ -1252,8 +1252,27 @@ mod tests {
             code: "unknown_tenant".into(),
             line: None,
             group_id: None,
+            next_available: None,
         })
         .unwrap();
         assert_eq!(json["type"], "about:blank");
+        assert!(json.get("next_available").is_none(), "absent unless said");
+        let full: Problem = serde_json::from_str(
+            r#"{"type": "about:blank", "title": "Conflict", "status": 409, "detail": "full",
+                "code": "slot_full", "next_available": null}"#,
+        )
+        .unwrap();
+        assert_eq!(full.next_available, Some(None), "null is said");
+    }
+
+    #[test]
+    fn a_slot_capacity_is_a_whole_number_null_or_absent() {
+        let patch: SettingsPatch = serde_json::from_str(r#"{"slot_capacity": 5.0}"#).unwrap();
+        assert_eq!(patch.slot_capacity, Some(Some(5)));
+        let patch: SettingsPatch = serde_json::from_str(r#"{"slot_capacity": null}"#).unwrap();
+        assert_eq!(patch.slot_capacity, Some(None), "null: unlimited");
+        let patch: SettingsPatch = serde_json::from_str("{}").unwrap();
+        assert_eq!(patch.slot_capacity, None, "absent: unchanged");
+        assert!(serde_json::from_str::<SettingsPatch>(r#"{"slot_capacity": 2.5}"#).is_err());
     }
 }
