@@ -446,6 +446,8 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
         [
             "staff.update",
             "settings.update",
+            "settings.update",
+            "settings.update",
             "option_group.update",
             "option_group.create",
             "menu_item.update",
@@ -458,12 +460,17 @@ async fn an_owner_sets_up_invites_staff_and_each_role_does_only_its_job() {
     );
     assert_eq!(audit[0]["actor"], format!("staff:{owner_id}"));
     assert_eq!(audit[0]["target"], manager_id);
-    // Staff marking an option sold out: their own line, on the group.
+    // Service staff setting busy and paused, then back: their own lines (the refused tries
+    // left none); the manager's change of currency before them.
+    assert_eq!(audit[1]["actor"], format!("staff:{staff_id}"));
     assert_eq!(audit[2]["actor"], format!("staff:{staff_id}"));
-    assert_eq!(audit[2]["target"], group["id"]);
     assert_eq!(audit[3]["actor"], format!("staff:{manager_id}"));
-    assert_eq!(audit[6]["actor"], format!("staff:{manager_id}"));
-    assert_eq!(audit[9]["actor"], "platform");
+    // Staff marking an option sold out: their own line, on the group.
+    assert_eq!(audit[4]["actor"], format!("staff:{staff_id}"));
+    assert_eq!(audit[4]["target"], group["id"]);
+    assert_eq!(audit[5]["actor"], format!("staff:{manager_id}"));
+    assert_eq!(audit[8]["actor"], format!("staff:{manager_id}"));
+    assert_eq!(audit[11]["actor"], "platform");
     assert!(audit.iter().all(|e| e["request_id"].is_string()));
     // Writes with the API key are audited as such.
     let res = stack
