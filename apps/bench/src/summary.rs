@@ -107,6 +107,10 @@ pub struct Summary {
     /// measured before issue 23.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<OptionsCost>,
+    /// Orders for as soon as possible with unlimited pickup slots and with slots of capacity
+    /// 1,000 (counted under the slot's lock); absent from summaries measured before issue 24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_capacity: Option<CapacityCost>,
     /// A random-Host flood from one client beside a real tenant's storefront.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flood: Option<Flood>,
@@ -188,6 +192,37 @@ impl OptionsCost {
 impl OptionsRound {
     pub fn ratio(&self) -> f64 {
         self.with_options.rps / self.plain.rps.max(1.0)
+    }
+}
+
+/// What a slot capacity costs an order: orders for as soon as possible with unlimited slots
+/// (nothing counted) and with slots of capacity 1,000 (the candidates counted, the slot locked
+/// and counted again), in rounds that alternate which runs first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityCost {
+    pub capacity: u32,
+    pub rounds: Vec<CapacityRound>,
+}
+
+/// One round of [`CapacityCost`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityRound {
+    pub unlimited: Run,
+    pub limited: Run,
+}
+
+impl CapacityCost {
+    /// Orders a second with a capacity over orders a second without: the median of the
+    /// rounds' ratios.
+    pub fn ratio(&self) -> f64 {
+        let ratios: Vec<f64> = self.rounds.iter().map(CapacityRound::ratio).collect();
+        round(median(ratios), 3)
+    }
+}
+
+impl CapacityRound {
+    pub fn ratio(&self) -> f64 {
+        self.limited.rps / self.unlimited.rps.max(1.0)
     }
 }
 
@@ -646,6 +681,7 @@ pub(crate) mod tests {
             login_flood: None,
             idempotency: None,
             options: None,
+            slot_capacity: None,
             staleness: None,
             reconstructed_from: None,
         }

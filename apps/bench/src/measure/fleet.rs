@@ -151,6 +151,18 @@ impl Fleet {
         self.schemas.len()
     }
 
+    /// Gives every restaurant's pickup slots `capacity` (`None`: unlimited), as a manager's
+    /// settings change would (the row's trigger tells every instance), then waits for the
+    /// instances to have it.
+    pub async fn set_slot_capacity(&self, capacity: Option<i16>) -> anyhow::Result<()> {
+        self.superuser_db
+            .execute("UPDATE public.tenants SET slot_capacity = $1", &[&capacity])
+            .await
+            .context("setting the slot capacity")?;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        Ok(())
+    }
+
     /// Tenant 1's manager login, once it is provisioned.
     pub fn first_manager(&self) -> Option<&ManagerLogin> {
         self.first_manager.as_ref()

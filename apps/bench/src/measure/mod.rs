@@ -44,8 +44,9 @@ use self::fleet::Fleet;
 use self::stack::Target;
 use self::wrk::{Via, WarmupPlan, WrkRun};
 use crate::summary::{
-    Ceiling, Comparison, ComparisonRound, Endpoint, HotPath, IdempotencyCost, KeyRound,
-    OptionsCost, OptionsRound, ProvisionBuckets, Run, ScalingPoint, Summary, round,
+    CapacityCost, CapacityRound, Ceiling, Comparison, ComparisonRound, Endpoint, HotPath,
+    IdempotencyCost, KeyRound, OptionsCost, OptionsRound, ProvisionBuckets, Run, ScalingPoint,
+    Summary, round,
 };
 
 /// Starts a stack under `repo/target/bench/stack`, measures it and stops it, whatever happened
@@ -99,6 +100,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
     }
     let idempotency = idempotency_cost(config, target, checkpoints[0]).await?;
     let options = options_cost(config, target, checkpoints[0]).await?;
+    let slot_capacity = capacity_cost(config, target, &fleet, checkpoints[0]).await?;
     let staleness = staleness::measure(target, &fleet, config.staleness_samples).await?;
     let mut scaling_runs = Vec::new();
     for &tenants in &checkpoints {
@@ -146,6 +148,7 @@ async fn measure(config: &Config, target: &Target<'_>) -> anyhow::Result<Summary
         login_flood: Some(login_flood),
         idempotency: Some(idempotency),
         options: Some(options),
+        slot_capacity: Some(slot_capacity),
         staleness: Some(staleness),
         reconstructed_from: None,
     })
@@ -320,6 +323,63 @@ async fn options_cost(
         });
     }
     Ok(OptionsCost { rounds })
+}
+
+/// The slots' capacity every restaurant gets for [`capacity_cost`]: the most a slot may take,
+/// so that the load (orders for as soon as possible, all in the current slot until it fills,
+/// then the next) never runs out of slots and is never refused.
+const BENCH_SLOT_CAPACITY: i16 = 1000;
+
+/// Orders for as soon as possible with unlimited slots and with a capacity, through nginx, in
+/// rounds that alternate which runs first; unlimited again after.
+async fn capacity_cost(
+    config: &Config,
+    target: &Target<'_>,
+    fleet: &Fleet,
+    tenants: usize,
+) -> anyhow::Result<CapacityCost> {
+    eprintln!("== orders with unlimited slots and slots of capacity {BENCH_SLOT_CAPACITY}");
+    let load = WrkRun {
+        endpoint: Endpoint::Orders,
+        tenants,
+        path: Endpoint::Orders.path(),
+        via: Via::Nginx,
+        warmup: WarmupPlan::Fixed(config.warmup_seconds),
+        idempotency_keys: false,
+        options: false,
+    };
+    let mut rounds = Vec::new();
+    for round in 0..config.key_rounds {
+        let limited_first = round % 2 == 1;
+        let mut runs = Vec::new();
+        for limited in [limited_first, !limited_first] {
+            fleet
+                .set_slot_capacity(limited.then_some(BENCH_SLOT_CAPACITY))
+                .await?;
+            runs.push(wrk::measure(config, target, &load).await?);
+        }
+        let (second, first) = (runs.pop(), runs.pop());
+        let (Some(first), Some(second)) = (first, second) else {
+            anyhow::bail!("a round without its two runs");
+        };
+        let (unlimited, limited) = if limited_first {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        anyhow::ensure!(
+            unlimited.errors == Some(0) && limited.errors == Some(0),
+            "orders were refused: unlimited {:?}, with a capacity {:?}",
+            unlimited.errors,
+            limited.errors
+        );
+        rounds.push(CapacityRound { unlimited, limited });
+    }
+    fleet.set_slot_capacity(None).await?;
+    Ok(CapacityCost {
+        capacity: u32::try_from(BENCH_SLOT_CAPACITY).unwrap_or(0),
+        rounds,
+    })
 }
 
 /// Every endpoint through nginx over the first `tenants` tenants, each after the longer

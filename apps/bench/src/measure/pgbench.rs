@@ -257,10 +257,14 @@ fn order_statements(script: &mut String, schema: &str, tenant: usize) {
         {"id": b, "name": format!("Dish number {second}"), "price": item_price(second), "qty": 2},
     ]);
     let total = item_price(first) + 2 * item_price(second);
+    // As the service stores an order for as soon as possible: its quote and its slot (each
+    // indexed) with it.
     writeln!(
         script,
-        "INSERT INTO \"{schema}\".orders (id, customer_name, status, total_amount, items) \
-         VALUES (gen_random_uuid(), 'Bench Customer', 'PENDING', {total}, '{items}') RETURNING created_at;"
+        "INSERT INTO \"{schema}\".orders (id, customer_name, status, total_amount, items, \
+         ready_at, slot_start) \
+         VALUES (gen_random_uuid(), 'Bench Customer', 'PENDING', {total}, '{items}', \
+         now() + interval '20 minutes', date_trunc('hour', now())) RETURNING created_at;"
     )
     .unwrap();
 }

@@ -17,6 +17,7 @@ pub fn results(summary: &Summary) -> String {
     migrations(&mut md, summary);
     idempotency(&mut md, summary);
     options(&mut md, summary);
+    slot_capacity(&mut md, summary);
     staleness(&mut md, summary);
     flood(&mut md, summary);
     login_flood(&mut md, summary);
@@ -554,6 +555,43 @@ fn options(md: &mut String, summary: &Summary) {
     writeln!(
         md,
         "\nWith three options: **{:.2}** of the plain orders' throughput (the median round).",
+        cost.ratio()
+    )
+    .unwrap();
+}
+
+fn slot_capacity(md: &mut String, summary: &Summary) {
+    let Some(cost) = &summary.slot_capacity else {
+        return;
+    };
+    writeln!(md, "\n## Orders into pickup slots with a capacity\n").unwrap();
+    writeln!(
+        md,
+        "`POST /api/v1/store/orders` through nginx, plain orders for as soon as possible: with \
+         unlimited slots (nothing counted), and with every restaurant's slots taking {} orders \
+         (the candidate slots counted, the first with room locked and counted again in the \
+         placing transaction), in rounds that alternate which runs first.\n\n\
+         | round | unlimited: req/s | p99 ms | capacity: req/s | p99 ms | capacity / unlimited |\n\
+         |---:|---:|---:|---:|---:|---:|",
+        cost.capacity
+    )
+    .unwrap();
+    for (n, round) in cost.rounds.iter().enumerate() {
+        writeln!(
+            md,
+            "| {} | {:.0} | {} | {:.0} | {} | {:.2} |",
+            n + 1,
+            round.unlimited.rps,
+            figure(round.unlimited.p99_ms, 2),
+            round.limited.rps,
+            figure(round.limited.p99_ms, 2),
+            round.ratio(),
+        )
+        .unwrap();
+    }
+    writeln!(
+        md,
+        "\nWith a slot capacity: **{:.2}** of the unlimited orders' throughput (the median round).",
         cost.ratio()
     )
     .unwrap();
