@@ -528,30 +528,18 @@ fn options(md: &mut String, summary: &Summary) {
     let Some(cost) = &summary.options else {
         return;
     };
-    writeln!(md, "\n## Orders with options\n").unwrap();
-    writeln!(
+    ab_rounds(
         md,
+        "Orders with options",
         "`POST /api/v1/store/orders` through nginx, two lines each: plain (two of the items that \
          offer no options, as in the hot path), and with three options (two of the items that \
          offer a size and extras: a size and an extra on the first line, another extra on the \
-         second), in rounds that alternate which runs first.\n\n\
-         | round | plain: req/s | p99 ms | with options: req/s | p99 ms | options / plain |\n\
-         |---:|---:|---:|---:|---:|---:|"
-    )
-    .unwrap();
-    for (n, round) in cost.rounds.iter().enumerate() {
-        writeln!(
-            md,
-            "| {} | {:.0} | {} | {:.0} | {} | {:.2} |",
-            n + 1,
-            round.plain.rps,
-            figure(round.plain.p99_ms, 2),
-            round.with_options.rps,
-            figure(round.with_options.p99_ms, 2),
-            round.ratio(),
-        )
-        .unwrap();
-    }
+         second), in rounds that alternate which runs first.",
+        ("plain", "with options", "options / plain"),
+        cost.rounds
+            .iter()
+            .map(|r| (&r.plain, &r.with_options, r.ratio())),
+    );
     writeln!(
         md,
         "\nWith three options: **{:.2}** of the plain orders' throughput (the median round).",
@@ -564,37 +552,57 @@ fn slot_capacity(md: &mut String, summary: &Summary) {
     let Some(cost) = &summary.slot_capacity else {
         return;
     };
-    writeln!(md, "\n## Orders into pickup slots with a capacity\n").unwrap();
-    writeln!(
+    ab_rounds(
         md,
-        "`POST /api/v1/store/orders` through nginx, plain orders for as soon as possible: with \
-         unlimited slots (nothing counted), and with every restaurant's slots taking {} orders \
-         (the candidate slots counted, the first with room locked and counted again in the \
-         placing transaction), in rounds that alternate which runs first.\n\n\
-         | round | unlimited: req/s | p99 ms | capacity: req/s | p99 ms | capacity / unlimited |\n\
-         |---:|---:|---:|---:|---:|---:|",
-        cost.capacity
-    )
-    .unwrap();
-    for (n, round) in cost.rounds.iter().enumerate() {
-        writeln!(
-            md,
-            "| {} | {:.0} | {} | {:.0} | {} | {:.2} |",
-            n + 1,
-            round.unlimited.rps,
-            figure(round.unlimited.p99_ms, 2),
-            round.limited.rps,
-            figure(round.limited.p99_ms, 2),
-            round.ratio(),
-        )
-        .unwrap();
-    }
+        "Orders into pickup slots with a capacity",
+        &format!(
+            "`POST /api/v1/store/orders` through nginx, plain orders for as soon as possible: with \
+             unlimited slots (nothing counted), and with every restaurant's slots taking {} \
+             orders (the candidate slots counted, the first with room locked and counted again \
+             in the placing transaction), in rounds that alternate which runs first.",
+            cost.capacity
+        ),
+        ("unlimited", "capacity", "capacity / unlimited"),
+        cost.rounds
+            .iter()
+            .map(|r| (&r.unlimited, &r.limited, r.ratio())),
+    );
     writeln!(
         md,
         "\nWith a slot capacity: **{:.2}** of the unlimited orders' throughput (the median round).",
         cost.ratio()
     )
     .unwrap();
+}
+
+/// A section of rounds comparing two loads, `a` and `b`: each round's throughput, p99 and ratio.
+fn ab_rounds<'a>(
+    md: &mut String,
+    heading: &str,
+    intro: &str,
+    (a, b, ratio): (&str, &str, &str),
+    rounds: impl Iterator<Item = (&'a Run, &'a Run, f64)>,
+) {
+    writeln!(md, "\n## {heading}\n\n{intro}\n").unwrap();
+    writeln!(
+        md,
+        "| round | {a}: req/s | p99 ms | {b}: req/s | p99 ms | {ratio} |\n\
+         |---:|---:|---:|---:|---:|---:|"
+    )
+    .unwrap();
+    for (n, (first, second, r)) in rounds.enumerate() {
+        writeln!(
+            md,
+            "| {} | {:.0} | {} | {:.0} | {} | {:.2} |",
+            n + 1,
+            first.rps,
+            figure(first.p99_ms, 2),
+            second.rps,
+            figure(second.p99_ms, 2),
+            r,
+        )
+        .unwrap();
+    }
 }
 
 fn staleness(md: &mut String, summary: &Summary) {
