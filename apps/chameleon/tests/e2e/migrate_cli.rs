@@ -40,7 +40,7 @@ fn provision(db: &TestDb, domain: &str) -> (String, String) {
 }
 
 /// Puts a tenant back at V1, as the release before idempotency keys (V2), order tracking (V3),
-/// menu categories (V4), staff accounts (V5) and option groups (V6) left it.
+/// menu categories (V4), staff accounts (V5), option groups (V6) and pickup times (V7) left it.
 async fn back_to_v1(db: &TestDb, id: &str, schema: &str) {
     db.inspect()
         .await
@@ -53,6 +53,8 @@ async fn back_to_v1(db: &TestDb, id: &str, schema: &str) {
                  DROP COLUMN image_url, DROP COLUMN tags, DROP COLUMN sold_out_until,
                  DROP COLUMN option_group_ids;
              ALTER TABLE \"{schema}\".orders DROP COLUMN tracking_token;
+             ALTER TABLE \"{schema}\".orders DROP COLUMN pickup_at, DROP COLUMN ready_at,
+                 DROP COLUMN slot_start;
              DROP INDEX \"{schema}\".orders_idempotency_key;
              ALTER TABLE \"{schema}\".orders DROP COLUMN idempotency_key, DROP COLUMN request_fingerprint;
              DELETE FROM \"{schema}\".refinery_schema_history WHERE version > 1;
@@ -88,7 +90,7 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
     assert!(status.status.success(), "{shown}");
     assert!(shown.contains("tenants: 3 (2 behind"), "{shown}");
     assert!(
-        shown.contains("V1: 2") && shown.contains("V6: 1"),
+        shown.contains("V1: 2") && shown.contains("V7: 1"),
         "{shown}"
     );
 
@@ -119,8 +121,8 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
         "{shown}"
     );
     assert_eq!(version_of(&db, &a).await, 1);
-    assert_eq!(version_of(&db, &b).await, 6);
-    assert_eq!(version_of(&db, &c).await, 6);
+    assert_eq!(version_of(&db, &b).await, 7);
+    assert_eq!(version_of(&db, &c).await, 7);
 
     // Released: the next run migrates only what is left.
     blocker.batch_execute("COMMIT").await.unwrap();
@@ -128,7 +130,7 @@ async fn an_operator_sees_the_plan_survives_a_stuck_tenant_and_resumes() {
     let shown = text(&again);
     assert!(again.status.success(), "{shown}");
     assert!(shown.contains("to_migrate=1"), "{shown}");
-    assert_eq!(version_of(&db, &a).await, 6);
+    assert_eq!(version_of(&db, &a).await, 7);
     let done = chameleon(&db, &["migrate"]);
     assert!(
         text(&done).contains("every tenant schema is at the latest migration"),
